@@ -1,0 +1,76 @@
+// `npm run generate`: one image from the command line, with live progress,
+// a PNG carrying its parameters and a JSON record of every step. Runs in Node.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createGenerator } from '../engine/engine.ts';
+import { encodePng } from '../engine/io/png.ts';
+import { parametersText, runRecord } from '../engine/io/run-record.ts';
+import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
+
+const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
+         [--width W --height H] [--guidance G]
+         [--threshold T --rescale R --skip-early K | --no-cache]
+         [--model DIR] --out FILE.png
+
+Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
+(every parameter, every step's cache decision, hits, misses and wall time).
+TeaCache: a step reuses the last computed output until the accumulated
+timestep distance exceeds --threshold; higher thresholds reuse more.`;
+
+export function formatStep(event: StepEvent): string {
+  const decision = event.computed ? 'compute' : 'reuse  ';
+  const cache = event.threshold === null ? 'cache off' : `acc ${event.accumulated.toFixed(3)} / ${event.threshold.toFixed(3)}`;
+  return `step ${String(event.index + 1).padStart(3)}/${event.total}  t=${event.timestep.toFixed(3)}  ${decision}  ${cache}  ${event.ms.toFixed(1)} ms`;
+}
+
+function progressBar(done: number, total: number, width = 24): string {
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' } });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.out) throw new UsageError('--out FILE.png is required.');
+  if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got "${values.out}".`);
+  const request = requestFromOptions(values);
+  const out = resolve(values.out);
+  mkdirSync(dirname(out), { recursive: true });
+
+  const generator = createGenerator(values.model ? { modelDir: values.model } : {});
+  const { info } = generator.model;
+  process.stderr.write(`${info.name} on ${generator.backend.package} ${generator.backend.version} (${generator.backend.device})\n`);
+  for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
+
+  const tty = process.stderr.isTTY;
+  const result = await generator.generate(request, {
+    onStep: (event) => {
+      const line = `${progressBar(event.index + 1, event.total)} ${formatStep(event)}`;
+      process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  if (result.unknownWords.length > 0) {
+    process.stderr.write(`note: the model does not know ${result.unknownWords.map((w) => `"${w}"`).join(', ')}; those words were ignored.\n`);
+  }
+
+  const record = runRecord(result);
+  const png = encodePng(result.rgb, result.width, result.height, {
+    parameters: parametersText(result),
+    'teacache-studio': JSON.stringify({ ...record, events: undefined }),
+  });
+  writeFileSync(out, png);
+  const jsonFile = out.replace(/\.png$/i, '.json');
+  writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
+  const { hits, misses } = result.stats;
+  process.stderr.write(
+    `wrote ${out} and ${jsonFile}\n${misses} forwards computed, ${hits} reused of ${result.request.steps} steps; wall ${result.wallMs.toFixed(0)} ms\n`,
+  );
+}
+
+await runCli(main, USAGE);

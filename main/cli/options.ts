@@ -1,0 +1,109 @@
+// Command-line options shared by generate, bench and friends, turned into a
+// validated engine request. Runs in Node.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { EngineError } from '../engine/errors.ts';
+import { BackendLoadError } from '../engine/mlx/load-backend.ts';
+import { GenerationRequestSchema, type GenerationRequest } from '../engine/request.ts';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const generationOptions = {
+  prompt: { type: 'string' },
+  negative: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  width: { type: 'string' },
+  height: { type: 'string' },
+  guidance: { type: 'string' },
+  threshold: { type: 'string' },
+  rescale: { type: 'string' },
+  'skip-early': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  model: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+type GenerationValues = { [K in keyof typeof generationOptions]?: (typeof generationOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+function number(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} expects a number, got "${raw}".`);
+  return value;
+}
+
+export function parseCommandLine<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Builds the engine request from parsed flags; defaults are the model's. */
+export function requestFromOptions(values: GenerationValues, fallback: { prompt?: string; seed?: number } = {}): GenerationRequest {
+  const cacheFlags = [values.threshold, values.rescale, values['skip-early']].some((v) => v !== undefined);
+  if (values['no-cache'] && cacheFlags) {
+    throw new UsageError('--no-cache cannot be combined with --threshold, --rescale or --skip-early.');
+  }
+  const prompt = values.prompt ?? fallback.prompt;
+  if (prompt === undefined) throw new UsageError('--prompt is required, for example --prompt "red heart".');
+  const candidate = {
+    prompt,
+    negativePrompt: values.negative,
+    seed: number('seed', values.seed) ?? fallback.seed ?? 0,
+    steps: number('steps', values.steps),
+    width: number('width', values.width),
+    height: number('height', values.height),
+    guidanceScale: number('guidance', values.guidance),
+    cache: values['no-cache']
+      ? { enabled: false }
+      : {
+          enabled: true,
+          threshold: number('threshold', values.threshold),
+          rescaleFactor: number('rescale', values.rescale),
+          skipEarlySteps: number('skip-early', values['skip-early']),
+        },
+  };
+  const parsed = GenerationRequestSchema.safeParse(JSON.parse(JSON.stringify(candidate)));
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error));
+  return parsed.data;
+}
+
+const FLAG_FOR_FIELD: Record<string, string> = {
+  negativePrompt: '--negative',
+  guidanceScale: '--guidance',
+  'cache.threshold': '--threshold',
+  'cache.rescaleFactor': '--rescale',
+  'cache.skipEarlySteps': '--skip-early',
+};
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.join('.');
+      return `${FLAG_FOR_FIELD[field] ?? `--${field}`}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Runs a CLI entry point, printing expected failures without a stack trace. */
+export async function runCli(main: () => Promise<void> | void, usage: string): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${usage}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof EngineError || error instanceof BackendLoadError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+// Turns a request into an image: resolves defaults against the model, encodes
+// the prompts, builds the schedule and guidance, and runs the TeaCache sampler.
+// Runs in the engine (worker thread or CLI); no Electron imports.
+
+import type { BackendInfo, MxArray, MxBackend } from './mlx/backend.ts';
+import { EngineError } from './errors.ts';
+import { releaseUnreferencedArrays } from './mlx/memory.ts';
+import type { ImageModel, ModelInfo } from './models/image-model.ts';
+import type { GenerationRequest, ResolvedRequest } from './request.ts';
+import { fluxSchedule } from './sampler/schedule.ts';
+import { sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
+import { CFG_SKIP_EARLY_STEPS, SeedPolicy } from './teacache/seed-policy.ts';
+import { TeaCache, type CacheStats } from './teacache/teacache.ts';
+
+export interface GenerationResult {
+  readonly request: ResolvedRequest;
+  readonly model: ModelInfo;
+  readonly backend: BackendInfo;
+  readonly width: number;
+  readonly height: number;
+  /** Row-major RGB, 3 bytes per pixel. */
+  readonly rgb: Uint8Array;
+  readonly timesteps: readonly number[];
+  readonly events: readonly StepEvent[];
+  readonly stats: CacheStats & { readonly forwards: number };
+  readonly wallMs: number;
+  /** Prompt words the model does not know (they were read as <unk>). */
+  readonly unknownWords: readonly string[];
+}
+
+export interface GenerateHooks {
+  readonly signal?: { readonly aborted: boolean };
+  /** Each step's event, and a way to render the current estimate as RGB (costly: call sparingly). */
+  onStep?(event: StepEvent, previewRgb: () => Uint8Array): void;
+}
+
+/** Fills every omitted choice from the model's defaults and checks the size. */
+export function resolveRequest(model: ImageModel, request: GenerationRequest): ResolvedRequest {
+  const { defaults, info } = model;
+  const width = request.width ?? defaults.width;
+  const height = request.height ?? defaults.height;
+  for (const [label, value] of [['width', width], ['height', height]] as const) {
+    if (value % info.sizeMultiple !== 0 || value > info.maxSize) {
+      throw new EngineError(
+        'BAD_REQUEST',
+        `${label} ${value} does not suit ${info.name}: use a multiple of ${info.sizeMultiple} up to ${info.maxSize}.`,
+        { field: label, value },
+      );
+    }
+  }
+  const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
+  const guidanceMode = info.guidanceEmbedded ? 'embedded' : guidanceScale === 1 ? 'none' : 'cfg';
+  const cache = request.cache ?? {};
+  return {
+    prompt: request.prompt,
+    negativePrompt: request.negativePrompt ?? '',
+    seed: request.seed,
+    steps: request.steps ?? defaults.steps,
+    width,
+    height,
+    guidanceScale,
+    guidanceMode,
+    shift: defaults.shift,
+    cache: {
+      enabled: cache.enabled ?? true,
+      policy: cache.policy ?? 'seed',
+      threshold: cache.threshold ?? defaults.teacache.threshold,
+      rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
+      skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
+    },
+  };
+}
+
+/** The schedule a resolved request runs on; the UI's predictions use the same one. */
+export function scheduleFor(request: Pick<ResolvedRequest, 'steps' | 'width' | 'height' | 'shift'>, patchSize: number): number[] {
+  const imageTokens = (request.width / patchSize) * (request.height / patchSize);
+  return fluxSchedule(request.steps, request.shift ? { shiftForImageTokens: imageTokens } : {});
+}
+
+export class Generator {
+  constructor(
+    readonly mx: MxBackend,
+    readonly backend: BackendInfo,
+    readonly model: ImageModel,
+  ) {}
+
+  async generate(request: GenerationRequest, hooks: GenerateHooks = {}): Promise<GenerationResult> {
+    const { mx, model } = this;
+    const started = performance.now();
+    const resolved = resolveRequest(model, request);
+    const { width, height, guidanceMode } = resolved;
+
+    const prompts = guidanceMode === 'cfg' ? [resolved.prompt, resolved.negativePrompt] : [resolved.prompt];
+    const text = model.encodeText(prompts);
+    mx.eval(text.context, text.pooled);
+    const noise = model.noise(resolved.seed, width, height);
+    const { rows, cols } = noise;
+    const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
+
+    const guidance: Guidance =
+      guidanceMode === 'cfg'
+        ? {
+            mode: 'cfg',
+            scale: resolved.guidanceScale,
+            velocityPair: (x, t) => {
+              // One batched forward for both branches: cheaper than two.
+              const both = model.velocity(mx.concatenate([x, x], 0), rows, cols, t, text);
+              return mx.split(both, 2, 0) as [MxArray, MxArray];
+            },
+          }
+        : {
+            mode: 'single',
+            velocity: (x, t) => model.velocity(x, rows, cols, t, text, guidanceMode === 'embedded' ? resolved.guidanceScale : undefined),
+          };
+
+    const cache = resolved.cache.enabled ? new TeaCache<MxArray>(new SeedPolicy(resolved.cache)) : undefined;
+    const output = await sample(mx, {
+      betweenSteps: releaseUnreferencedArrays,
+      noise: noise.tokens,
+      timesteps,
+      guidance,
+      ...(cache ? { cache } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onStep: (event, estimate) => hooks.onStep?.(event, () => model.toRgb(estimate(), width, height)),
+    });
+    cache?.free();
+    const rgb = model.toRgb(output.result, width, height);
+    return {
+      request: resolved,
+      model: model.info,
+      backend: this.backend,
+      width,
+      height,
+      rgb,
+      timesteps,
+      events: output.events,
+      stats: { ...output.stats, forwards: output.stats.misses },
+      wallMs: performance.now() - started,
+      unknownWords: text.unknownWords,
+    };
+  }
+}

@@ -1,0 +1,48 @@
+// The record written next to every image (FILE.json, history entries) and the
+// human-readable "parameters" text embedded in the PNG. Pure.
+
+import type { GenerationResult } from '../generate.ts';
+
+export const RUN_RECORD_VERSION = 1;
+
+export function runRecord(result: GenerationResult) {
+  return {
+    version: RUN_RECORD_VERSION,
+    request: result.request,
+    model: { id: result.model.id, name: result.model.name, trained: result.model.trained },
+    backend: result.backend,
+    width: result.width,
+    height: result.height,
+    timesteps: result.timesteps,
+    stats: result.stats,
+    wallMs: result.wallMs,
+    unknownWords: result.unknownWords,
+    events: result.events,
+  };
+}
+
+export type RunRecord = ReturnType<typeof runRecord>;
+
+/** One line per field, in the layout other generators use for "parameters". */
+export function parametersText(result: GenerationResult): string {
+  const { request: r } = result;
+  const cache = r.cache.enabled
+    ? `${r.cache.policy} threshold ${r.cache.threshold} rescale ${r.cache.rescaleFactor} skip-early ${r.cache.skipEarlySteps}`
+    : 'off';
+  const guidance = r.guidanceMode === 'cfg' ? `CFG scale: ${r.guidanceScale}` : r.guidanceMode === 'embedded' ? `Guidance: ${r.guidanceScale}` : 'CFG scale: 1';
+  return [
+    r.prompt,
+    `Negative prompt: ${r.negativePrompt}`,
+    [
+      `Steps: ${r.steps}`,
+      'Sampler: Euler (flow matching)',
+      guidance,
+      `Seed: ${r.seed}`,
+      `Size: ${r.width}x${r.height}`,
+      `Model: ${result.model.id}`,
+      `TeaCache: ${cache}`,
+      `Forwards: ${result.stats.forwards}/${r.steps}`,
+      `Backend: ${result.backend.package} ${result.backend.version}`,
+    ].join(', '),
+  ].join('\n');
+}

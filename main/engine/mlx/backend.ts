@@ -1,0 +1,126 @@
+// The MLX surface the engine codes against: a hand-written subset of MLX's own
+// API (camelCase, as in @frost-beta/mlx). Every backend must satisfy it; no
+// backend-specific type leaks past this file.
+
+export interface MxDtype {
+  readonly size: number;
+}
+
+/** What an op accepts where MLX takes "array or scalar". */
+export type MxInput = MxArray | number;
+
+/** MLX's lazy array. Values are computed on `eval`, `item` or `tolist`. */
+export interface MxArray {
+  readonly shape: number[];
+  readonly dtype: MxDtype;
+  readonly ndim: number;
+  readonly size: number;
+  readonly T: MxArray;
+  astype(dtype: MxDtype): MxArray;
+  reshape(...shape: (number | number[])[]): MxArray;
+  transpose(...axes: (number | number[])[]): MxArray;
+  item(): unknown;
+  tolist(): unknown;
+}
+
+export interface MxRandom {
+  key(seed: number): MxArray;
+  split(key: MxArray, num?: number): MxArray;
+  normal(shape?: number[], dtype?: MxDtype, loc?: number, scale?: number, key?: MxArray): MxArray;
+  uniform(low: MxInput, high: MxInput, shape?: number[], dtype?: MxDtype, key?: MxArray): MxArray;
+}
+
+export interface MxFast {
+  rmsNorm(x: MxArray, weight: MxArray, eps: number): MxArray;
+  layerNorm(x: MxArray, weight: MxArray | null, bias: MxArray | null, eps: number): MxArray;
+  scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask?: MxArray): MxArray;
+}
+
+export interface MxBackend {
+  readonly float32: MxDtype;
+  readonly float16: MxDtype;
+  readonly bfloat16: MxDtype;
+  readonly int32: MxDtype;
+  readonly uint8: MxDtype;
+  readonly random: MxRandom;
+  readonly fast: MxFast;
+
+  array(value: number | number[] | number[][], dtype?: MxDtype): MxArray;
+  zeros(shape: number[], dtype?: MxDtype): MxArray;
+  ones(shape: number[], dtype?: MxDtype): MxArray;
+  arange(start: number, stop?: number, step?: number, dtype?: MxDtype): MxArray;
+  linspace(start: number, stop: number, num?: number, dtype?: MxDtype): MxArray;
+
+  add(a: MxInput, b: MxInput): MxArray;
+  subtract(a: MxInput, b: MxInput): MxArray;
+  multiply(a: MxInput, b: MxInput): MxArray;
+  divide(a: MxInput, b: MxInput): MxArray;
+  maximum(a: MxInput, b: MxInput): MxArray;
+  minimum(a: MxInput, b: MxInput): MxArray;
+  matmul(a: MxArray, b: MxArray): MxArray;
+  addmm(c: MxArray, a: MxArray, b: MxArray, alpha?: number, beta?: number): MxArray;
+  exp(a: MxArray): MxArray;
+  sin(a: MxArray): MxArray;
+  cos(a: MxArray): MxArray;
+  tanh(a: MxArray): MxArray;
+  sigmoid(a: MxArray): MxArray;
+  abs(a: MxArray): MxArray;
+  sqrt(a: MxArray): MxArray;
+  square(a: MxArray): MxArray;
+  clip(a: MxArray, min: MxInput, max: MxInput): MxArray;
+  sum(a: MxArray, axis?: number | number[], keepdims?: boolean): MxArray;
+  mean(a: MxArray, axis?: number | number[], keepdims?: boolean): MxArray;
+  softmax(a: MxArray, axis?: number | number[]): MxArray;
+  where(condition: MxArray, x: MxInput, y: MxInput): MxArray;
+  equal(a: MxInput, b: MxInput): MxArray;
+  arrayEqual(a: MxArray, b: MxArray): MxArray;
+
+  reshape(a: MxArray, ...shape: (number | number[])[]): MxArray;
+  transpose(a: MxArray, ...axes: (number | number[])[]): MxArray;
+  expandDims(a: MxArray, axis: number | number[]): MxArray;
+  concatenate(arrays: MxArray[], axis?: number): MxArray;
+  stack(arrays: MxArray[], axis?: number): MxArray;
+  split(a: MxArray, indicesOrSections: number | number[], axis?: number): MxArray[];
+  take(a: MxArray, indices: MxArray, axis?: number): MxArray;
+  broadcastTo(a: MxArray, shape: number[]): MxArray;
+
+  quantize(w: MxArray, groupSize: number, bits: number): MxArray;
+  quantizedMatmul(x: MxArray, w: MxArray, scales: MxArray, biases: MxArray, transpose: boolean, groupSize: number, bits: number): MxArray;
+
+  eval(...arrays: unknown[]): void;
+  load(path: string): Record<string, MxArray> | MxArray;
+  saveSafetensors(path: string, arrays: Record<string, MxArray>, metadata?: Record<string, string>): void;
+}
+
+/** Which backend the engine is running on, for the UI, CLI and reports. */
+export interface BackendInfo {
+  readonly name: 'npm' | 'native';
+  readonly package: string;
+  readonly version: string;
+  readonly device: 'cpu' | 'gpu';
+}
+
+export interface LoadedBackend {
+  readonly mx: MxBackend;
+  readonly info: BackendInfo;
+}
+
+const REQUIRED_FUNCTIONS = [
+  'array', 'zeros', 'ones', 'arange', 'linspace', 'add', 'subtract', 'multiply', 'divide', 'maximum',
+  'minimum', 'matmul', 'addmm', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'abs', 'sqrt', 'square', 'clip',
+  'sum', 'mean', 'softmax', 'where', 'equal', 'arrayEqual', 'reshape', 'transpose', 'expandDims',
+  'concatenate', 'stack', 'split', 'take', 'broadcastTo', 'quantize', 'quantizedMatmul', 'eval', 'load',
+  'saveSafetensors', 'random.key', 'random.split', 'random.normal', 'random.uniform', 'fast.rmsNorm',
+  'fast.layerNorm', 'fast.scaledDotProductAttention',
+] as const satisfies readonly string[];
+
+/** Names of the ops a candidate backend lacks; empty when it conforms. */
+export function missingOps(candidate: unknown): string[] {
+  return REQUIRED_FUNCTIONS.filter((path) => {
+    let value: unknown = candidate;
+    for (const part of path.split('.')) {
+      value = value != null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    }
+    return typeof value !== 'function';
+  });
+}

@@ -1,0 +1,255 @@
+// The FLUX transformer (double- and single-stream blocks, adaLN, 2-D RoPE, QK
+// RMSNorm) over BFL-named parameters. Runs in the engine; no Node or Electron.
+
+import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import {
+  geluTanh,
+  layerNormNoAffine,
+  linear,
+  mergeHeads,
+  mlpEmbedder,
+  modulate,
+  modulation,
+  param,
+  sinusoidalEmbedding,
+  splitHeads,
+  type Linear,
+  type Params,
+} from '../layers.ts';
+import { TIME_EMBED_DIM, type FluxConfig } from './config.ts';
+import { applyRotary, imagePositionIds, rotaryTables, type RotaryTables } from './rope.ts';
+
+/** FLUX feeds timesteps in [0, 1] to its embedder scaled by this factor. */
+const TIME_FACTOR = 1000;
+
+export interface TextConditioning {
+  /** [B, Ltxt, contextInDim] */
+  readonly context: MxArray;
+  /** [B, vecInDim] */
+  readonly pooled: MxArray;
+}
+
+export interface TransformerInput {
+  /** Packed image tokens, [B, rows·cols, inChannels]. */
+  readonly x: MxArray;
+  readonly rows: number;
+  readonly cols: number;
+  /** Flow-matching time in [0, 1]; one value for the whole batch. */
+  readonly timestep: number;
+  readonly text: TextConditioning;
+  /** Distilled guidance strength; required when the model embeds guidance. */
+  readonly guidance?: number;
+}
+
+/** What the blocks see: embedded streams plus the conditioning vector. */
+export interface EmbeddedInput {
+  readonly img: MxArray;
+  readonly txt: MxArray;
+  readonly vec: MxArray;
+  readonly rotary: RotaryTables;
+}
+
+interface QkNorm {
+  readonly query: MxArray;
+  readonly key: MxArray;
+}
+
+interface DoubleStream {
+  readonly mod: Linear;
+  readonly qkv: Linear;
+  readonly norm: QkNorm;
+  readonly proj: Linear;
+  readonly mlpIn: Linear;
+  readonly mlpOut: Linear;
+}
+
+interface DoubleBlock {
+  readonly img: DoubleStream;
+  readonly txt: DoubleStream;
+}
+
+interface SingleBlock {
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  readonly norm: QkNorm;
+  readonly mod: Linear;
+}
+
+const RMS_EPS = 1e-6;
+
+export class FluxTransformer {
+  private readonly headDim: number;
+  private readonly imgIn: Linear;
+  private readonly txtIn: Linear;
+  private readonly timeIn: Linear;
+  private readonly vectorIn: Linear;
+  private readonly guidanceIn: Linear | undefined;
+  private readonly doubleBlocks: DoubleBlock[];
+  private readonly singleBlocks: SingleBlock[];
+  private readonly finalLinear: Linear;
+  private readonly finalMod: Linear;
+  private readonly rotaryCache = new Map<string, RotaryTables>();
+
+  constructor(
+    private readonly mx: MxBackend,
+    readonly config: FluxConfig,
+    params: Params,
+  ) {
+    this.headDim = config.hiddenSize / config.numHeads;
+    this.imgIn = linear(mx, params, 'img_in');
+    this.txtIn = linear(mx, params, 'txt_in');
+    this.timeIn = mlpEmbedder(mx, params, 'time_in');
+    this.vectorIn = mlpEmbedder(mx, params, 'vector_in');
+    this.guidanceIn = config.guidanceEmbed ? mlpEmbedder(mx, params, 'guidance_in') : undefined;
+    const stream = (p: string): DoubleStream => ({
+      mod: linear(mx, params, `${p}_mod.lin`),
+      qkv: linear(mx, params, `${p}_attn.qkv`),
+      norm: {
+        query: param(params, `${p}_attn.norm.query_norm.scale`),
+        key: param(params, `${p}_attn.norm.key_norm.scale`),
+      },
+      proj: linear(mx, params, `${p}_attn.proj`),
+      mlpIn: linear(mx, params, `${p}_mlp.0`),
+      mlpOut: linear(mx, params, `${p}_mlp.2`),
+    });
+    this.doubleBlocks = Array.from({ length: config.depth }, (_, i) => ({
+      img: stream(`double_blocks.${i}.img`),
+      txt: stream(`double_blocks.${i}.txt`),
+    }));
+    this.singleBlocks = Array.from({ length: config.depthSingle }, (_, i) => ({
+      linear1: linear(mx, params, `single_blocks.${i}.linear1`),
+      linear2: linear(mx, params, `single_blocks.${i}.linear2`),
+      norm: {
+        query: param(params, `single_blocks.${i}.norm.query_norm.scale`),
+        key: param(params, `single_blocks.${i}.norm.key_norm.scale`),
+      },
+      mod: linear(mx, params, `single_blocks.${i}.modulation.lin`),
+    }));
+    this.finalLinear = linear(mx, params, 'final_layer.linear');
+    this.finalMod = linear(mx, params, 'final_layer.adaLN_modulation.1');
+  }
+
+  /** Predicted velocity for the packed tokens, [B, rows·cols, inChannels]. */
+  forward(input: TransformerInput): MxArray {
+    const embedded = this.embed(input);
+    return this.finalLayer(this.blocks(embedded), embedded.vec);
+  }
+
+  /** Input embedders: the cheap part that runs even when the blocks are skipped. */
+  embed(input: TransformerInput): EmbeddedInput {
+    const { mx } = this;
+    const batch = input.x.shape[0]!;
+    const timeEmbedding = this.scalarEmbedding(input.timestep * TIME_FACTOR, batch);
+    let vec = mx.add(this.timeIn.apply(timeEmbedding), this.vectorIn.apply(input.text.pooled));
+    if (this.guidanceIn) {
+      if (input.guidance === undefined) {
+        throw new Error('This model embeds guidance (FLUX-dev style): pass a guidance value.');
+      }
+      vec = mx.add(vec, this.guidanceIn.apply(this.scalarEmbedding(input.guidance * TIME_FACTOR, batch)));
+    }
+    const textLength = input.text.context.shape[1]!;
+    return {
+      img: this.imgIn.apply(input.x),
+      txt: this.txtIn.apply(input.text.context),
+      vec,
+      rotary: this.rotary(textLength, input.rows, input.cols),
+    };
+  }
+
+  /** Every transformer block; returns the image stream's hidden state. */
+  blocks(input: EmbeddedInput): MxArray {
+    const { mx } = this;
+    let { img, txt } = input;
+    for (const block of this.doubleBlocks) {
+      [img, txt] = this.doubleBlock(block, img, txt, input.vec, input.rotary);
+    }
+    const textLength = txt.shape[1]!;
+    let joint = mx.concatenate([txt, img], 1);
+    for (const block of this.singleBlocks) {
+      joint = this.singleBlock(block, joint, input.vec, input.rotary);
+    }
+    return mx.split(joint, [textLength], 1)[1]!;
+  }
+
+  finalLayer(img: MxArray, vec: MxArray): MxArray {
+    const [shift, scale] = modulation(this.mx, this.finalMod, vec, 2) as [MxArray, MxArray];
+    return this.finalLinear.apply(modulate(this.mx, layerNormNoAffine(this.mx, img), shift, scale));
+  }
+
+  private scalarEmbedding(value: number, batch: number): MxArray {
+    const row = sinusoidalEmbedding([value], TIME_EMBED_DIM)[0]!;
+    return this.mx.broadcastTo(this.mx.array([row]), [batch, TIME_EMBED_DIM]);
+  }
+
+  private rotary(textLength: number, rows: number, cols: number): RotaryTables {
+    const key = `${textLength}:${rows}x${cols}`;
+    let tables = this.rotaryCache.get(key);
+    if (!tables) {
+      const { axesDim, theta } = this.config;
+      const textIds = Array.from({ length: textLength }, () => axesDim.map(() => 0));
+      tables = rotaryTables(this.mx, [...textIds, ...imagePositionIds(rows, cols)], axesDim, theta);
+      this.mx.eval(tables.cos, tables.sin);
+      this.rotaryCache.set(key, tables);
+    }
+    return tables;
+  }
+
+  private qkv(fused: MxArray, norm: QkNorm): [MxArray, MxArray, MxArray] {
+    const { mx } = this;
+    const [q, k, v] = mx.split(fused, 3, -1) as [MxArray, MxArray, MxArray];
+    const heads = this.config.numHeads;
+    return [
+      mx.fast.rmsNorm(splitHeads(mx, q, heads), norm.query, RMS_EPS),
+      mx.fast.rmsNorm(splitHeads(mx, k, heads), norm.key, RMS_EPS),
+      splitHeads(mx, v, heads),
+    ];
+  }
+
+  private attention(q: MxArray, k: MxArray, v: MxArray, rotary: RotaryTables): MxArray {
+    const { mx } = this;
+    const out = mx.fast.scaledDotProductAttention(
+      applyRotary(mx, q, rotary),
+      applyRotary(mx, k, rotary),
+      v,
+      1 / Math.sqrt(this.headDim),
+    );
+    return mergeHeads(mx, out);
+  }
+
+  private doubleBlock(block: DoubleBlock, img: MxArray, txt: MxArray, vec: MxArray, rotary: RotaryTables): [MxArray, MxArray] {
+    const { mx } = this;
+    const imgMod = modulation(mx, block.img.mod, vec, 6) as [MxArray, MxArray, MxArray, MxArray, MxArray, MxArray];
+    const txtMod = modulation(mx, block.txt.mod, vec, 6) as [MxArray, MxArray, MxArray, MxArray, MxArray, MxArray];
+    const imgIn = modulate(mx, layerNormNoAffine(mx, img), imgMod[0], imgMod[1]);
+    const txtIn = modulate(mx, layerNormNoAffine(mx, txt), txtMod[0], txtMod[1]);
+    const [imgQ, imgK, imgV] = this.qkv(block.img.qkv.apply(imgIn), block.img.norm);
+    const [txtQ, txtK, txtV] = this.qkv(block.txt.qkv.apply(txtIn), block.txt.norm);
+    const attn = this.attention(
+      mx.concatenate([txtQ, imgQ], 2),
+      mx.concatenate([txtK, imgK], 2),
+      mx.concatenate([txtV, imgV], 2),
+      rotary,
+    );
+    const [txtAttn, imgAttn] = mx.split(attn, [txt.shape[1]!], 1) as [MxArray, MxArray];
+    const update = (x: MxArray, attnOut: MxArray, stream: DoubleStream, mod: MxArray[]): MxArray => {
+      const [, , gate1, shift2, scale2, gate2] = mod as [MxArray, MxArray, MxArray, MxArray, MxArray, MxArray];
+      const afterAttn = mx.add(x, mx.multiply(gate1, stream.proj.apply(attnOut)));
+      const mlpIn = modulate(mx, layerNormNoAffine(mx, afterAttn), shift2, scale2);
+      const mlpOut = stream.mlpOut.apply(geluTanh(mx, stream.mlpIn.apply(mlpIn)));
+      return mx.add(afterAttn, mx.multiply(gate2, mlpOut));
+    };
+    return [update(img, imgAttn, block.img, imgMod), update(txt, txtAttn, block.txt, txtMod)];
+  }
+
+  private singleBlock(block: SingleBlock, x: MxArray, vec: MxArray, rotary: RotaryTables): MxArray {
+    const { mx } = this;
+    const [shift, scale, gate] = modulation(mx, block.mod, vec, 3) as [MxArray, MxArray, MxArray];
+    const fused = block.linear1.apply(modulate(mx, layerNormNoAffine(mx, x), shift, scale));
+    const hidden = this.config.hiddenSize;
+    const [qkvPart, mlpPart] = mx.split(fused, [3 * hidden], -1) as [MxArray, MxArray];
+    const [q, k, v] = this.qkv(qkvPart, block.norm);
+    const attn = this.attention(q, k, v, rotary);
+    const out = block.linear2.apply(mx.concatenate([attn, geluTanh(mx, mlpPart)], -1));
+    return mx.add(x, mx.multiply(gate, out));
+  }
+}

@@ -1,0 +1,53 @@
+// What the generator needs from a text-to-image model, whatever its
+// architecture or checkpoint layout. Runs in the engine.
+
+import { z } from 'zod';
+import type { MxArray } from '../mlx/backend.ts';
+import type { TextConditioning } from './flux/transformer.ts';
+
+export const ModelDefaultsSchema = z.object({
+  steps: z.number().int().positive(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  guidanceScale: z.number().nonnegative(),
+  /** Apply FLUX's resolution-dependent schedule shift. */
+  shift: z.boolean(),
+  teacache: z.object({
+    threshold: z.number().nonnegative(),
+    rescaleFactor: z.number().nonnegative(),
+  }),
+});
+
+export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;
+
+export interface ModelInfo {
+  readonly id: string;
+  readonly name: string;
+  /** False when running on seeded random weights: images will be noise-like. */
+  readonly trained: boolean;
+  /** Things a user should know about this model as loaded (shown by the CLI and UI). */
+  readonly notes: readonly string[];
+  /** Whether the transformer embeds guidance (FLUX-dev style) instead of using true CFG. */
+  readonly guidanceEmbedded: boolean;
+  /** Width and height must be multiples of this. */
+  readonly sizeMultiple: number;
+  readonly maxSize: number;
+}
+
+export interface PackedNoise {
+  readonly tokens: MxArray;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface ImageModel {
+  readonly info: ModelInfo;
+  readonly defaults: ModelDefaults;
+  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] };
+  /** Seeded Gaussian noise in the model's packed token space. */
+  noise(seed: number, width: number, height: number): PackedNoise;
+  /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
+  velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray;
+  /** Packed tokens → RGB bytes, row-major, 3 per pixel. */
+  toRgb(tokens: MxArray, width: number, height: number): Uint8Array;
+}

@@ -1,0 +1,151 @@
+// The built-in model: a small FLUX transformer working directly on p×p-packed
+// RGB pixels (no autoencoder) with the word-level text encoder. Loads from a
+// folder holding model.json, vocab.json and, once trained, the weights; with
+// no weights it runs on seeded random ones and says so. Runs in the engine.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { MxArray, MxBackend } from '../mlx/backend.ts';
+import { EngineError } from '../errors.ts';
+import { checkParams, loadSafetensors } from '../io/weights.ts';
+import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
+import { FluxTransformer, type TextConditioning } from './flux/transformer.ts';
+import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type PackedNoise } from './image-model.ts';
+import { randomParams, type ParamShapes } from './layers.ts';
+import { pack, unpack } from './packing.ts';
+import { WordEncoder, WordEncoderConfigSchema, WordTokenizer, wordEncoderParamShapes } from './text/word-encoder.ts';
+
+export const PIXEL_FLUX_FORMAT = 'teacache-studio/pixel-flux@1';
+
+export const PixelFluxManifestSchema = z.object({
+  format: z.literal(PIXEL_FLUX_FORMAT),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  image: z.object({
+    channels: z.number().int().positive(),
+    patchSize: z.number().int().positive(),
+    maxSize: z.number().int().positive(),
+  }),
+  transformer: FluxConfigSchema,
+  textEncoder: WordEncoderConfigSchema,
+  defaults: ModelDefaultsSchema,
+  /** Seed of the random weights used when the folder has no weights files. */
+  randomInitSeed: z.number().int().nonnegative(),
+});
+
+export type PixelFluxManifest = z.infer<typeof PixelFluxManifestSchema>;
+
+export const MANIFEST_FILE = 'model.json';
+export const VOCAB_FILE = 'vocab.json';
+export const TRANSFORMER_FILE = 'transformer.safetensors';
+export const TEXT_ENCODER_FILE = 'text_encoder.safetensors';
+
+/** The model that ships with the app, found beside the sources in development. */
+export function builtinModelDir(): string {
+  return process.env.TEACACHE_MODEL_DIR ?? fileURLToPath(new URL('../../../models/builtin/', import.meta.url));
+}
+
+function readJson(file: string): unknown {
+  if (!existsSync(file)) {
+    throw new EngineError('MODEL_NOT_FOUND', `The model folder has no ${file}. Pick a folder that holds ${MANIFEST_FILE} and ${VOCAB_FILE}.`, { file });
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new EngineError('MODEL_INVALID', `${file} is not valid JSON: ${(error as Error).message}`, { file }, { cause: error });
+  }
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new EngineError('MODEL_INVALID', `${file} is not a valid model description: ${issues}`, { file, issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+export class PixelFluxModel implements ImageModel {
+  readonly info: ModelInfo;
+  readonly defaults: PixelFluxManifest['defaults'];
+
+  private constructor(
+    private readonly mx: MxBackend,
+    readonly manifest: PixelFluxManifest,
+    private readonly transformer: FluxTransformer,
+    private readonly textEncoder: WordEncoder,
+    trained: boolean,
+  ) {
+    const { patchSize, maxSize } = manifest.image;
+    this.defaults = manifest.defaults;
+    this.info = {
+      id: manifest.id,
+      name: manifest.name,
+      trained,
+      notes: trained ? [] : [`No trained weights in the model folder: running on seeded random weights (seed ${manifest.randomInitSeed}), so images will look like noise.`],
+      guidanceEmbedded: manifest.transformer.guidanceEmbed,
+      sizeMultiple: patchSize,
+      maxSize,
+    };
+  }
+
+  static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
+    const manifestFile = join(dir, MANIFEST_FILE);
+    const manifest = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
+    const vocabFile = join(dir, VOCAB_FILE);
+    const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
+    const tokenizer = new WordTokenizer(vocab);
+
+    const { image, transformer: fluxConfig, textEncoder: encoderConfig } = manifest;
+    const expectedInput = image.channels * image.patchSize * image.patchSize;
+    if (fluxConfig.inChannels !== expectedInput || fluxConfig.contextInDim !== encoderConfig.width || fluxConfig.vecInDim !== encoderConfig.pooledDim) {
+      throw new EngineError(
+        'MODEL_INVALID',
+        `${manifestFile}: the parts do not fit together (transformer.inChannels must be channels·patchSize² = ${expectedInput}, contextInDim must equal textEncoder.width, vecInDim must equal textEncoder.pooledDim).`,
+        { file: manifestFile },
+      );
+    }
+    const transformerShapes = fluxParamShapes(fluxConfig);
+    const encoderShapes = wordEncoderParamShapes(encoderConfig, vocab.length);
+    const transformerFile = join(dir, TRANSFORMER_FILE);
+    const encoderFile = join(dir, TEXT_ENCODER_FILE);
+    const trained = existsSync(transformerFile) || existsSync(encoderFile);
+    const weights = (file: string, shapes: ParamShapes, seed: number) =>
+      trained ? checkParams(mx, file, loadSafetensors(mx, file), shapes) : randomParams(mx, shapes, seed);
+    const transformerParams = weights(transformerFile, transformerShapes, manifest.randomInitSeed);
+    const encoderParams = weights(encoderFile, encoderShapes, manifest.randomInitSeed + 1);
+    mx.eval(Object.values(transformerParams), Object.values(encoderParams));
+    return new PixelFluxModel(
+      mx,
+      manifest,
+      new FluxTransformer(mx, fluxConfig, transformerParams),
+      new WordEncoder(mx, encoderConfig, tokenizer, encoderParams),
+      trained,
+    );
+  }
+
+  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    return this.textEncoder.encode(prompts);
+  }
+
+  noise(seed: number, width: number, height: number): PackedNoise {
+    const { mx } = this;
+    const { channels, patchSize } = this.manifest.image;
+    const image = mx.random.normal([1, channels, height, width], mx.float32, 0, 1, mx.random.key(seed));
+    return { tokens: pack(mx, image, patchSize), rows: height / patchSize, cols: width / patchSize };
+  }
+
+  velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
+    return this.transformer.forward({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+  }
+
+  toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
+    const { mx } = this;
+    const image = unpack(mx, tokens, this.manifest.image.patchSize, height, width);
+    const hwc = mx.transpose(mx.reshape(image, this.manifest.image.channels, height, width), 1, 2, 0);
+    const bytes = mx.clip(mx.multiply(mx.add(hwc, 1), 127.5), 0, 255);
+    return Uint8Array.from((bytes.tolist() as number[][][]).flat(2), (v) => Math.round(v));
+  }
+}
