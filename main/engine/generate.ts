@@ -3,13 +3,13 @@
 // Runs in the engine (worker thread or CLI); no Electron imports.
 
 import type { BackendInfo, MxArray, MxBackend } from './mlx/backend.ts';
-import { EngineError } from './errors.ts';
 import { releaseUnreferencedArrays } from './mlx/memory.ts';
 import type { ImageModel, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
-import { fluxSchedule } from './sampler/schedule.ts';
+import { resolveRequest } from './resolve-request.ts';
+import { scheduleFor } from './sampler/schedule.ts';
 import { sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
-import { CFG_SKIP_EARLY_STEPS, SeedPolicy } from './teacache/seed-policy.ts';
+import { SeedPolicy } from './teacache/seed-policy.ts';
 import { TeaCache, type CacheStats } from './teacache/teacache.ts';
 
 export interface GenerationResult {
@@ -32,49 +32,6 @@ export interface GenerateHooks {
   readonly signal?: { readonly aborted: boolean };
   /** Each step's event, and a way to render the current estimate as RGB (costly: call sparingly). */
   onStep?(event: StepEvent, previewRgb: () => Uint8Array): void;
-}
-
-/** Fills every omitted choice from the model's defaults and checks the size. */
-export function resolveRequest(model: ImageModel, request: GenerationRequest): ResolvedRequest {
-  const { defaults, info } = model;
-  const width = request.width ?? defaults.width;
-  const height = request.height ?? defaults.height;
-  for (const [label, value] of [['width', width], ['height', height]] as const) {
-    if (value % info.sizeMultiple !== 0 || value > info.maxSize) {
-      throw new EngineError(
-        'BAD_REQUEST',
-        `${label} ${value} does not suit ${info.name}: use a multiple of ${info.sizeMultiple} up to ${info.maxSize}.`,
-        { field: label, value },
-      );
-    }
-  }
-  const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
-  const guidanceMode = info.guidanceEmbedded ? 'embedded' : guidanceScale === 1 ? 'none' : 'cfg';
-  const cache = request.cache ?? {};
-  return {
-    prompt: request.prompt,
-    negativePrompt: request.negativePrompt ?? '',
-    seed: request.seed,
-    steps: request.steps ?? defaults.steps,
-    width,
-    height,
-    guidanceScale,
-    guidanceMode,
-    shift: defaults.shift,
-    cache: {
-      enabled: cache.enabled ?? true,
-      policy: cache.policy ?? 'seed',
-      threshold: cache.threshold ?? defaults.teacache.threshold,
-      rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
-      skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
-    },
-  };
-}
-
-/** The schedule a resolved request runs on; the UI's predictions use the same one. */
-export function scheduleFor(request: Pick<ResolvedRequest, 'steps' | 'width' | 'height' | 'shift'>, patchSize: number): number[] {
-  const imageTokens = (request.width / patchSize) * (request.height / patchSize);
-  return fluxSchedule(request.steps, request.shift ? { shiftForImageTokens: imageTokens } : {});
 }
 
 export class Generator {

@@ -29,7 +29,7 @@ export interface ModelInfo {
   readonly notes: readonly string[];
   /** Whether the transformer embeds guidance (FLUX-dev style) instead of using true CFG. */
   readonly guidanceEmbedded: boolean;
-  /** Width and height must be multiples of this. */
+  /** Pixels along one side of a packed token; width and height must be multiples of it. */
   readonly sizeMultiple: number;
   readonly maxSize: number;
 }

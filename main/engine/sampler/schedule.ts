@@ -34,3 +34,9 @@ export function fluxSchedule(steps: number, options: ScheduleOptions = {}): numb
   const mu = shiftMu(tokens);
   return linear.map((t) => timeShift(mu, t));
 }
+
+/** The schedule a resolved request runs on; the UI's predictions use the same one. */
+export function scheduleFor(request: { readonly steps: number; readonly width: number; readonly height: number; readonly shift: boolean }, patchSize: number): number[] {
+  const imageTokens = (request.width / patchSize) * (request.height / patchSize);
+  return fluxSchedule(request.steps, request.shift ? { shiftForImageTokens: imageTokens } : {});
+}
