@@ -1,0 +1,85 @@
+// Turns a transport's bridge (Electron preload or web) into the typed StudioApi: validates every response and
+// event against the contract and surfaces failures as StudioError. Runs in the renderer; no Node, no Electron.
+
+import {
+  BRIDGE_GLOBAL,
+  ErrorPayloadSchema,
+  EVENT_NAMES,
+  events,
+  parsePayload,
+  requests,
+  StudioError,
+  type Envelope,
+  type EventName,
+  type EventPayload,
+  type Listener,
+  type RequestInput,
+  type RequestName,
+  type RequestOutput,
+  type StudioApi,
+  type StudioBridge,
+  type Unsubscribe,
+} from './contract.ts';
+
+/** Extra hooks a transport may offer beyond the bridge. */
+export interface TransportExtras {
+  onConnectionChange?(listener: (connected: boolean) => void): Unsubscribe;
+}
+
+export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = {}): StudioApi {
+  async function call<K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> {
+    const send = bridge[name] as (input: RequestInput<K>) => Promise<Envelope<unknown>>;
+    const envelope = (await send(input)) as Envelope<unknown> | undefined;
+    if (!envelope || typeof envelope !== 'object' || typeof envelope.ok !== 'boolean') {
+      throw new StudioError('INTERNAL', `The ${name} call returned something that is not a response envelope.`);
+    }
+    if (!envelope.ok) {
+      const error = ErrorPayloadSchema.safeParse(envelope.error);
+      throw error.success ? StudioError.fromPayload(error.data) : new StudioError('INTERNAL', `The ${name} call failed with an unreadable error.`, envelope.error);
+    }
+    return parsePayload(requests[name].output, envelope.value, `${name} response`) as RequestOutput<K>;
+  }
+
+  function subscribe<K extends EventName>(name: K, listener: Listener<K>): Unsubscribe {
+    const key = `on${name[0]!.toUpperCase()}${name.slice(1)}` as keyof StudioBridge;
+    const on = bridge[key] as (listener: (payload: unknown) => void) => Unsubscribe;
+    return on((payload) => {
+      const parsed = events[name].safeParse(payload);
+      if (parsed.success) listener(parsed.data as EventPayload<K>);
+      // A malformed event is a bug on the main side; dropping it beats crashing the UI.
+      else console.error(`Dropped a malformed ${name} event:`, parsed.error.issues);
+    });
+  }
+
+  return {
+    getInfo: () => call('getInfo', {}),
+    generate: (request) => call('generate', { request }),
+    generateBaseline: (runId) => call('generateBaseline', { runId }),
+    cancel: (jobId) => call('cancel', { jobId }),
+    listJobs: () => call('listJobs', {}),
+    listHistory: () => call('listHistory', {}),
+    getImage: (id) => call('getImage', { id }),
+    deleteRun: (id) => call('deleteRun', { id }),
+    compare: (id, against) => call('compare', against === undefined ? { id } : { id, against }),
+    onJobQueued: (listener) => subscribe('jobQueued', listener),
+    onJobStarted: (listener) => subscribe('jobStarted', listener),
+    onSteps: (listener) => subscribe('steps', listener),
+    onPreview: (listener) => subscribe('preview', listener),
+    onJobDone: (listener) => subscribe('jobDone', listener),
+    onJobFailed: (listener) => subscribe('jobFailed', listener),
+    onHistoryChanged: (listener) => subscribe('historyChanged', listener),
+    onConnectionChange: (listener) => {
+      if (extras.onConnectionChange) return extras.onConnectionChange(listener);
+      listener(true);
+      return () => {};
+    },
+  };
+}
+
+/** The Electron preload's bridge when running in the desktop app, else undefined. */
+export function electronBridge(): StudioBridge | undefined {
+  const candidate = (globalThis as Record<string, unknown>)[BRIDGE_GLOBAL] as StudioBridge | undefined;
+  return candidate && EVENT_NAMES.every((name) => typeof candidate[`on${name[0]!.toUpperCase()}${name.slice(1)}` as keyof StudioBridge] === 'function')
+    ? candidate
+    : undefined;
+}
