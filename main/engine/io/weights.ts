@@ -5,8 +5,11 @@
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { EngineError } from '../errors.ts';
 import type { ParamShapes } from '../models/layers.ts';
+import { readSafetensorsHeader } from './safetensors.ts';
 
+/** Loads every tensor of a safetensors file after checking its header and size. */
 export function loadSafetensors(mx: MxBackend, file: string): Record<string, MxArray> {
+  readSafetensorsHeader(file);
   let loaded: Record<string, MxArray> | MxArray;
   try {
     loaded = mx.load(file);

@@ -1,0 +1,129 @@
+// Generation end to end on the built-in model (trained or random weights):
+// defaults, guidance modes, caching that matches its prediction, and
+// `threshold 0` identical to no cache.
+
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createGenerator } from '../../../main/engine/engine.ts';
+import { Generator } from '../../../main/engine/generate.ts';
+import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
+import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux-model.ts';
+import { resolveRequest } from '../../../main/engine/resolve-request.ts';
+import { scheduleFor } from '../../../main/engine/sampler/schedule.ts';
+import { predictDecisions } from '../../../main/engine/teacache/predict.ts';
+import { SeedPolicy } from '../../../main/engine/teacache/seed-policy.ts';
+
+let generator: Generator;
+beforeAll(() => {
+  generator = createGenerator();
+});
+
+const base = { prompt: 'red heart', seed: 7, steps: 8 };
+
+describe('resolveRequest', () => {
+  it('fills defaults from the model and uses the seed caller’s skip-early 3 under CFG', () => {
+    const resolved = resolveRequest(generator.model, { prompt: 'x', seed: 1 });
+    const { defaults } = generator.model;
+    expect(resolved).toMatchObject({
+      steps: defaults.steps,
+      width: defaults.width,
+      height: defaults.height,
+      guidanceScale: defaults.guidanceScale,
+      guidanceMode: 'cfg',
+      negativePrompt: '',
+      cache: { enabled: true, policy: 'seed', threshold: defaults.teacache.threshold, skipEarlySteps: 3 },
+    });
+  });
+
+  it('runs a single forward without CFG at guidance 1, and then skips no early steps', () => {
+    expect(resolveRequest(generator.model, { prompt: 'x', seed: 1, guidanceScale: 1 })).toMatchObject({
+      guidanceMode: 'none',
+      cache: { skipEarlySteps: 0 },
+    });
+  });
+
+  it('rejects sizes the model cannot make, saying which sizes it can', () => {
+    const { sizeMultiple, maxSize } = generator.model.info;
+    expect(() => resolveRequest(generator.model, { prompt: 'x', seed: 1, width: sizeMultiple + 1 })).toThrow(
+      new RegExp(`width ${sizeMultiple + 1} .* multiple of ${sizeMultiple} up to ${maxSize}`),
+    );
+  });
+});
+
+describe('Generator', () => {
+  it('gives the same image for the same seed and another for another seed', async () => {
+    const a = await generator.generate(base);
+    const b = await generator.generate(base);
+    const c = await generator.generate({ ...base, seed: 8 });
+    expect(a.rgb).toEqual(b.rgb);
+    expect(a.rgb).not.toEqual(c.rgb);
+    expect(a.rgb).toHaveLength(a.width * a.height * 3);
+  });
+
+  it('is bit-identical to the uncached run at threshold 0', async () => {
+    const uncached = await generator.generate({ ...base, cache: { enabled: false } });
+    const zero = await generator.generate({ ...base, cache: { threshold: 0 } });
+    expect(zero.stats).toMatchObject({ hits: 0, misses: 8, forwards: 8 });
+    expect(Buffer.from(zero.rgb).equals(Buffer.from(uncached.rgb))).toBe(true);
+  });
+
+  it('makes exactly the decisions the UI predicts, and reuses to save forwards', async () => {
+    const request = { ...base, steps: 20, cache: { threshold: 0.15 } };
+    const result = await generator.generate(request);
+    const resolved = resolveRequest(generator.model, request);
+    const predicted = predictDecisions(new SeedPolicy(resolved.cache), scheduleFor(resolved, generator.model.info.sizeMultiple));
+    expect(result.events.map((e) => e.computed)).toEqual(predicted.decisions.map((d) => d.compute));
+    expect(result.stats.forwards).toBe(predicted.forwards);
+    expect(result.stats.hits).toBeGreaterThan(0);
+    expect(result.events.slice(0, 3).every((e) => e.computed)).toBe(true);
+  });
+
+  it('lets the negative prompt and the guidance scale change the image', async () => {
+    const plain = await generator.generate(base);
+    const negative = await generator.generate({ ...base, negativePrompt: 'blue' });
+    const stronger = await generator.generate({ ...base, guidanceScale: 8 });
+    expect(negative.rgb).not.toEqual(plain.rgb);
+    expect(stronger.rgb).not.toEqual(plain.rgb);
+  });
+
+  it('reports each step with a renderable preview and stops when cancelled', async () => {
+    const signal = { aborted: false };
+    const previews: number[] = [];
+    const run = generator.generate(base, {
+      signal,
+      onStep: (event, preview) => {
+        previews.push(preview().length);
+        if (event.index === 1) signal.aborted = true;
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    const pixels = generator.model.defaults.width * generator.model.defaults.height;
+    expect(previews).toEqual([pixels * 3, pixels * 3]);
+  });
+
+  it('names prompt words the model does not know', async () => {
+    const result = await generator.generate({ ...base, steps: 1, prompt: 'red zzyzx heart' });
+    expect(result.unknownWords).toEqual(['zzyzx']);
+  });
+});
+
+describe('embedded guidance (FLUX-dev style)', () => {
+  it('runs one forward per step with the guidance value embedded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedded-model-'));
+    const source = builtinModelDir();
+    const manifest = JSON.parse(readFileSync(join(source, 'model.json'), 'utf8'));
+    manifest.transformer.guidanceEmbed = true;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
+    cpSync(join(source, 'vocab.json'), join(dir, 'vocab.json'));
+    const { mx, info } = loadNpmBackend();
+    const embedded = new Generator(mx, info, PixelFluxModel.load(mx, dir));
+
+    const low = await embedded.generate({ ...base, guidanceScale: 2 });
+    const high = await embedded.generate({ ...base, guidanceScale: 5 });
+    expect(low.request.guidanceMode).toBe('embedded');
+    expect(low.request.cache.skipEarlySteps).toBe(0);
+    expect(low.rgb).not.toEqual(high.rgb);
+  });
+});
