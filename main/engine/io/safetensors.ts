@@ -87,7 +87,7 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
         throw invalid(file, `tensor "${name}" (${dtype} [${shape.join(', ')}]) needs ${expected} bytes but its offsets span ${end - begin}`);
       }
       dataEnd = Math.max(dataEnd, end);
-      tensors[name] = { dtype, shape, dataOffsets: [begin, end] };
+      tensors[name] = { dtype: dtype as string, shape: shape as number[], dataOffsets: [begin, end] };
     }
     const dataBytes = fileBytes - 8 - headerBytes;
     if (dataEnd > dataBytes) {
