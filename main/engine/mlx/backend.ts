@@ -83,8 +83,11 @@ export interface MxBackend {
   split(a: MxArray, indicesOrSections: number | number[], axis?: number): MxArray[];
   take(a: MxArray, indices: MxArray, axis?: number): MxArray;
   broadcastTo(a: MxArray, shape: number[]): MxArray;
+  /** Channels-last convolution: input [N, H, W, Cin], weight [Cout, kH, kW, Cin]. */
+  conv2d(input: MxArray, weight: MxArray, stride?: number | number[], padding?: number | number[]): MxArray;
 
-  quantize(w: MxArray, groupSize: number, bits: number): MxArray;
+  /** MLX's affine quantization: [packed uint32 weights, scales, biases], one scale and bias per group. */
+  quantize(w: MxArray, groupSize: number, bits: number): [MxArray, MxArray, MxArray];
   quantizedMatmul(x: MxArray, w: MxArray, scales: MxArray, biases: MxArray, transpose: boolean, groupSize: number, bits: number): MxArray;
 
   eval(...arrays: unknown[]): void;
@@ -109,7 +112,7 @@ const REQUIRED_FUNCTIONS = [
   'array', 'zeros', 'ones', 'arange', 'linspace', 'add', 'subtract', 'multiply', 'divide', 'maximum',
   'minimum', 'matmul', 'addmm', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'abs', 'sqrt', 'square', 'clip',
   'sum', 'mean', 'softmax', 'where', 'equal', 'arrayEqual', 'reshape', 'transpose', 'expandDims',
-  'concatenate', 'stack', 'split', 'take', 'broadcastTo', 'quantize', 'quantizedMatmul', 'eval', 'load',
+  'concatenate', 'stack', 'split', 'take', 'broadcastTo', 'conv2d', 'quantize', 'quantizedMatmul', 'eval', 'load',
   'saveSafetensors', 'random.key', 'random.split', 'random.normal', 'random.uniform', 'fast.rmsNorm',
   'fast.layerNorm', 'fast.scaledDotProductAttention',
 ] as const satisfies readonly string[];

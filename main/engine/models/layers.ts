@@ -24,12 +24,53 @@ export interface Linear {
 }
 
 export function linear(mx: MxBackend, params: Params, prefix: string): Linear {
+  if (params[`${prefix}.scales`] !== undefined) return quantizedLinear(mx, params, prefix);
   const weight = param(params, `${prefix}.weight`);
   const bias = params[`${prefix}.bias`];
   const weightT = weight.T;
   return {
     apply: bias ? (x) => mx.addmm(bias, x, weightT) : (x) => mx.matmul(x, weightT),
   };
+}
+
+/** Weights per shared scale and bias in every quantized layer (MLX's default). */
+export const QUANT_GROUP_SIZE = 64;
+
+export type QuantBits = 4 | 8;
+
+/**
+ * Stores a float [out, in] weight as MLX's packed affine quantization, under
+ * MLX's own names: `prefix.weight` (uint32), `prefix.scales`, `prefix.biases`.
+ * Returns false, leaving `params` alone, when `in` is not a multiple of the
+ * group size (such layers are tiny and stay float).
+ */
+export function quantizeLinearInto(mx: MxBackend, params: Record<string, MxArray>, prefix: string, weight: MxArray, bits: QuantBits): boolean {
+  if (weight.ndim !== 2 || weight.shape[1]! % QUANT_GROUP_SIZE !== 0) return false;
+  const [packed, scales, biases] = mx.quantize(weight, QUANT_GROUP_SIZE, bits);
+  params[`${prefix}.weight`] = packed;
+  params[`${prefix}.scales`] = scales;
+  params[`${prefix}.biases`] = biases;
+  return true;
+}
+
+/** Bits of a quantized layer, read from its shapes: `in = packed·32/bits = groups·groupSize`. */
+export function quantizedBits(packed: MxArray, scales: MxArray): QuantBits {
+  const bits = (packed.shape[1]! * 32) / (scales.shape[1]! * QUANT_GROUP_SIZE);
+  if (bits !== 4 && bits !== 8) {
+    throw new Error(`A quantized layer with packed width ${packed.shape[1]} and ${scales.shape[1]} groups is neither 4- nor 8-bit.`);
+  }
+  return bits;
+}
+
+/** `x · Wᵀ + b` through MLX's quantized matmul; `prefix.bias` (float) stays optional. */
+export function quantizedLinear(mx: MxBackend, params: Params, prefix: string): Linear {
+  const packed = param(params, `${prefix}.weight`);
+  const scales = param(params, `${prefix}.scales`);
+  const biases = param(params, `${prefix}.biases`);
+  const bias = params[`${prefix}.bias`];
+  const bits = quantizedBits(packed, scales);
+  const matmul = (x: MxArray) => mx.quantizedMatmul(x, packed, scales, biases, true, QUANT_GROUP_SIZE, bits);
+  return { apply: bias ? (x) => mx.add(matmul(x), bias) : matmul };
 }
 
 export function silu(mx: MxBackend, x: MxArray): MxArray {
