@@ -134,6 +134,9 @@ describe('seed cache bookkeeping', () => {
     expect(cache.stats()).toEqual({ hits: 0, misses: 0 });
     cache.updateCache('x', 1);
     cache.updateCache('y', 0.9);
+    // A reuse decision alone is not a hit: the caller has not read the cache yet.
+    expect(cache.shouldCompute(5, 0.9)).toBe(false);
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2 });
     expect(cache.getCached()).toBe('y');
     expect(cache.stats()).toEqual({ hits: 1, misses: 2 });
   });
@@ -169,10 +172,12 @@ describe('seed cache bookkeeping', () => {
     const cache = TeaCache.seed<string>(config({ threshold: 0.1 }));
     cache.shouldCompute(0, 1);
     cache.updateCache('x', 1);
+    cache.getCached();
     cache.free();
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1 });
     expect(cache.arrays()).toEqual([]);
     expect(cache.getCached()).toBeUndefined();
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1 });
+    expect(cache.stats()).toEqual({ hits: 2, misses: 1 });
     // Nothing cached any more: the next step must compute.
     expect(cache.shouldCompute(1, 0.99)).toBe(true);
   });
