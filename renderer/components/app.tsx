@@ -1,0 +1,75 @@
+// The window: toolbar, settings sidebar, stage and history, plus keyboard
+// shortcuts (⌘↩ generate, Esc cancel). Renderer only.
+
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useStudio } from '../store/store.ts';
+import { ErrorBanner } from './error-banner.tsx';
+import { HistoryPanel } from './history-panel.tsx';
+import { CupIcon } from './icons.tsx';
+import { SettingsPanel } from './settings-panel.tsx';
+import { Stage } from './stage.tsx';
+
+export function App() {
+  const { model, modelError, draft, error, dismissError, loadModel } = useStudio(
+    useShallow((s) => ({ model: s.model, modelError: s.modelError, draft: s.draft, error: s.error, dismissError: s.dismissError, loadModel: s.loadModel })),
+  );
+  useShortcuts();
+  return (
+    <div className="app">
+      <header className="toolbar">
+        <div className="toolbar-title">
+          <span className="app-icon" aria-hidden="true">
+            <CupIcon width={15} height={15} />
+          </span>
+          <span className="app-name">TeaCache Studio</span>
+        </div>
+        {model && (
+          <div className="toolbar-model" title={model.info.notes.join('\n')}>
+            <span className={`model-dot${model.info.trained ? '' : ' is-untrained'}`} aria-hidden="true" />
+            <span>{model.info.name}</span>
+            <span className="toolbar-sep">·</span>
+            <span className="muted">{model.backendLabel}</span>
+          </div>
+        )}
+      </header>
+      {model && draft ? (
+        <div className="workspace">
+          <SettingsPanel model={model} draft={draft} />
+          <div className="stage-column">
+            {error && <ErrorBanner error={error} onDismiss={dismissError} />}
+            <Stage />
+          </div>
+          <HistoryPanel />
+        </div>
+      ) : modelError ? (
+        <div className="boot">
+          <ErrorBanner error={modelError} />
+          <button type="button" className="button button-secondary" onClick={() => void loadModel()}>
+            Try again
+          </button>
+        </div>
+      ) : (
+        <div className="boot" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading the model…
+        </div>
+      )}
+    </div>
+  );
+}
+
+function useShortcuts() {
+  const { generate, cancel } = useStudio(useShallow((s) => ({ generate: s.generate, cancel: s.cancel })));
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) {
+        event.preventDefault();
+        void generate();
+      } else if (event.key === 'Escape') {
+        void cancel();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [generate, cancel]);
+}

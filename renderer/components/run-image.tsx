@@ -1,0 +1,28 @@
+// A run's tiny image drawn large with crisp pixels, fetched on demand. Renderer only.
+
+import { useEffect } from 'react';
+import { useStudio } from '../store/store.ts';
+import type { RunImage } from '../lib/types.ts';
+
+export function PixelImage({ image, alt, size, className = '' }: { image: RunImage | null; alt: string; size: number; className?: string }) {
+  return (
+    <div className={`pixel-frame ${className}`} style={{ width: size, height: size }}>
+      {image ? <img className="pixelated" src={image.src} alt={alt} width={size} height={size} draggable={false} /> : <div className="pixel-placeholder" aria-hidden="true" />}
+    </div>
+  );
+}
+
+/** The stored image of run `id`, fetched once and shared by every view of it. */
+export function useRunImage(id: string | null): RunImage | null {
+  const entry = useStudio((s) => (id === null ? undefined : s.images[id]));
+  const loadImage = useStudio((s) => s.loadImage);
+  useEffect(() => {
+    if (id !== null) void loadImage(id);
+  }, [id, loadImage]);
+  return entry?.state === 'ready' ? entry.value : null;
+}
+
+export function StoredImage({ id, alt, size, className }: { id: string; alt: string; size: number; className?: string }) {
+  const image = useRunImage(id);
+  return <PixelImage image={image} alt={alt} size={size} {...(className ? { className } : {})} />;
+}

@@ -1,0 +1,257 @@
+// The main stage: the live run (preview, progress, charts) or the selected run
+// (image, comparison with its uncached baseline, stats, charts). Renderer only.
+
+import { useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { formatDb, formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
+import type { RunEntry } from '../lib/types.ts';
+import { comparisonKey } from '../store/media-slice.ts';
+import { isActive, type LiveRun } from '../store/run-slice.ts';
+import { useStudio } from '../store/store.ts';
+import { chartSteps, DecisionTimeline, DistanceChart, LatencyChart } from './charts.tsx';
+import { Segmented } from './controls.tsx';
+import { GaugeIcon, StopIcon } from './icons.tsx';
+import { PixelImage, StoredImage, useRunImage } from './run-image.tsx';
+
+const HERO = 288;
+const PAIR = 216;
+
+export function Stage() {
+  const { run, selected } = useStudio(useShallow((s) => ({ run: s.run, selected: s.history.find((e) => e.id === s.selectedId) ?? null })));
+  return (
+    <main className="stage" aria-label="Run">
+      {run ? <LiveView run={run} /> : selected ? <ResultView entry={selected} /> : <EmptyStage />}
+    </main>
+  );
+}
+
+function EmptyStage() {
+  return (
+    <div className="empty-stage">
+      <div className="empty-glyph" aria-hidden="true">
+        <GaugeIcon width={28} height={28} />
+      </div>
+      <h1 className="empty-title">Tune speed against quality</h1>
+      <p className="empty-text">Write a prompt, move the TeaCache sliders to see which steps will reuse the model’s output, then press Generate to watch every decision arrive.</p>
+    </div>
+  );
+}
+
+function statusText(run: LiveRun): string {
+  const done = run.events.length;
+  switch (run.status) {
+    case 'starting':
+      return 'Starting…';
+    case 'running':
+      return `Step ${done} of ${run.total}`;
+    case 'cancelling':
+      return 'Cancelling…';
+    case 'cancelled':
+      return `Cancelled after ${done} of ${run.total} steps`;
+    case 'failed':
+      return `Stopped after ${done} of ${run.total} steps`;
+  }
+}
+
+function LiveView({ run }: { run: LiveRun }) {
+  const cancel = useStudio((s) => s.cancel);
+  const steps = useMemo(() => chartSteps(run.events, run.total), [run.events, run.total]);
+  const threshold = run.events[0]?.threshold ?? (run.request.cache?.enabled === false ? null : (run.request.cache?.threshold ?? null));
+  const done = run.events.length;
+  const active = isActive(run);
+  const fraction = run.total > 0 ? done / run.total : 0;
+  return (
+    <div className="stage-content" data-run-status={run.status}>
+      <header className="stage-header">
+        <div className="stage-heading">
+          <p className="eyebrow">{run.purpose === 'reference' ? 'Uncached reference' : 'Generating'}</p>
+          <h1 className="stage-title">{run.request.prompt || 'Untitled'}</h1>
+        </div>
+        <div className="stage-actions">
+          <span className={`status-pill is-${run.status}`} role="status">
+            {active && <span className="spinner" aria-hidden="true" />}
+            {statusText(run)}
+          </span>
+          {active && (
+            <button type="button" className="button button-secondary" onClick={() => void cancel()} disabled={run.status === 'cancelling'}>
+              <StopIcon /> Cancel
+            </button>
+          )}
+        </div>
+      </header>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Generation progress"
+        aria-valuemin={0}
+        aria-valuemax={run.total}
+        aria-valuenow={done}
+      >
+        <div className={`progress-fill is-${run.status}`} style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <div className="hero">
+        <div className="hero-image">
+          <PixelImage image={run.preview} alt={active ? 'Preview of the image so far' : 'Last preview'} size={HERO} className={active ? 'is-live' : ''} />
+          <p className="image-caption">{active ? (run.preview ? 'Live estimate of the final image' : 'The first preview arrives after a step') : 'Last preview before the run stopped'}</p>
+        </div>
+        <div className="tiles">
+          <Tile label="Computed" value={String(run.events.filter((e) => e.computed).length)} sub={`of ${run.total} steps`} tone="compute" />
+          <Tile label="Reused" value={String(run.events.filter((e) => !e.computed).length)} sub="cache hits" tone="reuse" />
+          <Tile label="Elapsed" value={formatMs(run.events.reduce((sum, e) => sum + e.ms, 0))} sub="in steps so far" />
+        </div>
+      </div>
+      <Charts steps={steps} threshold={threshold} />
+    </div>
+  );
+}
+
+function ResultView({ entry }: { entry: RunEntry }) {
+  const steps = useMemo(() => chartSteps(entry.events, entry.request.steps), [entry]);
+  const threshold = entry.events[0]?.threshold ?? null;
+  const { history, selectRun } = useStudio(useShallow((s) => ({ history: s.history, selectRun: s.selectRun })));
+  const r = entry.request;
+  const cfg = r.guidanceMode === 'cfg' ? `CFG ${r.guidanceScale}` : r.guidanceMode === 'embedded' ? `guidance ${r.guidanceScale}` : 'no guidance';
+  const cache = r.cache.enabled ? `threshold ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}` : 'cache off';
+  const parent = entry.baselineOf ? history.find((e) => e.id === entry.baselineOf) : undefined;
+  return (
+    <div className="stage-content" data-run-id={entry.id}>
+      <header className="stage-header">
+        <div className="stage-heading">
+          <p className="eyebrow">
+            {entry.baselineOf ? 'Uncached reference' : 'Result'} · {formatTime(entry.createdAt)}
+          </p>
+          <h1 className="stage-title">{r.prompt || 'Untitled'}</h1>
+          <p className="stage-meta">
+            seed {r.seed} · {r.steps} steps · {r.width}×{r.height} · {cfg} · {cache}
+          </p>
+        </div>
+        {parent && (
+          <div className="stage-actions">
+            <button type="button" className="button button-secondary" onClick={() => selectRun(parent.id)}>
+              Show cached run
+            </button>
+          </div>
+        )}
+      </header>
+      {entry.unknownWords.length > 0 && (
+        <p className="notice">
+          The model does not know {entry.unknownWords.map((w) => `“${w}”`).join(', ')}; {entry.unknownWords.length === 1 ? 'it was' : 'they were'} ignored.
+        </p>
+      )}
+      <div className="hero">
+        <ResultImages entry={entry} />
+        <ResultTiles entry={entry} />
+      </div>
+      <Charts steps={steps} threshold={threshold} />
+    </div>
+  );
+}
+
+function ResultImages({ entry }: { entry: RunEntry }) {
+  const { compareMode, setCompareMode, loadComparison } = useStudio(
+    useShallow((s) => ({ compareMode: s.compareMode, setCompareMode: s.setCompareMode, loadComparison: s.loadComparison })),
+  );
+  const baselineId = entry.baseline?.id ?? null;
+  const comparison = useStudio((s) => (baselineId ? s.comparisons[comparisonKey(entry.id, baselineId)] : undefined));
+  const image = useRunImage(entry.id);
+  useEffect(() => {
+    if (baselineId) void loadComparison(entry.id, baselineId);
+  }, [entry.id, baselineId, loadComparison]);
+
+  if (!baselineId) {
+    return (
+      <div className="hero-image">
+        <PixelImage image={image} alt={`Generated image: ${entry.request.prompt}`} size={HERO} />
+        <p className="image-caption">
+          {entry.request.width}×{entry.request.height} px, shown {Math.round(HERO / entry.request.width)}× with crisp pixels
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="compare">
+      <Segmented label="Comparison view" hideLabel value={compareMode} options={['side-by-side', 'difference'] as const} format={(m) => (m === 'side-by-side' ? 'Side by side' : 'Difference')} onChange={setCompareMode} />
+      {compareMode === 'side-by-side' ? (
+        <div className="compare-pair">
+          <figure className="compare-item">
+            <PixelImage image={image} alt={`Generated image: ${entry.request.prompt}`} size={PAIR} />
+            <figcaption>TeaCache · {formatMs(entry.wallMs)}</figcaption>
+          </figure>
+          <figure className="compare-item">
+            <StoredImage id={baselineId} alt="Uncached reference image" size={PAIR} />
+            <figcaption>Uncached · {formatMs(entry.baseline!.wallMs)}</figcaption>
+          </figure>
+        </div>
+      ) : (
+        <div className="compare-pair">
+          <figure className="compare-item">
+            <PixelImage image={comparison?.state === 'ready' ? comparison.value.difference : null} alt="Difference from the uncached reference" size={PAIR} />
+            <figcaption>
+              {comparison?.state === 'ready'
+                ? `Largest difference ${comparison.value.maxDifference} of 255, amplified`
+                : comparison?.state === 'failed'
+                  ? comparison.error.message
+                  : 'Comparing…'}
+            </figcaption>
+          </figure>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ResultTiles({ entry }: { entry: RunEntry }) {
+  const { run, generateReference } = useStudio(useShallow((s) => ({ run: s.run, generateReference: s.generateReference })));
+  const { stats, request } = entry;
+  const baseline = entry.baseline;
+  const canMeasure = request.cache.enabled && !entry.baselineOf;
+  return (
+    <div className="tiles" aria-label="Run statistics">
+      <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />
+      <Tile label="Reused" value={String(stats.hits)} sub="cache hits" tone="reuse" />
+      <Tile label="Wall time" value={formatMs(entry.wallMs)} sub={`${entry.backend.device.toUpperCase()} · ${entry.model.name}`} />
+      {baseline ? (
+        <>
+          <Tile label="Speedup" value={formatSpeedup(baseline.speedup)} sub={`vs uncached ${formatMs(baseline.wallMs)}`} tone="accent" />
+          <Tile label="PSNR" value={baseline.psnr === 'identical' ? '∞' : formatDb(baseline.psnr)} sub={baseline.psnr === 'identical' ? 'identical to uncached' : 'against uncached'} />
+        </>
+      ) : canMeasure ? (
+        <div className="tile tile-action">
+          <span className="tile-label">Speedup &amp; PSNR</span>
+          <p className="tile-sub">Run the same settings uncached once; it is kept for comparison.</p>
+          <button type="button" className="button button-secondary" disabled={isActive(run)} onClick={() => void generateReference(entry.id)}>
+            Run uncached reference
+          </button>
+        </div>
+      ) : (
+        <Tile label="Speedup" value="1.00×" sub={entry.baselineOf ? 'this is the uncached reference' : 'caching was off'} />
+      )}
+    </div>
+  );
+}
+
+function Tile({ label, value, sub, tone }: { label: string; value: string; sub: string; tone?: 'compute' | 'reuse' | 'accent' }) {
+  return (
+    <div className={`tile${tone ? ` tone-${tone}` : ''}`} role="group" aria-label={label}>
+      <span className="tile-label">{label}</span>
+      <span className="tile-value">{value}</span>
+      <span className="tile-sub">{sub}</span>
+    </div>
+  );
+}
+
+function Charts({ steps, threshold }: { steps: ReturnType<typeof chartSteps>; threshold: number | null }) {
+  return (
+    <div className="charts">
+      <div className="card chart-wide">
+        <DecisionTimeline steps={steps} />
+      </div>
+      <div className="card">
+        <DistanceChart steps={steps} threshold={threshold} />
+      </div>
+      <div className="card">
+        <LatencyChart steps={steps} />
+      </div>
+    </div>
+  );
+}

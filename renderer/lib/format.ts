@@ -1,0 +1,32 @@
+// Number and time formatting for labels, tiles and tooltips. Pure.
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function formatSpeedup(ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio <= 0) return '—';
+  return `${ratio.toFixed(ratio >= 10 ? 1 : 2)}×`;
+}
+
+export function formatDb(db: number): string {
+  if (db === Infinity) return 'identical';
+  if (!Number.isFinite(db)) return '—';
+  return `${db.toFixed(1)} dB`;
+}
+
+/** Trims trailing zeros so 0.10 reads 0.1 but keeps two decimals where they matter. */
+export function formatValue(value: number, step: number): string {
+  const decimals = step >= 1 ? 0 : Math.min(4, Math.ceil(-Math.log10(step)));
+  return String(Number(value.toFixed(decimals)));
+}
+
+export function formatTime(iso: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const sameDay = date.toDateString() === now.toDateString();
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return sameDay ? time : `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+}

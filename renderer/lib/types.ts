@@ -1,0 +1,64 @@
+// The renderer's view of the studio: what the store needs from the IPC contract
+// (main/ipc/contract.ts), shaped for the UI. Types only.
+
+import type { EngineInfo, ErrorPayload, HistoryEntry, Psnr } from '../../main/ipc/contract.ts';
+import type { ModelDefaults, ModelInfo } from '../../main/engine/models/image-model.ts';
+import type { GenerationRequest, ResolvedRequest } from '../../main/engine/request.ts';
+import type { StepEvent } from '../../main/engine/sampler/sampler.ts';
+
+export type { EngineInfo, GenerationRequest, HistoryEntry, ModelDefaults, ModelInfo, Psnr, ResolvedRequest, StepEvent };
+
+/** What resolveRequest needs, plus how the UI names the model and backend. */
+export interface ModelSummary {
+  readonly info: ModelInfo;
+  readonly defaults: ModelDefaults;
+  readonly backendLabel: string;
+}
+
+/** An image the browser can show (a data: URL from the contract). */
+export interface RunImage {
+  readonly width: number;
+  readonly height: number;
+  readonly src: string;
+}
+
+/** A finished run as history keeps it (the contract's entry; its image is fetched apart). */
+export type RunEntry = HistoryEntry;
+
+/** Errors as they cross the contract: a stable code, a sentence for people, and specifics. */
+export type AppError = { readonly code: string; readonly message: string; readonly details?: unknown } | ErrorPayload;
+
+export interface JobCallbacks {
+  /** The host filled in every default: the exact request and its schedule. */
+  onStarted?(request: ResolvedRequest): void;
+  onSteps(events: readonly StepEvent[]): void;
+  onPreview(index: number, image: RunImage): void;
+}
+
+export interface RunHandle {
+  readonly jobId: string;
+  /** Resolves with the stored entry; rejects with an AppError-shaped error (code CANCELLED when cancelled). */
+  readonly finished: Promise<RunEntry>;
+}
+
+export interface Comparison {
+  readonly psnr: Psnr;
+  readonly maxDifference: number;
+  readonly difference: RunImage;
+}
+
+/** Everything the store asks of the outside world (renderer/lib/backend.ts over the contract; tests pass a fake). */
+export interface StudioBackend {
+  model(): Promise<ModelSummary>;
+  generate(request: GenerationRequest, callbacks: JobCallbacks): Promise<RunHandle>;
+  /** The uncached run of history entry `runId`, linked to it as its baseline by the host. */
+  generateBaseline(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
+  cancel(jobId: string): Promise<void>;
+  history(): Promise<RunEntry[]>;
+  image(id: string): Promise<RunImage>;
+  /** Run `id` against its uncached baseline. */
+  compare(id: string): Promise<Comparison>;
+  removeRun(id: string): Promise<void>;
+  /** Another window or a reload changed the history. */
+  onHistoryChanged(listener: () => void): () => void;
+}

@@ -1,0 +1,23 @@
+// Renderer entry: connects to the studio (Electron bridge or web mode), creates
+// the one store and mounts the app. No Node, no Electron.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectBackend } from './api.ts';
+import { App } from './components/app.tsx';
+import { bootStudio, createStudioStore, StoreProvider } from './store/store.ts';
+import './styles.css';
+
+const backend = connectBackend();
+const store = createStudioStore(backend, { storage: window.localStorage });
+bootStudio(store, backend);
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html lost its #root element.');
+createRoot(root).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,61 @@
+// Past runs as the host stores them (they survive restarts there), and which one is on screen. Renderer only.
+
+import { toAppError } from '../lib/errors.ts';
+import type { AppError, RunEntry, StudioBackend } from '../lib/types.ts';
+import type { SliceCreator } from './types.ts';
+
+export interface HistorySlice {
+  /** Newest first. */
+  history: RunEntry[];
+  historyStatus: 'idle' | 'loading' | 'ready' | 'failed';
+  historyError: AppError | null;
+  selectedId: string | null;
+  loadHistory(): Promise<void>;
+  selectRun(id: string): void;
+  removeRun(id: string): Promise<void>;
+  /** Adds a finished run (newest first) unless it is already listed. */
+  addRun(entry: RunEntry, select: boolean): void;
+}
+
+const newestFirst = (a: RunEntry, b: RunEntry) => b.createdAt.localeCompare(a.createdAt);
+
+export const createHistorySlice =
+  (backend: StudioBackend): SliceCreator<HistorySlice> =>
+  (set, get) => ({
+    history: [],
+    historyStatus: 'idle',
+    historyError: null,
+    selectedId: null,
+    async loadHistory() {
+      set({ historyStatus: 'loading' });
+      try {
+        const entries = [...(await backend.history())].sort(newestFirst);
+        const { selectedId } = get();
+        const keep = selectedId !== null && entries.some((e) => e.id === selectedId);
+        const firstCached = entries.find((e) => e.request.cache.enabled) ?? entries[0];
+        set({ history: entries, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : (firstCached?.id ?? null) });
+      } catch (error) {
+        set({ historyStatus: 'failed', historyError: toAppError(error) });
+      }
+    },
+    selectRun(id) {
+      const { run } = get();
+      // A finished, cancelled or failed run steps aside; a live one keeps the stage.
+      const keepRun = run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'cancelling');
+      set({ selectedId: id, ...(keepRun ? {} : { run: null }) });
+    },
+    async removeRun(id) {
+      try {
+        await backend.removeRun(id);
+        const history = get().history.filter((e) => e.id !== id);
+        set({ history, ...(get().selectedId === id ? { selectedId: history[0]?.id ?? null } : {}) });
+      } catch (error) {
+        set({ error: toAppError(error) });
+      }
+    },
+    addRun(entry, select) {
+      const { history } = get();
+      const rest = history.filter((e) => e.id !== entry.id);
+      set({ history: [entry, ...rest].sort(newestFirst), ...(select || get().selectedId === null ? { selectedId: entry.id } : {}) });
+    },
+  });

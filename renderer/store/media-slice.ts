@@ -1,0 +1,48 @@
+// Images and baseline comparisons of stored runs, fetched on demand and kept
+// (a run's image never changes once stored). Renderer only.
+
+import { toAppError } from '../lib/errors.ts';
+import type { AppError, Comparison, RunImage, StudioBackend } from '../lib/types.ts';
+import type { SliceCreator } from './types.ts';
+
+export type Loadable<T> = { readonly state: 'loading' } | { readonly state: 'ready'; readonly value: T } | { readonly state: 'failed'; readonly error: AppError };
+
+export interface MediaSlice {
+  images: Record<string, Loadable<RunImage>>;
+  /** Keyed by `${runId}:${baselineId}` so a new baseline is compared afresh. */
+  comparisons: Record<string, Loadable<Comparison>>;
+  loadImage(id: string): Promise<void>;
+  loadComparison(id: string, baselineId: string): Promise<void>;
+}
+
+export const comparisonKey = (id: string, baselineId: string) => `${id}:${baselineId}`;
+
+export const createMediaSlice =
+  (backend: StudioBackend): SliceCreator<MediaSlice> =>
+  (set, get) => ({
+    images: {},
+    comparisons: {},
+    async loadImage(id) {
+      const known = get().images[id];
+      if (known && known.state !== 'failed') return;
+      set({ images: { ...get().images, [id]: { state: 'loading' } } });
+      try {
+        const value = await backend.image(id);
+        set({ images: { ...get().images, [id]: { state: 'ready', value } } });
+      } catch (error) {
+        set({ images: { ...get().images, [id]: { state: 'failed', error: toAppError(error) } } });
+      }
+    },
+    async loadComparison(id, baselineId) {
+      const key = comparisonKey(id, baselineId);
+      const known = get().comparisons[key];
+      if (known && known.state !== 'failed') return;
+      set({ comparisons: { ...get().comparisons, [key]: { state: 'loading' } } });
+      try {
+        const value = await backend.compare(id);
+        set({ comparisons: { ...get().comparisons, [key]: { state: 'ready', value } } });
+      } catch (error) {
+        set({ comparisons: { ...get().comparisons, [key]: { state: 'failed', error: toAppError(error) } } });
+      }
+    },
+  });

@@ -1,0 +1,128 @@
+// The run in flight: its step events as they arrive, the latest preview, cancel,
+// and how it ends (stored, cancelled or failed). Renderer only.
+
+import { toRequest } from '../lib/draft.ts';
+import { toAppError } from '../lib/errors.ts';
+import type { AppError, GenerationRequest, JobCallbacks, RunEntry, RunHandle, RunImage, StepEvent, StudioBackend } from '../lib/types.ts';
+import type { SliceCreator } from './types.ts';
+
+export type RunStatus = 'starting' | 'running' | 'cancelling' | 'cancelled' | 'failed';
+
+/** 'reference' runs the same image uncached, for speedup and PSNR. */
+export type RunPurpose = 'run' | 'reference';
+
+export interface LiveRun {
+  /** Tells this run's callbacks from a later run's. */
+  readonly token: number;
+  readonly jobId: string | null;
+  readonly purpose: RunPurpose;
+  readonly status: RunStatus;
+  readonly request: GenerationRequest;
+  /** Steps the run will take (known from the settings before the first event). */
+  readonly total: number;
+  readonly events: readonly StepEvent[];
+  readonly preview: RunImage | null;
+  readonly cancelRequested: boolean;
+}
+
+export interface RunSlice {
+  /** null when nothing runs and no cancelled or failed run is on screen (finished runs live in history). */
+  run: LiveRun | null;
+  /** The error banner; cleared by the next action or by dismissing it. */
+  error: AppError | null;
+  generate(): Promise<void>;
+  /** Runs history entry `runId`'s settings with the cache off (its baseline), keeping the selection. */
+  generateReference(runId: string): Promise<void>;
+  cancel(): Promise<void>;
+  dismissError(): void;
+}
+
+export function isActive(run: LiveRun | null): boolean {
+  return run !== null && (run.status === 'starting' || run.status === 'running' || run.status === 'cancelling');
+}
+
+export const createRunSlice =
+  (backend: StudioBackend): SliceCreator<RunSlice> =>
+  (set, get) => {
+    let tokens = 0;
+
+    /** Applies `patch` only while run `token` is still the current one. */
+    const update = (token: number, patch: (run: LiveRun) => Partial<LiveRun>) => {
+      const { run } = get();
+      if (run?.token === token) set({ run: { ...run, ...patch(run) } });
+    };
+
+    const start = async (
+      request: GenerationRequest,
+      purpose: RunPurpose,
+      total: number,
+      launch: (callbacks: JobCallbacks) => Promise<RunHandle>,
+    ) => {
+      if (isActive(get().run)) return;
+      const token = ++tokens;
+      set({
+        error: null,
+        run: { token, jobId: null, purpose, status: 'starting', request, total, events: [], preview: null, cancelRequested: false },
+      });
+      const running = (run: LiveRun): RunStatus => (run.status === 'starting' ? 'running' : run.status);
+      try {
+        const handle = await launch({
+          onStarted: (resolved) => update(token, (run) => ({ status: running(run), total: resolved.steps })),
+          onSteps: (events) =>
+            update(token, (run) => {
+              const seen = new Set(events.map((e) => e.index));
+              const merged = [...run.events.filter((e) => !seen.has(e.index)), ...events].sort((a, b) => a.index - b.index);
+              return { status: running(run), total: events[0]!.total, events: merged };
+            }),
+          onPreview: (_index, image) => update(token, () => ({ preview: image })),
+        });
+        update(token, (run) => ({ jobId: handle.jobId, status: running(run) }));
+        // Cancel pressed before the host named the job: honour it now.
+        if (get().run?.token === token && get().run?.cancelRequested) void backend.cancel(handle.jobId).catch(() => undefined);
+        const entry: RunEntry = await handle.finished;
+        if (get().run?.token !== token) return;
+        get().addRun(entry, purpose === 'run');
+        set({ run: null });
+        // The host links a baseline to its run; fetch the updated entry.
+        if (purpose === 'reference') void get().loadHistory();
+      } catch (thrown) {
+        const error = toAppError(thrown);
+        if (error.code === 'CANCELLED') update(token, () => ({ status: 'cancelled' }));
+        else {
+          update(token, () => ({ status: 'failed' }));
+          set({ error });
+        }
+      }
+    };
+
+    return {
+      run: null,
+      error: null,
+      async generate() {
+        const { draft, model } = get();
+        if (!draft || !model) return;
+        const request = toRequest(draft);
+        await start(request, 'run', draft.steps, (callbacks) => backend.generate(request, callbacks));
+      },
+      async generateReference(runId) {
+        const entry = get().history.find((e) => e.id === runId);
+        if (!entry) return;
+        const request = { ...entry.request, cache: { ...entry.request.cache, enabled: false } };
+        await start(request, 'reference', entry.request.steps, (callbacks) => backend.generateBaseline(runId, callbacks));
+      },
+      async cancel() {
+        const { run } = get();
+        if (!run || !isActive(run)) return;
+        update(run.token, () => ({ status: 'cancelling', cancelRequested: true }));
+        if (run.jobId === null) return;
+        try {
+          await backend.cancel(run.jobId);
+        } catch (error) {
+          set({ error: toAppError(error) });
+        }
+      },
+      dismissError() {
+        set({ error: null });
+      },
+    };
+  };

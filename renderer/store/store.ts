@@ -1,0 +1,83 @@
+// The one studio store: typed slices combined, persistence applied once on the
+// whole, handed to components through React context. Renderer only.
+
+import { createContext, createElement, useContext, type ReactNode } from 'react';
+import { create, useStore, type StoreApi, type UseBoundStore } from 'zustand';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { isDraft } from '../lib/draft.ts';
+import type { StudioBackend } from '../lib/types.ts';
+import { createHistorySlice } from './history-slice.ts';
+import { createMediaSlice } from './media-slice.ts';
+import { createModelSlice } from './model-slice.ts';
+import { createRunSlice } from './run-slice.ts';
+import { createSettingsSlice } from './settings-slice.ts';
+import type { StudioState } from './types.ts';
+import { createViewSlice } from './view-slice.ts';
+
+export type { StudioState } from './types.ts';
+export type StudioStore = UseBoundStore<StoreApi<StudioState>>;
+
+export interface StoreOptions {
+  /** Where the draft settings are kept between sessions; none in tests unless given. */
+  readonly storage?: StateStorage;
+  readonly random?: () => number;
+}
+
+const PERSIST_VERSION = 1;
+
+export function createStudioStore(backend: StudioBackend, options: StoreOptions = {}): StudioStore {
+  const memory = new Map<string, string>();
+  const storage: StateStorage = options.storage ?? {
+    getItem: (key) => memory.get(key) ?? null,
+    setItem: (key, value) => void memory.set(key, value),
+    removeItem: (key) => void memory.delete(key),
+  };
+  return create<StudioState>()(
+    persist(
+      (...a) => ({
+        ...createModelSlice(backend)(...a),
+        ...createSettingsSlice(options.random)(...a),
+        ...createRunSlice(backend)(...a),
+        ...createHistorySlice(backend)(...a),
+        ...createMediaSlice(backend)(...a),
+        ...createViewSlice(...a),
+      }),
+      {
+        name: 'teacache-studio:settings',
+        version: PERSIST_VERSION,
+        storage: createJSONStorage(() => storage),
+        // Only what the user chose; runs and history belong to the host.
+        partialize: (state) => ({ draft: state.draft, compareMode: state.compareMode }),
+        // A kept value of the wrong shape (older build, hand edits) is dropped, never trusted.
+        merge: (kept, current) => {
+          const { draft, compareMode } = (kept ?? {}) as Partial<StudioState>;
+          return {
+            ...current,
+            ...(isDraft(draft) ? { draft } : {}),
+            ...(compareMode === 'side-by-side' || compareMode === 'difference' ? { compareMode } : {}),
+          };
+        },
+      },
+    ),
+  );
+}
+
+/** Loads the model and history and keeps history in step with the host; returns the unsubscribe. */
+export function bootStudio(store: StudioStore, backend: StudioBackend): () => void {
+  const state = store.getState();
+  void state.loadModel();
+  void state.loadHistory();
+  return backend.onHistoryChanged(() => void store.getState().loadHistory());
+}
+
+const StoreContext = createContext<StudioStore | null>(null);
+
+export function StoreProvider({ store, children }: { store: StudioStore; children: ReactNode }) {
+  return createElement(StoreContext.Provider, { value: store }, children);
+}
+
+export function useStudio<T>(selector: (state: StudioState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStudio needs a <StoreProvider> above it.');
+  return useStore(store, selector);
+}
