@@ -91,6 +91,13 @@ export interface MxBackend {
   quantizedMatmul(x: MxArray, w: MxArray, scales: MxArray, biases: MxArray, transpose: boolean, groupSize: number, bits: number): MxArray;
 
   eval(...arrays: unknown[]): void;
+  /**
+   * Traces `fn` once per input shape into a fused graph (MLX `compile`). Optional:
+   * a backend without it runs `fn` as is, with identical results.
+   */
+  compile?<Args extends MxArray[]>(fn: (...args: Args) => MxArray): (...args: Args) => MxArray;
+  /** Evaluates off the JS thread where the backend can (the native addon has it, the npm one not). */
+  evalAsync?(...arrays: unknown[]): Promise<void>;
   load(path: string): Record<string, MxArray> | MxArray;
   saveSafetensors(path: string, arrays: Record<string, MxArray>, metadata?: Record<string, string>): void;
 }
