@@ -39,13 +39,21 @@ export const QUANT_GROUP_SIZE = 64;
 export type QuantBits = 4 | 8;
 
 /**
+ * Whether MLX can quantize a layer with this input width: a whole number of
+ * groups, and (in the MLX of @frost-beta/mlx 0.0.7) at least 1024/bits inputs.
+ */
+export function canQuantize(inDim: number, bits: QuantBits): boolean {
+  return inDim % QUANT_GROUP_SIZE === 0 && inDim >= 1024 / bits;
+}
+
+/**
  * Stores a float [out, in] weight as MLX's packed affine quantization, under
  * MLX's own names: `prefix.weight` (uint32), `prefix.scales`, `prefix.biases`.
- * Returns false, leaving `params` alone, when `in` is not a multiple of the
- * group size (such layers are tiny and stay float).
+ * Returns false, leaving `params` alone, when MLX cannot quantize that width
+ * (such layers are FLUX's small input embedders and stay float).
  */
 export function quantizeLinearInto(mx: MxBackend, params: Record<string, MxArray>, prefix: string, weight: MxArray, bits: QuantBits): boolean {
-  if (weight.ndim !== 2 || weight.shape[1]! % QUANT_GROUP_SIZE !== 0) return false;
+  if (weight.ndim !== 2 || !canQuantize(weight.shape[1]!, bits)) return false;
   const [packed, scales, biases] = mx.quantize(weight, QUANT_GROUP_SIZE, bits);
   params[`${prefix}.weight`] = packed;
   params[`${prefix}.scales`] = scales;

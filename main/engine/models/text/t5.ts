@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { runSync } from '../../io/materialize.ts';
 import { geluTanh, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of transformers' T5Config (config.json) the encoder reads. */
@@ -131,23 +132,28 @@ export class T5Encoder {
   /**
    * Token ids [B][L] (already padded; FLUX attends to the padding too, as its
    * reference pipeline passes no attention mask) → hidden states [B, L, d_model].
-   * `afterBlock` lets the caller evaluate block by block to bound memory.
    */
-  encode(ids: readonly (readonly number[])[], afterBlock?: (hidden: MxArray) => void): MxArray {
+  encode(ids: readonly (readonly number[])[]): MxArray {
+    return runSync(this.encodeStepwise(ids));
+  }
+
+  /** `encode`, evaluated block by block with a pause after each, where memory can be released. */
+  *encodeStepwise(ids: readonly (readonly number[])[]): Generator<void, MxArray, void> {
     const { mx, config } = this;
     const length = ids[0]!.length;
     let hidden = mx.take(this.embedding, mx.array(ids.map((row) => [...row]), mx.int32), 0);
     hidden = hidden.astype(mx.float32);
     const bias = this.positionBias(length);
     const eps = config.layer_norm_epsilon;
+    const heads = (t: MxArray) => splitHeads(mx, t, config.num_heads);
     for (const block of this.blocks) {
       const x = mx.fast.rmsNorm(hidden, block.norm1, eps);
-      const heads = (t: MxArray) => splitHeads(mx, t, config.num_heads);
       const attn = mx.fast.scaledDotProductAttention(heads(block.q.apply(x)), heads(block.k.apply(x)), heads(block.v.apply(x)), 1, bias);
       hidden = mx.add(hidden, block.o.apply(mergeHeads(mx, attn)));
       const y = mx.fast.rmsNorm(hidden, block.norm2, eps);
       hidden = mx.add(hidden, block.wo.apply(mx.multiply(geluTanh(mx, block.wi0.apply(y)), block.wi1.apply(y))));
-      afterBlock?.(hidden);
+      mx.eval(hidden);
+      yield;
     }
     return mx.fast.rmsNorm(hidden, this.finalNorm, eps);
   }

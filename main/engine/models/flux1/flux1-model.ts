@@ -1,0 +1,217 @@
+// FLUX.1 dev or schnell from a folder of real checkpoint files, as an
+// ImageModel: T5 + CLIP text encoders (loaded per encoding, then freed), the
+// FLUX transformer and the autoencoder's decoder (resident, optionally 4-/8-bit
+// quantized), 2×2 latent packing. Runs in the engine (Node); no Electron.
+
+import { totalmem } from 'node:os';
+import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
+import { FluxTransformer, type TextConditioning } from '../flux/transformer.ts';
+import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { pack, unpack } from '../packing.ts';
+import { fluxParamShapes } from '../flux/config.ts';
+import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
+import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
+import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
+import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
+import { chooseQuantization, formatGb, type MemoryEstimate } from './memory.ts';
+
+/** Token limits of FLUX.1's reference pipeline. */
+export const T5_TOKENS: Readonly<Record<Flux1Variant, number>> = { dev: 512, schnell: 256 };
+export const CLIP_TOKENS = 77;
+/** Pixels per packed token side: 8× autoencoder downsampling, 2×2 packing. */
+const SIZE_MULTIPLE = 16;
+const PATCH = 2;
+
+/** Per-variant defaults: dev's distilled guidance and 28 steps; schnell's 4 unshifted steps. */
+export const FLUX1_DEFAULTS: Readonly<Record<Flux1Variant, ModelDefaults>> = {
+  dev: { steps: 28, width: 1024, height: 1024, guidanceScale: 3.5, shift: true, teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  schnell: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } },
+};
+
+export interface Flux1LoadOptions {
+  /** 4 or 8 to quantize linear weights on load, 'none' for float32, 'auto' (default) for the lightest that fits. */
+  readonly quantize?: Quantization | 'auto';
+  /** Memory the engine may use; defaults to 85% of this machine's RAM. */
+  readonly memoryLimitBytes?: number;
+}
+
+/** Remembered prompt encodings: tuning TeaCache reruns one prompt many times, and T5 is the costliest part to load. */
+const ENCODING_CACHE_SIZE = 8;
+
+interface Encoding {
+  readonly context: MxArray;
+  readonly pooled: MxArray;
+}
+
+export class Flux1Model implements ImageModel {
+  readonly info: ModelInfo;
+  readonly defaults: ModelDefaults;
+  private readonly encodings = new Map<string, Encoding>();
+  private readonly decode: (latents: MxArray) => MxArray;
+
+  private constructor(
+    private readonly mx: MxBackend,
+    readonly parts: Flux1Parts,
+    readonly memory: MemoryEstimate,
+    private readonly transformer: FluxTransformer,
+    private readonly vae: VaeDecoder,
+  ) {
+    const { variant } = parts;
+    const q = memory.quantization;
+    this.defaults = FLUX1_DEFAULTS[variant];
+    this.info = {
+      id: `flux1-${variant}`,
+      name: `FLUX.1 [${variant}]`,
+      trained: true,
+      notes: [
+        `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`,
+      ],
+      guidanceEmbedded: parts.transformer.config.guidanceEmbed,
+      sizeMultiple: SIZE_MULTIPLE,
+      maxSize: 2048,
+    };
+    // Compiled, the decoder's intermediates get no JavaScript handles, so MLX
+    // frees each once used instead of holding them all until the next garbage
+    // collection (see mlx/memory.ts); the transformer compiles its blocks itself.
+    const decode = (latents: MxArray) => vae.decode(vae.unscale(latents));
+    this.decode = mx.compile ? mx.compile(decode) : decode;
+  }
+
+  /** Loads a folder, freeing memory as it goes (the way the app and CLI load). */
+  static async load(mx: MxBackend, dir: string, options: Flux1LoadOptions = {}): Promise<Flux1Model> {
+    return runReleasing(Flux1Model.loadStepwise(mx, dir, options));
+  }
+
+  /** The same load without pauses: for small test checkpoints. */
+  static loadSync(mx: MxBackend, dir: string, options: Flux1LoadOptions = {}): Flux1Model {
+    return runSync(Flux1Model.loadStepwise(mx, dir, options));
+  }
+
+  static *loadStepwise(mx: MxBackend, dir: string, options: Flux1LoadOptions): Generator<void, Flux1Model, void> {
+    const parts = inspectFlux1Folder(dir);
+    const defaults = FLUX1_DEFAULTS[parts.variant];
+    const memory = chooseQuantization(
+      { transformer: parts.transformer.config, t5: parts.t5.config, clip: parts.clip.config, vae: parts.vae.config },
+      `FLUX.1 [${parts.variant}]`,
+      options.quantize ?? 'auto',
+      { width: defaults.width, height: defaults.height, batch: 1, textTokens: T5_TOKENS[parts.variant] },
+      options.memoryLimitBytes ?? totalmem() * 0.85,
+    );
+    const transformerParams = yield* materialize(mx, transformerPlans(mx, parts), memory.quantization);
+    parts.transformer.checkpoint.close();
+    const transformer = new FluxTransformer(mx, parts.transformer.config, transformerParams);
+    const { vae } = parts;
+    const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
+    vae.checkpoint.close();
+    return new Flux1Model(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams));
+  }
+
+  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    return runSync(this.encodeStepwise(prompts));
+  }
+
+  /** Loads T5 and CLIP, encodes, and lets them go, releasing memory between layers. */
+  encodeTextReleasing(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }> {
+    return runReleasing(this.encodeStepwise(prompts));
+  }
+
+  *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
+    const { mx, parts } = this;
+    const missing = [...new Set(prompts.filter((p) => !this.encodings.has(p)))];
+    if (missing.length > 0) {
+      const { clip, t5 } = parts;
+      const clipIds = missing.map((p) => clip.tokenizer.encode(p, CLIP_TOKENS));
+      const t5Ids = missing.map((p) => t5.tokenizer.encode(p, T5_TOKENS[parts.variant]));
+      // CLIP is small and stays float32; T5 (4.7B parameters at full size) takes the model's quantization.
+      const clipParams = yield* materialize(mx, checkpointPlans(mx, clip.checkpoint, clipParamShapes(clip.config), clip.storedName), 'none');
+      clip.checkpoint.close();
+      const { pooled } = new ClipTextEncoder(mx, clip.config, clipParams).encode(clipIds);
+      mx.eval(pooled);
+      yield;
+      const t5Params = yield* materialize(mx, checkpointPlans(mx, t5.checkpoint, t5ParamShapes(t5.config), t5.storedName), this.memory.quantization);
+      t5.checkpoint.close();
+      const context = yield* new T5Encoder(mx, t5.config, t5Params).encodeStepwise(t5Ids);
+      mx.eval(context);
+      const contexts = mx.split(context, missing.length, 0);
+      const pooledRows = mx.split(pooled, missing.length, 0);
+      missing.forEach((prompt, i) => this.remember(prompt, { context: contexts[i]!, pooled: pooledRows[i]! }));
+      yield;
+    }
+    const rows = prompts.map((p) => this.encodings.get(p)!);
+    return {
+      context: mx.concatenate(rows.map((r) => r.context), 0),
+      pooled: mx.concatenate(rows.map((r) => r.pooled), 0),
+      unknownWords: [],
+    };
+  }
+
+  private remember(prompt: string, encoding: Encoding): void {
+    this.encodings.delete(prompt);
+    this.encodings.set(prompt, encoding);
+    while (this.encodings.size > ENCODING_CACHE_SIZE) this.encodings.delete(this.encodings.keys().next().value!);
+  }
+
+  noise(seed: number, width: number, height: number): PackedNoise {
+    const { mx } = this;
+    const channels = this.parts.vae.config.latent_channels;
+    const latents = mx.random.normal([1, channels, height / 8, width / 8], mx.float32, 0, 1, mx.random.key(seed));
+    return { tokens: pack(mx, latents, PATCH), rows: height / SIZE_MULTIPLE, cols: width / SIZE_MULTIPLE };
+  }
+
+  velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
+    return this.transformer.forward({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+  }
+
+  split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): ModelSplitStep {
+    const { transformer } = this;
+    const embedded = transformer.embed({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+    return {
+      blockInput: embedded.img,
+      signal: transformer.modulatedInput(embedded),
+      blocks: () => transformer.blocks(embedded),
+      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded.vec),
+    };
+  }
+
+  toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
+    const { mx } = this;
+    const latents = unpack(mx, tokens, PATCH, height / 8, width / 8);
+    const image = this.decode(latents);
+    const bytes = mx.clip(mx.multiply(mx.add(mx.reshape(image, height, width, 3), 1), 127.5), 0, 255);
+    return Uint8Array.from((bytes.tolist() as number[][][]).flat(2), (v) => Math.round(v));
+  }
+}
+
+/** The transformer's parameters in BFL names, whichever layout holds them. */
+function transformerPlans(mx: MxBackend, parts: Flux1Parts): TensorPlan[] {
+  const { source, checkpoint, config } = parts.transformer;
+  const shapes = fluxParamShapes(config);
+  if (source.kind === 'bfl') return checkpointPlans(mx, checkpoint, shapes, (name) => source.prefix + name);
+  return source.mapping.map(({ name, parts: pieces, swapHalves }) => ({
+    name,
+    build: () => {
+      const arrays = pieces.map((piece) => checkpoint.take(mx, piece.stored));
+      let value = arrays.length === 1 ? arrays[0]! : mx.concatenate(arrays, 0);
+      if (swapHalves) {
+        const [first, second] = mx.split(value, 2, 0) as [MxArray, MxArray];
+        value = mx.concatenate([second, first], 0);
+      }
+      return value;
+    },
+    linearWeight: name.endsWith('.weight') && shapes[name]!.length === 2,
+    bytes: checkpoint.bytes(pieces.map((piece) => piece.stored)),
+  }));
+}
+
+/** BFL stores the autoencoder's attention projections as 1×1 convolutions; the decoder takes them as matrices. */
+function asBflVaeShape(plan: TensorPlan): TensorPlan {
+  if (!/^decoder\.mid_block\.attentions\.0\.(to_q|to_k|to_v|to_out\.0)\.weight$/.test(plan.name)) return plan;
+  return {
+    ...plan,
+    build: () => {
+      const value = plan.build();
+      return value.ndim === 4 ? value.reshape(value.shape[0]!, value.shape[1]!) : value;
+    },
+  };
+}

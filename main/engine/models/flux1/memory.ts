@@ -1,0 +1,138 @@
+// Estimates the peak memory of generating with a FLUX.1 folder at a given
+// quantization and size, from tensor shapes alone, and refuses clearly when it
+// cannot fit. The figures follow how the engine holds things: transformer and
+// autoencoder resident, text encoders loaded for encoding and freed, one
+// layer's float copy alive while quantizing. Pure.
+
+import { EngineError } from '../../errors.ts';
+import type { Quantization } from '../../io/materialize.ts';
+import { fluxParamShapes } from '../flux/config.ts';
+import { canQuantize, QUANT_GROUP_SIZE, type ParamShapes } from '../layers.ts';
+import { clipParamShapes } from '../text/clip.ts';
+import { t5ParamShapes } from '../text/t5.ts';
+import { vaeDecoderParamShapes } from '../vae/decoder.ts';
+import type { FluxConfig } from '../flux/config.ts';
+import type { ClipTextConfig } from '../text/clip.ts';
+import type { T5Config } from '../text/t5.ts';
+import type { VaeConfig } from '../vae/decoder.ts';
+
+/** What the estimate needs: the four parts' configurations. */
+export interface Flux1Configs {
+  readonly transformer: FluxConfig;
+  readonly t5: T5Config;
+  readonly clip: ClipTextConfig;
+  readonly vae: VaeConfig;
+}
+
+const GB = 1024 ** 3;
+const F32 = 4;
+/** Node, V8, MLX's own buffers and caches: measured about 0.3 GB idle; rounded up. */
+export const RUNTIME_OVERHEAD_BYTES = 0.75 * GB;
+
+/** Bytes of one [out, in] linear weight held as float32 or quantized (uint32 packs plus float32 scale and bias per group). */
+export function linearBytes(out: number, inDim: number, quantization: Quantization): number {
+  if (quantization === 'none' || !canQuantize(inDim, quantization)) return out * inDim * F32;
+  return (out * inDim * quantization) / 8 + 2 * F32 * ((out * inDim) / QUANT_GROUP_SIZE);
+}
+
+const NOT_LINEAR = /(embedding|embed_tokens|shared|relative_attention_bias)\.weight$/;
+
+/** Resident bytes of a parameter set as the engine holds it: linear weights may be quantized, the rest float32. */
+export function paramsBytes(shapes: ParamShapes, quantization: Quantization): number {
+  let total = 0;
+  for (const [name, shape] of Object.entries(shapes)) {
+    const linear = shape.length === 2 && name.endsWith('.weight') && !NOT_LINEAR.test(name);
+    total += linear ? linearBytes(shape[0]!, shape[1]!, quantization) : shape.reduce((a, b) => a * b, 1) * F32;
+  }
+  return total;
+}
+
+export interface MemoryEstimate {
+  readonly quantization: Quantization;
+  readonly width: number;
+  readonly height: number;
+  readonly transformerBytes: number;
+  readonly vaeBytes: number;
+  readonly textEncoderBytes: number;
+  /** Largest set of activations alive at once in any phase. */
+  readonly activationBytes: number;
+  readonly peakBytes: number;
+}
+
+export interface SizeInput {
+  readonly width: number;
+  readonly height: number;
+  /** Images computed together: 2 under true CFG, 1 otherwise. */
+  readonly batch: number;
+  readonly textTokens: number;
+}
+
+export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantization, size: SizeInput): MemoryEstimate {
+  const config = configs.transformer;
+  const h = config.hiddenSize;
+  const mlp = Math.round(h * config.mlpRatio);
+  const transformerShapes = fluxParamShapes(config);
+  const transformerBytes = paramsBytes(transformerShapes, quantization);
+  const vaeBytes = paramsBytes(vaeDecoderParamShapes(configs.vae), 'none');
+  const t5Bytes = paramsBytes(t5ParamShapes(configs.t5), quantization);
+  const clipBytes = paramsBytes(clipParamShapes(configs.clip), 'none');
+
+  // Denoising, with the block stack compiled so only live tensors count: the
+  // joint stream, a fused single-block projection, attention scores per head.
+  const imageTokens = (size.width / 16) * (size.height / 16);
+  const tokens = size.textTokens + imageTokens;
+  const b = size.batch;
+  const denoise = F32 * b * (tokens * (3 * h + mlp) * 2 + config.numHeads * tokens * tokens + 8 * tokens * h);
+
+  // Text encoding: T5 and CLIP weights plus T5's widest activations.
+  const t5 = configs.t5;
+  const textLength = size.textTokens;
+  const textPhase = t5Bytes + clipBytes + F32 * b * (t5.num_heads * textLength * textLength + 3 * textLength * t5.d_ff + 6 * textLength * t5.d_model);
+
+  // Decoding: a few full-resolution feature maps of the widest last stage and the mid-block attention.
+  const channels = [...configs.vae.block_out_channels];
+  const pixels = size.width * size.height;
+  const latentPixels = pixels / 64;
+  const decode = F32 * (4 * pixels * channels[0]! * 2 + latentPixels * latentPixels + 4 * latentPixels * channels[channels.length - 1]!);
+
+  // Quantizing on load holds one layer's stored and float32 copies.
+  const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));
+  const loading = largestLinear * (F32 + 2);
+
+  const activationBytes = Math.max(denoise, decode, loading);
+  // Text encoders run while the transformer and autoencoder are already resident.
+  const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
+  return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes: t5Bytes + clipBytes, activationBytes, peakBytes };
+}
+
+export function formatGb(bytes: number): string {
+  return `${(bytes / GB).toFixed(1)} GB`;
+}
+
+/**
+ * The quantization to use: the one asked for, or with `auto` the lightest
+ * that fits (none, then 8-bit, then 4-bit). Refuses, naming what would fit,
+ * when the choice cannot.
+ */
+export function chooseQuantization(configs: Flux1Configs, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
+  const levels: Quantization[] = ['none', 8, 4];
+  const estimates = levels.map((q) => estimateFlux1Memory(configs, q, size));
+  const label = (q: Quantization) => (q === 'none' ? 'unquantized (float32)' : `${q}-bit`);
+  if (asked === 'auto') {
+    const fitting = estimates.find((e) => e.peakBytes <= limitBytes);
+    if (fitting) return fitting;
+  } else {
+    const chosen = estimates[levels.indexOf(asked)]!;
+    if (chosen.peakBytes <= limitBytes) return chosen;
+  }
+  const table = estimates.map((e) => `${label(e.quantization)} about ${formatGb(e.peakBytes)}`).join(', ');
+  const fits = estimates.find((e) => e.peakBytes <= limitBytes);
+  const advice = fits
+    ? `Choose ${label(fits.quantization)} quantization (--quantize ${fits.quantization === 'none' ? 'none' : fits.quantization}).`
+    : `Even 4-bit does not fit: generate smaller images (fewer image tokens) or use a machine with more memory.`;
+  throw new EngineError(
+    'MODEL_INVALID',
+    `${name} ${asked === 'auto' ? 'cannot fit' : `at ${label(asked)} cannot fit`} in the ${formatGb(limitBytes)} this engine may use at ${size.width}×${size.height} (estimated peak: ${table}). ${advice}`,
+    { estimates, limitBytes },
+  );
+}
