@@ -48,7 +48,7 @@ export class Generator {
     const { width, height, guidanceMode } = resolved;
 
     const prompts = guidanceMode === 'cfg' ? [resolved.prompt, resolved.negativePrompt] : [resolved.prompt];
-    const text = model.encodeText(prompts);
+    const text = model.encodeTextReleasing ? await model.encodeTextReleasing(prompts) : model.encodeText(prompts);
     mx.eval(text.context, text.pooled);
     const noise = model.noise(resolved.seed, width, height);
     const { rows, cols } = noise;

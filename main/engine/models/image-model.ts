@@ -44,6 +44,11 @@ export interface ImageModel {
   readonly info: ModelInfo;
   readonly defaults: ModelDefaults;
   encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] };
+  /**
+   * The same encoding, letting memory go as it runs (for text encoders loaded
+   * per encoding and freed, like FLUX.1's T5); the generator prefers it.
+   */
+  encodeTextReleasing?(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }>;
   /** Seeded Gaussian noise in the model's packed token space. */
   noise(seed: number, width: number, height: number): PackedNoise;
   /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
