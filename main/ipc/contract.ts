@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
 import { GenerationRequestSchema, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
-import type { DecisionReason } from '../engine/teacache/policy.ts';
+import { DECISION_REASONS } from '../engine/teacache/policy.ts';
 
 export { GenerationRequestSchema, ResolvedRequestSchema };
 export type { GenerationRequest, ResolvedRequest } from '../engine/request.ts';
@@ -89,7 +89,6 @@ export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, wha
 // ---------------------------------------------------------------------------------------------------------------
 // Shared shapes
 
-const DECISION_REASONS = ['first-step', 'skip-early', 'cold-cache', 'threshold', 'reuse', 'cache-off'] as const satisfies readonly DecisionReason[];
 export const DecisionReasonSchema = z.enum(DECISION_REASONS);
 
 /** One step's cache decision and timing (main/engine/sampler/sampler.ts StepEvent). */
@@ -103,6 +102,7 @@ export const StepEventSchema = z.object({
   accumulated: z.number(),
   threshold: z.number().nullable(),
   ms: z.number().nonnegative(),
+  signal: z.number().optional(),
 });
 export type StepEventPayload = z.infer<typeof StepEventSchema>;
 

@@ -2,14 +2,34 @@
 // step, separate from the tensors it decides about. Runs anywhere (engine or
 // renderer); imports nothing.
 
+/** Every reason a step may be computed or reused; the IPC contract validates against this list. */
+export const DECISION_REASONS = [
+  'first-step',
+  'skip-early',
+  'cold-cache',
+  'threshold',
+  'reuse',
+  'cache-off',
+  'last-step',
+  'outside-window',
+  'max-reuse',
+] as const;
+
 /** Why a step was computed or reused, for charts and logs. */
-export type DecisionReason =
-  | 'first-step'
-  | 'skip-early'
-  | 'cold-cache'
-  | 'threshold'
-  | 'reuse'
-  | 'cache-off';
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+/** The policies a request may name (the UI's policy selector lists these). */
+export const POLICY_NAMES = ['seed', 'timestep-consecutive', 'teacache'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/**
+ * What a reused step stands in for the model's work: the last output (the
+ * seed's), the transformer blocks' residual (original TeaCache: embedders and
+ * final layer still run), or a first-order extrapolation from the last two
+ * computed outputs (TaylorSeer-style).
+ */
+export const REUSE_MODES = ['output', 'residual', 'taylor'] as const;
+export type ReuseMode = (typeof REUSE_MODES)[number];
 
 export interface Decision {
   readonly compute: boolean;
@@ -20,14 +40,28 @@ export interface Decision {
   readonly accumulated: number;
 }
 
+/** What a policy may know about a step beyond its index and time. */
+export interface StepContext {
+  /** Steps in the whole run, so policies can treat the last one and windows. */
+  readonly totalSteps: number;
+  /**
+   * Input-side change since the previous step: relative L1 distance of the
+   * first block's timestep-modulated input. Undefined at step 0 or when the
+   * model cannot measure it.
+   */
+  readonly signal?: number | undefined;
+}
+
 export interface CachePolicy {
   readonly name: string;
   readonly threshold: number;
+  /** True when `decide` needs `context.signal`: the sampler must then measure it every step. */
+  readonly needsSignal?: boolean;
   /**
    * Decides whether step `step` at time `timestep` must run the model.
    * `hasCache` says whether a computed output is available to reuse.
    */
-  decide(step: number, timestep: number, hasCache: boolean): Decision;
+  decide(step: number, timestep: number, hasCache: boolean, context?: StepContext): Decision;
   /** Records that the model ran at `timestep`. */
   markComputed(timestep: number): void;
 }

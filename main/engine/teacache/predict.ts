@@ -1,9 +1,12 @@
-// Predicts a policy's decisions over a schedule without running the model.
-// Exact for policies that read only the schedule (the seed's), because it
-// drives the same TeaCache bookkeeping the sampler uses. Pure.
+// Predicts a policy's decisions without running the model, and the inverse:
+// the threshold that gives a target speedup. Exact for policies that read only
+// the schedule (the seed's), because it drives the same TeaCache bookkeeping
+// the sampler uses; for `teacache` it replays a recorded input-side trace
+// (exact for that trace; a cached run drifts slightly from it). Pure and fast
+// enough to run on every slider move.
 
-import type { Decision } from './policy.ts';
-import type { CachePolicy } from './policy.ts';
+import { createPolicy, type PolicySettings } from './create-policy.ts';
+import type { CachePolicy, Decision } from './policy.ts';
 import { TeaCache } from './teacache.ts';
 
 export interface Prediction {
@@ -15,17 +18,113 @@ export interface Prediction {
   readonly idealSpeedup: number;
 }
 
-/** `timesteps` holds the N+1 schedule points; step i runs at `timesteps[i]`. */
-export function predictDecisions(policy: CachePolicy, timesteps: readonly number[]): Prediction {
+/**
+ * `timesteps` holds the N+1 schedule points; step i runs at `timesteps[i]`.
+ * `signals[i]` is step i's input-side distance to step i−1 (as StepEvent.signal
+ * records it); only signal-reading policies need it.
+ */
+export function predictDecisions(policy: CachePolicy, timesteps: readonly number[], signals?: readonly (number | null | undefined)[]): Prediction {
   const cache = new TeaCache<true>(policy);
   const steps = Math.max(0, timesteps.length - 1);
+  if (signals !== undefined && signals.length < steps) {
+    throw new RangeError(`The signal trace has ${signals.length} entries for ${steps} steps: record it from a run with the same step count.`);
+  }
   const decisions: Decision[] = [];
   for (let step = 0; step < steps; step++) {
     const timestep = timesteps[step]!;
-    if (cache.shouldCompute(step, timestep)) cache.updateCache(true, timestep);
+    const signal = signals?.[step] ?? undefined;
+    if (cache.shouldCompute(step, timestep, { totalSteps: steps, signal })) cache.updateCache(true, timestep);
     else cache.getCached();
     decisions.push(cache.lastDecision()!);
   }
   const { misses: forwards, hits: reused } = cache.stats();
   return { decisions, forwards, reused, idealSpeedup: forwards === 0 ? 1 : steps / forwards };
+}
+
+/** The prediction for a request's cache settings (a fresh policy each call, as a run gets). */
+export function predictSettings(settings: PolicySettings, timesteps: readonly number[], signals?: readonly (number | null | undefined)[]): Prediction {
+  return predictDecisions(createPolicy(settings), timesteps, signals);
+}
+
+export interface SpeedupSolution {
+  /** The threshold to use: mid-way across the range of thresholds giving the same decisions, so small drifts don't flip one. */
+  readonly threshold: number;
+  /** The lowest threshold giving these decisions. */
+  readonly lowest: number;
+  readonly prediction: Prediction;
+  /** False when no threshold reaches the target (forced computes); the result is then the fastest possible. */
+  readonly reachable: boolean;
+}
+
+const GRID = 256;
+const BISECTIONS = 48;
+const MAX_THRESHOLD = 1e6;
+
+const patternOf = (p: Prediction) => p.decisions.map((d) => (d.compute ? 'C' : 'R')).join('');
+
+/**
+ * Finds the smallest threshold whose predicted ideal speedup reaches `target`
+ * (the least reuse, so the best quality, that still gives the speed). Scans a
+ * grid before bisecting because accumulate-and-reset rules are not strictly
+ * monotone in the threshold. Deterministic.
+ */
+export function thresholdForSpeedup(
+  settings: Omit<PolicySettings, 'threshold'>,
+  timesteps: readonly number[],
+  target: number,
+  signals?: readonly (number | null | undefined)[],
+): SpeedupSolution {
+  if (!(Number.isFinite(target) && target >= 1)) throw new RangeError(`The target speedup must be a number ≥ 1 (1 means no reuse), got ${target}.`);
+  const steps = timesteps.length - 1;
+  const at = (threshold: number) => predictSettings({ ...settings, threshold }, timesteps, signals);
+  const fastest = at(MAX_THRESHOLD);
+  let goal = Math.floor(steps / target + 1e-9);
+  const reachable = goal >= fastest.forwards;
+  if (!reachable) goal = fastest.forwards;
+  const meets = (threshold: number) => at(threshold).forwards <= goal;
+
+  let hi = 1 / 64;
+  while (!meets(hi) && hi < MAX_THRESHOLD) hi *= 2;
+  hi = Math.min(hi, MAX_THRESHOLD);
+  // The first grid point that meets the goal, then the edge just below it.
+  let below = 0;
+  let above = hi;
+  if (meets(0)) above = 0;
+  else {
+    for (let i = 1; i <= GRID; i++) {
+      const threshold = (hi * i) / GRID;
+      if (meets(threshold)) {
+        above = threshold;
+        break;
+      }
+      below = threshold;
+    }
+    for (let i = 0; i < BISECTIONS; i++) {
+      const mid = (below + above) / 2;
+      if (meets(mid)) above = mid;
+      else below = mid;
+    }
+  }
+  const lowest = above;
+  const prediction = at(lowest);
+  // Where the decisions change again: its midpoint with `lowest` is the robust choice.
+  const pattern = patternOf(prediction);
+  let same = lowest;
+  let step = Math.max(lowest, 1 / 1024) / 16;
+  let differs = lowest + step;
+  while (patternOf(at(differs)) === pattern && differs < MAX_THRESHOLD) {
+    same = differs;
+    step *= 2;
+    differs = same + step;
+  }
+  for (let i = 0; i < BISECTIONS; i++) {
+    const mid = (same + differs) / 2;
+    if (patternOf(at(mid)) === pattern) same = mid;
+    else differs = mid;
+  }
+  const middle = differs >= MAX_THRESHOLD ? lowest * 2 + 1 / 64 : (lowest + differs) / 2;
+  const atMiddle = at(middle);
+  // A plateau broken by another pattern in between: stay at the edge that is known to hold.
+  if (patternOf(atMiddle) !== pattern) return { threshold: lowest, lowest, prediction, reachable };
+  return { threshold: middle, lowest, prediction: atMiddle, reachable };
 }

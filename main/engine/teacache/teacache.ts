@@ -3,7 +3,7 @@
 // Generic over the cached value so it runs without tensors in tests and in the
 // renderer's predictions.
 
-import type { CachePolicy, Decision } from './policy.ts';
+import type { CachePolicy, Decision, StepContext } from './policy.ts';
 import { SeedPolicy, type TeaCacheConfig } from './seed-policy.ts';
 
 export interface CacheStats {
@@ -26,9 +26,10 @@ export class TeaCache<T> {
     return new TeaCache<T>(new SeedPolicy(config));
   }
 
-  shouldCompute(step: number, timestep: number): boolean {
+  /** `context` carries what policies beyond the seed's need (run length, input-side signal); the seed ignores it. */
+  shouldCompute(step: number, timestep: number, context?: StepContext): boolean {
     const hasCachedOutput = this.cachedOutput !== undefined || this.hasCFGCache();
-    this.last = this.policy.decide(step, timestep, hasCachedOutput);
+    this.last = context === undefined ? this.policy.decide(step, timestep, hasCachedOutput) : this.policy.decide(step, timestep, hasCachedOutput, context);
     return this.last.compute;
   }
 

@@ -1,0 +1,34 @@
+// Builds the policy a request's cache settings name. Pure, so the engine, the
+// predictions and the renderer all build the very same policy.
+
+import { OptionsPolicy, hasPolicyOptions, type PolicyOptions } from './policy-options.ts';
+import type { CachePolicy, PolicyName } from './policy.ts';
+import { SeedPolicy } from './seed-policy.ts';
+import { TeaCachePolicy } from './teacache-policy.ts';
+import { TimestepConsecutivePolicy } from './timestep-consecutive-policy.ts';
+
+export interface PolicySettings extends PolicyOptions {
+  readonly policy: PolicyName;
+  readonly threshold: number;
+  readonly rescaleFactor: number;
+  readonly skipEarlySteps: number;
+  /** The teacache policy's rescale polynomial, highest power first; ignored by timestep policies. */
+  readonly coefficients: readonly number[];
+}
+
+export function createPolicy(settings: PolicySettings): CachePolicy {
+  const { threshold, rescaleFactor, skipEarlySteps } = settings;
+  const base: CachePolicy =
+    settings.policy === 'seed'
+      ? new SeedPolicy({ threshold, rescaleFactor, skipEarlySteps })
+      : settings.policy === 'timestep-consecutive'
+        ? new TimestepConsecutivePolicy({ threshold, rescaleFactor, skipEarlySteps })
+        : new TeaCachePolicy({ threshold, rescaleFactor, skipEarlySteps, coefficients: settings.coefficients });
+  // Unwrapped when the options are neutral, so the seed runs exactly as ported.
+  return hasPolicyOptions(settings) ? new OptionsPolicy(base, settings) : base;
+}
+
+/** Policies whose decisions follow from the schedule alone (predictable exactly before a run). */
+export function readsScheduleOnly(policy: PolicyName): boolean {
+  return policy !== 'teacache';
+}

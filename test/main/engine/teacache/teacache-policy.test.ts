@@ -1,0 +1,78 @@
+// Pins the original TeaCache rule on known signal traces: polynomial rescale,
+// accumulate, reuse strictly below the threshold, reset on firing, first and
+// last steps computed. Pure: no MLX needed.
+
+import { describe, expect, it } from 'vitest';
+import { predictDecisions } from '../../../../main/engine/teacache/predict.ts';
+import { FLUX1_COEFFICIENTS, TeaCachePolicy, polyval } from '../../../../main/engine/teacache/teacache-policy.ts';
+
+const IDENTITY = [1, 0];
+const timesteps = (steps: number) => Array.from({ length: steps + 1 }, (_, i) => 1 - i / steps);
+const run = (policy: TeaCachePolicy, signals: (number | undefined)[]) => predictDecisions(policy, timesteps(signals.length), signals);
+const pattern = (policy: TeaCachePolicy, signals: (number | undefined)[]) =>
+  run(policy, signals)
+    .decisions.map((d) => (d.compute ? 'C' : 'R'))
+    .join('');
+
+describe('polyval', () => {
+  it('evaluates highest power first, as numpy.poly1d', () => {
+    expect(polyval([2, -3, 1], 4)).toBe(2 * 16 - 12 + 1);
+    expect(polyval(FLUX1_COEFFICIENTS, 0)).toBe(0.264230861);
+  });
+
+  it("carries FLUX.1's published coefficients", () => {
+    expect(FLUX1_COEFFICIENTS).toEqual([498.651651, -283.781631, 55.8554382, -3.82021401, 0.264230861]);
+  });
+});
+
+describe('TeaCachePolicy', () => {
+  it('accumulates rescaled signals and fires once the sum reaches the threshold', () => {
+    // Identity rescale: 0.1 R, 0.2 R, 0.3 ≥ 0.25 C (reset), 0.3 C, 0.05 R, 0.1 R, last step C.
+    const policy = new TeaCachePolicy({ threshold: 0.25, coefficients: IDENTITY });
+    const prediction = run(policy, [undefined, 0.1, 0.1, 0.1, 0.3, 0.05, 0.05, 0.01]);
+    expect(prediction.decisions.map((d) => d.reason)).toEqual(['first-step', 'reuse', 'reuse', 'threshold', 'threshold', 'reuse', 'reuse', 'last-step']);
+    expect(prediction.decisions.map((d) => d.accumulated)).toEqual([0, 0.1, 0.2, 0.30000000000000004, 0.3, 0.05, 0.1, 0]);
+    expect(prediction.forwards).toBe(4);
+  });
+
+  it('fires when the sum equals the threshold (the original reuses only strictly below)', () => {
+    expect(pattern(new TeaCachePolicy({ threshold: 0.5, coefficients: IDENTITY }), [undefined, 0.25, 0.25, 0.1])).toBe('CRCC');
+  });
+
+  it('rescales through the polynomial and the rescale factor', () => {
+    const decision = new TeaCachePolicy({ threshold: 100, coefficients: FLUX1_COEFFICIENTS, rescaleFactor: 2 });
+    decision.decide(0, 1, false, { totalSteps: 5 });
+    expect(decision.decide(1, 0.8, true, { totalSteps: 5, signal: 0.1 }).distance).toBeCloseTo(2 * polyval(FLUX1_COEFFICIENTS, 0.1), 12);
+  });
+
+  it('matches the pinned pattern for FLUX.1 coefficients on a known trace', () => {
+    const signals = [undefined, 0.02, 0.03, 0.05, 0.04, 0.03, 0.03, 0.02, 0.02, 0.02, 0.03, 0.05, 0.08, 0.1];
+    // poly(0.02) = 0.208, poly(0.03) = 0.193, poly(0.04) = 0.184, poly(0.05) = 0.181, poly(0.08) = 0.191:
+    // at 0.4 two small steps reach it (0.208 + 0.193 = 0.401) but 0.181 + 0.184 does not.
+    expect(pattern(new TeaCachePolicy({ threshold: 0.4, coefficients: FLUX1_COEFFICIENTS }), signals)).toBe('CRCRRCRCRCRRCC');
+    expect(pattern(new TeaCachePolicy({ threshold: 0.6, coefficients: FLUX1_COEFFICIENTS }), signals)).toBe('CRRRCRRRCRRRCC');
+  });
+
+  it('always computes the first and last steps and restarts the sum there', () => {
+    const policy = new TeaCachePolicy({ threshold: 10, coefficients: IDENTITY });
+    expect(pattern(policy, [undefined, 1, 1, 1])).toBe('CRRC');
+    expect(policy.decide(0, 1, true, { totalSteps: 4 })).toEqual({ compute: true, reason: 'first-step', distance: 0, accumulated: 0 });
+  });
+
+  it('computes while nothing is cached or during skip-early, and restarts the sum on every compute', () => {
+    const policy = new TeaCachePolicy({ threshold: 1, coefficients: IDENTITY, skipEarlySteps: 2 });
+    const ctx = (signal?: number) => ({ totalSteps: 10, signal });
+    expect(policy.decide(1, 0.9, true, ctx(0.5)).reason).toBe('skip-early');
+    expect(policy.decide(2, 0.8, true, ctx(0.4)).accumulated).toBeCloseTo(0.4, 12);
+    expect(policy.decide(3, 0.7, false, ctx(0.4)).reason).toBe('cold-cache');
+    policy.markComputed();
+    expect(policy.decide(4, 0.6, true, ctx(0.3)).accumulated).toBeCloseTo(0.3, 12);
+  });
+
+  it('says what is missing without a signal or with bad coefficients', () => {
+    const policy = new TeaCachePolicy({ threshold: 1, coefficients: IDENTITY });
+    expect(() => policy.decide(1, 0.9, true, { totalSteps: 5 })).toThrow(/input-side signal at step 1/);
+    expect(() => policy.decide(1, 0.9, true)).toThrow(/step context/);
+    expect(() => new TeaCachePolicy({ threshold: 1, coefficients: [] })).toThrow(/coefficients/);
+  });
+});
