@@ -45,6 +45,9 @@ const REASONS: Record<string, string> = {
   threshold: 'passed threshold',
   reuse: 'below threshold',
   'cache-off': 'cache off',
+  'last-step': 'last step',
+  'outside-window': 'outside the cache window',
+  'max-reuse': 'too many reuses in a row',
 };
 
 function StepTooltip({ active, payload }: TooltipContentProps) {
@@ -131,7 +134,7 @@ export function DistanceChart({ steps, threshold }: { steps: readonly ChartStep[
       </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={150}>
-          <ComposedChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -12 }}>
+          <ComposedChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
             <defs>
               <linearGradient id="accumulated-fill" x1="0" y1="0" x2="0" y2="1">
                 <stop offset="0%" stopColor="var(--accent)" stopOpacity={0.35} />
@@ -178,7 +181,9 @@ export function LatencyChart({ steps }: { steps: readonly ChartStep[] }) {
   return (
     <figure className="chart" aria-label="Latency per step">
       <figcaption className="chart-caption">
-        <span className="chart-title">Step latency</span>
+        <span className="chart-title">
+          Step latency <span className="chart-unit">ms</span>
+        </span>
         <span className="chart-legend">
           {computeMs !== null && (
             <>
@@ -193,10 +198,10 @@ export function LatencyChart({ steps }: { steps: readonly ChartStep[] }) {
         </span>
       </figcaption>
       <ResponsiveContainer width="100%" height={150}>
-        <BarChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -12 }} barCategoryGap="18%">
+        <BarChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }} barCategoryGap="18%">
           <CartesianGrid vertical={false} stroke="var(--chart-grid)" />
           <XAxis dataKey="step" {...AXIS} ticks={ticksFor(steps.length)} interval={0} />
-          <YAxis {...AXIS} width={44} tickFormatter={(v: number) => `${Math.round(v)}`} unit=" ms" />
+          <YAxis {...AXIS} width={48} tickFormatter={(v: number) => `${Math.round(v)}`} />
           <Tooltip content={StepTooltip} cursor={{ fill: 'var(--chart-cursor)' }} isAnimationActive={false} />
           <Bar dataKey="ms" isAnimationActive={false} radius={[2, 2, 0, 0]}>
             {steps.map((s) => (

@@ -9,7 +9,7 @@ export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
   return (
     <div className="prediction" aria-label="Prediction">
       <div className="prediction-head">
-        <span className="prediction-title">Predicted</span>
+        <span className="prediction-title">{prediction.exact ? 'Predicted' : 'Predicted from a recorded run'}</span>
         <span className="prediction-speedup" aria-label="Predicted speedup">
           {formatSpeedup(speedup)}
         </span>
@@ -19,11 +19,14 @@ export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
           <li
             key={step.index}
             className={`prediction-cell ${step.compute ? 'is-compute' : 'is-reuse'}`}
-            data-decision={step.compute ? 'miss' : 'hit'}
+            data-predicted={step.compute ? 'miss' : 'hit'}
             title={`Step ${step.index + 1}: ${step.compute ? 'runs the model' : 'reuses the cache'} (${step.reason})`}
           />
         ))}
       </ol>
+      {!prediction.exact && prediction.traceFrom && (
+        <p className="prediction-source">Replayed from the input changes recorded in “{prediction.traceFrom.request.prompt || 'Untitled'}”; a cached run drifts slightly.</p>
+      )}
       <p className="prediction-caption">
         <span className="legend-dot is-compute" /> {forwards} computed
         <span className="legend-dot is-reuse" /> {reused} reused

@@ -3,8 +3,9 @@
 
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { RANGES, sizeChoices, type Draft, type DraftCache } from '../lib/draft.ts';
-import { predictRun } from '../lib/prediction.ts';
+import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
+import { cacheDefaults, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { predictRun, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
 import { Section, Segmented, Slider, Switch } from './controls.tsx';
@@ -13,7 +14,8 @@ import { PredictionStrip } from './prediction-strip.tsx';
 import type { ModelSummary } from '../lib/types.ts';
 
 export function SettingsPanel({ model, draft }: { model: ModelSummary; draft: Draft }) {
-  const prediction = useMemo(() => predictRun(model, draft), [model, draft]);
+  const history = useStudio((s) => s.history);
+  const prediction = useMemo(() => predictRun(model, draft, history), [model, draft, history]);
   return (
     <aside className="sidebar settings" aria-label="Settings">
       <div className="sidebar-scroll">
@@ -103,61 +105,110 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
   );
 }
 
-function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draft: Draft; prediction: ReturnType<typeof predictRun> }) {
+const POLICIES: Record<PolicyName, { label: string; hint: string }> = {
+  seed: { label: 'Seed rule', hint: 'Adds up the timestep distance to the last computed step.' },
+  'timestep-consecutive': { label: 'Timestep, step to step', hint: 'Adds up each step’s own timestep change, as the original TeaCache does.' },
+  teacache: { label: 'TeaCache (input change)', hint: 'Adds up how much the model’s modulated input changes, rescaled by the model’s polynomial.' },
+};
+
+const REUSES: Record<ReuseMode, string> = {
+  output: 'Last output',
+  residual: 'Block residual',
+  taylor: 'Taylor extrapolation',
+};
+
+function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draft: Draft; prediction: PredictionResult }) {
   const { setCache, resetCache } = useStudio(useShallow((s) => ({ setCache: s.setCache, resetCache: s.resetCache })));
   const { cache } = draft;
   const resolvedSkip = 'error' in prediction ? (cache.skipEarlySteps ?? 0) : prediction.request.cache.skipEarlySteps;
-  const isDefault =
-    cache.threshold === model.defaults.teacache.threshold && cache.rescaleFactor === model.defaults.teacache.rescaleFactor && cache.skipEarlySteps === null;
+  const defaults = cacheDefaults(model, cache.policy);
+  const isDefault = (Object.keys(defaults) as (keyof DraftCache)[]).every((key) => key === 'enabled' || cache[key] === defaults[key]);
+  const off = !cache.enabled;
   const set = (patch: Partial<DraftCache>) => setCache(patch);
+  const optionsInUse = cache.startFraction !== 0 || cache.endFraction !== 1 || cache.maxConsecutiveReuses !== null || cache.alwaysComputeLast;
   return (
     <Section
       title="TeaCache"
       accessory={
-        <button type="button" className="text-button" onClick={resetCache} disabled={isDefault} title="Threshold, rescale and skip-early back to the model's defaults">
+        <button type="button" className="text-button" onClick={resetCache} disabled={isDefault} title="Threshold, rescale, skip-early and options back to the model's defaults">
           <ResetIcon /> Reset to defaults
         </button>
       }
     >
-      <Switch label="Step caching" checked={cache.enabled} onChange={(enabled) => set({ enabled })} description="Reuse the model's last output while the schedule barely moves." />
-      <div className="field">
+      <Switch label="Step caching" checked={cache.enabled} onChange={(enabled) => set({ enabled })} description="Reuse the model’s work while the schedule barely moves." />
+      <div className={`field${off ? ' is-disabled' : ''}`}>
         <label htmlFor="policy" className="field-label">
           Policy
         </label>
-        <select id="policy" className="select" value={cache.policy} disabled={!cache.enabled} onChange={() => set({ policy: 'seed' })}>
-          <option value="seed">Seed rule · distance since last computed step</option>
+        <select id="policy" className="select" value={cache.policy} disabled={off} onChange={(e) => set({ policy: e.currentTarget.value as PolicyName })}>
+          {POLICY_NAMES.map((name) => (
+            <option key={name} value={name}>
+              {POLICIES[name].label}
+            </option>
+          ))}
         </select>
+        <p className="field-hint">{POLICIES[cache.policy].hint}</p>
       </div>
       <Slider
         label="Threshold"
         value={cache.threshold}
-        range={RANGES.threshold}
-        disabled={!cache.enabled}
+        range={thresholdRange(cache.policy)}
+        disabled={off}
         onChange={(threshold) => set({ threshold })}
         ends={['fewer reuses', 'more reuses']}
-        hint="A step runs the model once the accumulated timestep distance passes this; higher reuses more."
+        hint="A step runs the model once the accumulated distance passes this, so a higher threshold reuses more."
       />
       <Slider
         label="Rescale"
         value={cache.rescaleFactor}
         range={RANGES.rescaleFactor}
-        disabled={!cache.enabled}
+        disabled={off}
         onChange={(rescaleFactor) => set({ rescaleFactor })}
-        hint="Multiplies each step's distance before it accumulates; higher reuses less."
+        hint="Multiplies each distance before it adds up: higher reuses less."
       />
       <Slider
         label="Skip-early steps"
         value={resolvedSkip}
         range={{ ...RANGES.skipEarlySteps, max: Math.min(RANGES.skipEarlySteps.max, draft.steps) }}
-        disabled={!cache.enabled}
+        disabled={off}
         display={cache.skipEarlySteps === null ? `${resolvedSkip} · auto` : String(resolvedSkip)}
         onChange={(skipEarlySteps) => set({ skipEarlySteps })}
-        hint="The first steps always run the model; they shape the image most."
+        hint="The first steps always run the model: they shape the image most."
       />
+      <details className="disclosure" open={optionsInUse || undefined}>
+        <summary className="disclosure-summary">More options</summary>
+        <div className="disclosure-body">
+          <div className={`field${off ? ' is-disabled' : ''}`}>
+            <label htmlFor="reuse" className="field-label">
+              Reused steps use
+            </label>
+            <select id="reuse" className="select" value={cache.reuse} disabled={off} onChange={(e) => set({ reuse: e.currentTarget.value as ReuseMode })}>
+              {REUSE_MODES.map((mode) => (
+                <option key={mode} value={mode}>
+                  {REUSES[mode]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <Slider label="Cache from" value={cache.startFraction} range={RANGES.window} disabled={off} display={`${Math.round(cache.startFraction * 100)}%`} onChange={(startFraction) => set({ startFraction })} />
+          <Slider label="Cache until" value={cache.endFraction} range={RANGES.window} disabled={off} display={`${Math.round(cache.endFraction * 100)}%`} onChange={(endFraction) => set({ endFraction })} />
+          <Slider
+            label="Reuses in a row"
+            value={cache.maxConsecutiveReuses ?? RANGES.maxConsecutiveReuses.max}
+            range={RANGES.maxConsecutiveReuses}
+            disabled={off}
+            display={cache.maxConsecutiveReuses === null ? 'no cap' : `at most ${cache.maxConsecutiveReuses}`}
+            onChange={(max) => set({ maxConsecutiveReuses: max })}
+          />
+          <Switch label="Always compute the last step" checked={cache.alwaysComputeLast} onChange={(alwaysComputeLast) => set({ alwaysComputeLast })} />
+        </div>
+      </details>
       {'error' in prediction ? (
         <p className="inline-error" role="alert">
           {prediction.error}
         </p>
+      ) : 'unavailable' in prediction ? (
+        <p className="prediction prediction-unavailable">{prediction.unavailable}</p>
       ) : (
         <PredictionStrip prediction={prediction} />
       )}

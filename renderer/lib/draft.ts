@@ -2,16 +2,25 @@
 // Pure: no DOM, no store; ranges live here so sliders and tests agree.
 
 import { MAX_SEED } from '../../main/engine/request.ts';
+import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
+import { DEFAULT_TEACACHE_POLICY_THRESHOLD } from '../../main/engine/teacache/teacache-policy.ts';
 import { resolveRequest } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {
   readonly enabled: boolean;
-  readonly policy: 'seed';
+  readonly policy: PolicyName;
   readonly threshold: number;
   readonly rescaleFactor: number;
   /** null: the model's choice (3 under true CFG, 0 otherwise), as the engine resolves it. */
   readonly skipEarlySteps: number | null;
+  readonly reuse: ReuseMode;
+  /** Caching window as fractions of the run; outside it every step computes. */
+  readonly startFraction: number;
+  readonly endFraction: number;
+  /** null: no cap on reuses in a row. */
+  readonly maxConsecutiveReuses: number | null;
+  readonly alwaysComputeLast: boolean;
 }
 
 export interface Draft {
@@ -41,7 +50,22 @@ export const RANGES = {
   threshold: { min: 0, max: 1, step: 0.01 },
   rescaleFactor: { min: 0, max: 4, step: 0.05 },
   skipEarlySteps: { min: 0, max: 30, step: 1 },
+  window: { min: 0, max: 1, step: 0.05 },
+  /** One past the top means "no cap". */
+  maxConsecutiveReuses: { min: 0, max: 11, step: 1 },
 } as const satisfies Record<string, Range>;
+
+/** The teacache policy's distances are relative L1 changes, a larger scale than timestep distances. */
+export const TEACACHE_THRESHOLD_RANGE: Range = { min: 0, max: 2, step: 0.01 };
+
+export function thresholdRange(policy: PolicyName): Range {
+  return policy === 'teacache' ? TEACACHE_THRESHOLD_RANGE : RANGES.threshold;
+}
+
+/** The threshold a policy starts from: the model's tuned one for timestep rules, the original's for TeaCache. */
+export function defaultThreshold(model: ModelSummary, policy: PolicyName): number {
+  return policy === 'teacache' ? DEFAULT_TEACACHE_POLICY_THRESHOLD : model.defaults.teacache.threshold;
+}
 
 export const SIZE_CHOICES = [32, 48, 64] as const;
 
@@ -56,14 +80,24 @@ export function randomSeed(random: () => number = Math.random): number {
   return Math.floor(random() * (MAX_SEED + 1));
 }
 
-/** The model's own TeaCache defaults (skip-early left to the engine's rule). */
-export function cacheDefaults(model: ModelSummary): DraftCache {
+/** Options that leave a policy's own rule alone. */
+export const NEUTRAL_OPTIONS = {
+  reuse: 'output',
+  startFraction: 0,
+  endFraction: 1,
+  maxConsecutiveReuses: null,
+  alwaysComputeLast: false,
+} as const satisfies Partial<DraftCache>;
+
+/** The model's own TeaCache defaults for `policy` (skip-early left to the engine's rule). */
+export function cacheDefaults(model: ModelSummary, policy: PolicyName = 'seed'): DraftCache {
   return {
     enabled: true,
-    policy: 'seed',
-    threshold: model.defaults.teacache.threshold,
+    policy,
+    threshold: defaultThreshold(model, policy),
     rescaleFactor: model.defaults.teacache.rescaleFactor,
     skipEarlySteps: null,
+    ...NEUTRAL_OPTIONS,
   };
 }
 
@@ -102,6 +136,11 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
       threshold: cache.threshold,
       rescaleFactor: cache.rescaleFactor,
       ...(cache.skipEarlySteps === null ? {} : { skipEarlySteps: cache.skipEarlySteps }),
+      reuse: cache.reuse,
+      startFraction: cache.startFraction,
+      endFraction: cache.endFraction,
+      maxConsecutiveReuses: cache.maxConsecutiveReuses,
+      alwaysComputeLast: cache.alwaysComputeLast,
     },
   };
 }
@@ -124,18 +163,27 @@ export function imageKey(request: ResolvedRequest): string {
   return JSON.stringify([prompt, guidanceMode === 'cfg' ? negativePrompt : '', seed, steps, width, height, guidanceScale, guidanceMode, shift]);
 }
 
-/** Whether a value kept from an earlier session still has a draft's shape (else it is dropped). */
-export function isDraft(value: unknown): value is Draft {
-  if (typeof value !== 'object' || value === null) return false;
+/**
+ * A draft kept from an earlier session, completed with neutral options it may
+ * predate, or null when its shape is wrong (older build, hand edits).
+ */
+export function restoreDraft(value: unknown): Draft | null {
+  if (typeof value !== 'object' || value === null) return null;
   const d = value as Record<string, unknown>;
-  const c = d.cache as Record<string, unknown> | undefined;
+  const kept = d.cache as Record<string, unknown> | undefined;
+  if (typeof kept !== 'object' || kept === null) return null;
+  const c: Record<string, unknown> = { ...NEUTRAL_OPTIONS, ...kept };
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  return (
+  const ok =
     typeof d.prompt === 'string' &&
     typeof d.negativePrompt === 'string' &&
     num(d.seed) && num(d.steps) && num(d.size) && num(d.guidanceScale) &&
-    typeof c === 'object' && c !== null &&
-    typeof c.enabled === 'boolean' && c.policy === 'seed' && num(c.threshold) && num(c.rescaleFactor) &&
-    (c.skipEarlySteps === null || num(c.skipEarlySteps))
-  );
+    typeof c.enabled === 'boolean' &&
+    (POLICY_NAMES as readonly unknown[]).includes(c.policy) &&
+    (REUSE_MODES as readonly unknown[]).includes(c.reuse) &&
+    num(c.threshold) && num(c.rescaleFactor) && num(c.startFraction) && num(c.endFraction) &&
+    (c.skipEarlySteps === null || num(c.skipEarlySteps)) &&
+    (c.maxConsecutiveReuses === null || num(c.maxConsecutiveReuses)) &&
+    typeof c.alwaysComputeLast === 'boolean';
+  return ok ? ({ ...(d as unknown as Draft), cache: c as unknown as DraftCache }) : null;
 }

@@ -2,11 +2,11 @@
 // the engine's own resolution, schedule and policy code. Pure.
 
 import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
+import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
 import type { Decision } from '../../main/engine/teacache/policy.ts';
-import { predictDecisions } from '../../main/engine/teacache/predict.ts';
-import { SeedPolicy } from '../../main/engine/teacache/seed-policy.ts';
-import { resolveDraft, type Draft } from './draft.ts';
-import type { ModelSummary, ResolvedRequest } from './types.ts';
+import { predictSettings } from '../../main/engine/teacache/predict.ts';
+import { imageKey, resolveDraft, type Draft } from './draft.ts';
+import type { ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 
 export interface PredictedStep {
   readonly index: number;
@@ -23,11 +23,37 @@ export interface RunPrediction {
   readonly reused: number;
   /** Steps over forwards: the speedup when the model's forward dominates a step. */
   readonly speedup: number;
-  /** The threshold as the policy compares it (float32), null with the cache off. */
+  /** The threshold as the policy compares it, null with the cache off. */
   readonly threshold: number | null;
+  /** True when the decisions follow from the schedule alone; false when replayed from a recorded signal trace. */
+  readonly exact: boolean;
+  /** The run whose input-side signal trace was replayed (teacache policy). */
+  readonly traceFrom: RunEntry | null;
 }
 
-export function predictRun(model: ModelSummary, draft: Draft): RunPrediction | { error: string } {
+/** Why nothing can be predicted yet (the teacache policy before any run recorded its signal). */
+export interface NoPrediction {
+  readonly request: ResolvedRequest;
+  readonly unavailable: string;
+}
+
+export type PredictionResult = RunPrediction | NoPrediction | { readonly error: string };
+
+const hasTrace = (entry: RunEntry, steps: number) =>
+  entry.request.steps === steps && entry.events.length === steps && entry.events.every((e) => e.index === 0 || typeof e.signal === 'number');
+
+/**
+ * The recorded run whose signal trace best stands in for `request`: the same
+ * image (prompt, seed, size…) if one was recorded, else any run with the same
+ * step count. Newest first.
+ */
+export function findTrace(history: readonly RunEntry[], request: ResolvedRequest): RunEntry | null {
+  const key = imageKey(request);
+  const usable = history.filter((e) => hasTrace(e, request.steps));
+  return usable.find((e) => imageKey(e.request) === key) ?? usable[0] ?? null;
+}
+
+export function predictRun(model: ModelSummary, draft: Draft, history: readonly RunEntry[] = []): PredictionResult {
   const resolved = resolveDraft(model, draft);
   if ('error' in resolved) return resolved;
   const { request } = resolved;
@@ -35,10 +61,15 @@ export function predictRun(model: ModelSummary, draft: Draft): RunPrediction | {
   const total = timesteps.length - 1;
   if (!request.cache.enabled) {
     const steps = timesteps.slice(0, total).map((timestep, index) => ({ index, timestep, compute: true, reason: 'cache-off' as const, accumulated: 0 }));
-    return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null };
+    return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null, exact: true, traceFrom: null };
   }
-  const policy = new SeedPolicy(request.cache);
-  const prediction = predictDecisions(policy, timesteps);
+  const exact = readsScheduleOnly(request.cache.policy);
+  const trace = exact ? null : findTrace(history, request);
+  if (!exact && !trace) {
+    return { request, unavailable: 'TeaCache reads how much the model’s input changes, so its pattern is predicted from a recorded run: generate once with these steps.' };
+  }
+  const signals = trace ? trace.events.map((e) => e.signal) : undefined;
+  const prediction = predictSettings(request.cache, timesteps, signals);
   const steps = prediction.decisions.map((d, index) => ({
     index,
     timestep: timesteps[index]!,
@@ -52,6 +83,8 @@ export function predictRun(model: ModelSummary, draft: Draft): RunPrediction | {
     forwards: prediction.forwards,
     reused: prediction.reused,
     speedup: prediction.idealSpeedup,
-    threshold: policy.threshold,
+    threshold: request.cache.policy === 'teacache' ? request.cache.threshold : Math.fround(request.cache.threshold),
+    exact,
+    traceFrom: trace,
   };
 }

@@ -32,7 +32,8 @@ export const createHistorySlice =
         const entries = [...(await backend.history())].sort(newestFirst);
         const { selectedId } = get();
         const keep = selectedId !== null && entries.some((e) => e.id === selectedId);
-        const firstCached = entries.find((e) => e.request.cache.enabled) ?? entries[0];
+        // An uncached reference is a means, not a result: open on the newest real run.
+        const firstCached = entries.find((e) => e.baselineOf === null) ?? entries[0];
         set({ history: entries, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : (firstCached?.id ?? null) });
       } catch (error) {
         set({ historyStatus: 'failed', historyError: toAppError(error) });

@@ -1,6 +1,6 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, randomSeed, RANGES, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, clamp, defaultThreshold, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import type { SliceCreator } from './types.ts';
 
 type DraftFields = Omit<Draft, 'cache'>;
@@ -11,7 +11,7 @@ export interface SettingsSlice {
   setDraft(patch: Partial<DraftFields>): void;
   setCache(patch: Partial<DraftCache>): void;
   randomizeSeed(): void;
-  /** Threshold, rescale and skip-early back to the model's defaults; on/off stays. */
+  /** Threshold, rescale, skip-early and the options back to the model's defaults; on/off and policy stay. */
   resetCache(): void;
 }
 
@@ -26,17 +26,25 @@ export const createSettingsSlice =
       set({ draft: { ...next, steps: Math.round(clamp(next.steps, RANGES.steps)), guidanceScale: clamp(next.guidanceScale, RANGES.guidanceScale) } });
     },
     setCache(patch) {
-      const { draft } = get();
+      const { draft, model } = get();
       if (!draft) return;
       const cache = { ...draft.cache, ...patch };
+      // A threshold left at one policy's default follows to the next policy's: their scales differ.
+      if (model && patch.policy !== undefined && patch.threshold === undefined && draft.cache.threshold === defaultThreshold(model, draft.cache.policy)) {
+        cache.threshold = defaultThreshold(model, cache.policy);
+      }
+      const max = cache.maxConsecutiveReuses;
       set({
         draft: {
           ...draft,
           cache: {
             ...cache,
-            threshold: clamp(cache.threshold, RANGES.threshold),
+            threshold: clamp(cache.threshold, thresholdRange(cache.policy)),
             rescaleFactor: clamp(cache.rescaleFactor, RANGES.rescaleFactor),
             skipEarlySteps: cache.skipEarlySteps === null ? null : Math.round(clamp(cache.skipEarlySteps, RANGES.skipEarlySteps)),
+            startFraction: clamp(cache.startFraction, RANGES.window),
+            endFraction: clamp(cache.endFraction, RANGES.window),
+            maxConsecutiveReuses: max === null || max >= RANGES.maxConsecutiveReuses.max ? null : Math.round(clamp(max, RANGES.maxConsecutiveReuses)),
           },
         },
       });
@@ -47,6 +55,6 @@ export const createSettingsSlice =
     resetCache() {
       const { draft, model } = get();
       if (!draft || !model) return;
-      set({ draft: { ...draft, cache: { ...cacheDefaults(model), enabled: draft.cache.enabled } } });
+      set({ draft: { ...draft, cache: { ...cacheDefaults(model, draft.cache.policy), enabled: draft.cache.enabled } } });
     },
   });

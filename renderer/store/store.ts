@@ -4,7 +4,7 @@
 import { createContext, createElement, useContext, type ReactNode } from 'react';
 import { create, useStore, type StoreApi, type UseBoundStore } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-import { isDraft } from '../lib/draft.ts';
+import { restoreDraft } from '../lib/draft.ts';
 import type { StudioBackend } from '../lib/types.ts';
 import { createHistorySlice } from './history-slice.ts';
 import { createMediaSlice } from './media-slice.ts';
@@ -51,9 +51,10 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         // A kept value of the wrong shape (older build, hand edits) is dropped, never trusted.
         merge: (kept, current) => {
           const { draft, compareMode } = (kept ?? {}) as Partial<StudioState>;
+          const restored = restoreDraft(draft);
           return {
             ...current,
-            ...(isDraft(draft) ? { draft } : {}),
+            ...(restored ? { draft: restored } : {}),
             ...(compareMode === 'side-by-side' || compareMode === 'difference' ? { compareMode } : {}),
           };
         },

@@ -1,0 +1,138 @@
+// Shared fixtures for renderer tests: a model summary like the built-in one and
+// a scriptable fake of the store's backend. Test-only.
+
+import type { JobCallbacks, ModelSummary, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
+
+export const MODEL: ModelSummary = {
+  info: {
+    id: 'builtin-emoji',
+    name: 'Built-in emoji model',
+    trained: true,
+    notes: [],
+    guidanceEmbedded: false,
+    sizeMultiple: 4,
+    maxSize: 128,
+  },
+  defaults: { steps: 30, width: 32, height: 32, guidanceScale: 4, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  backendLabel: '@frost-beta/mlx 0.0.7 · CPU',
+};
+
+export function stepEvent(index: number, computed: boolean, total = 30): StepEvent {
+  return { index, total, timestep: 1 - index / total, computed, reason: computed ? 'threshold' : 'reuse', distance: 0.03, accumulated: 0.05, threshold: 0.1, ms: computed ? 40 : 1 };
+}
+
+export function entry(id: string, overrides: Partial<RunEntry> = {}): RunEntry {
+  const events = Array.from({ length: 30 }, (_, i) => stepEvent(i, i % 3 === 0));
+  return {
+    id,
+    createdAt: new Date(Date.UTC(2026, 10, 25, 12, 0, Number(id.replace(/\D/g, '') || 0))).toISOString(),
+    request: {
+      prompt: 'red heart',
+      negativePrompt: '',
+      seed: 42,
+      steps: 30,
+      width: 32,
+      height: 32,
+      guidanceScale: 4,
+      guidanceMode: 'cfg',
+      shift: false,
+      cache: {
+        enabled: true,
+        policy: 'seed',
+        threshold: 0.1,
+        rescaleFactor: 1,
+        skipEarlySteps: 3,
+        reuse: 'output',
+        startFraction: 0,
+        endFraction: 1,
+        maxConsecutiveReuses: null,
+        alwaysComputeLast: false,
+        coefficients: [1, 0],
+      },
+    },
+    width: 32,
+    height: 32,
+    timesteps: Array.from({ length: 31 }, (_, i) => 1 - i / 30),
+    stats: { hits: 20, misses: 10, forwards: 10 },
+    wallMs: 1200,
+    events,
+    unknownWords: [],
+    model: { id: 'builtin-emoji', name: 'Built-in emoji model', trained: true },
+    backend: { name: 'npm', package: '@frost-beta/mlx', version: '0.0.7', device: 'cpu' },
+    baselineOf: null,
+    baseline: null,
+    ...overrides,
+  };
+}
+
+interface PendingJob {
+  readonly jobId: string;
+  readonly kind: 'generate' | 'baseline';
+  readonly input: unknown;
+  readonly callbacks: JobCallbacks;
+  resolve(entry: RunEntry): void;
+  reject(error: unknown): void;
+}
+
+/** A backend whose jobs finish only when the test says so. */
+export class FakeBackend implements StudioBackend {
+  jobs: PendingJob[] = [];
+  cancelled: string[] = [];
+  entries: RunEntry[] = [];
+  removed: string[] = [];
+  modelResult: ModelSummary | Error = MODEL;
+  /** When set, generate() waits for this before answering with a job id. */
+  gate: Promise<void> | null = null;
+  private historyListeners = new Set<() => void>();
+  private counter = 0;
+
+  async model() {
+    if (this.modelResult instanceof Error) throw this.modelResult;
+    return this.modelResult;
+  }
+  generate(request: unknown, callbacks: JobCallbacks) {
+    return this.start('generate', request, callbacks);
+  }
+  generateBaseline(runId: string, callbacks: JobCallbacks) {
+    return this.start('baseline', runId, callbacks);
+  }
+  private async start(kind: PendingJob['kind'], input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
+    if (this.gate) await this.gate;
+    const jobId = `job-${++this.counter}`;
+    let resolve!: (entry: RunEntry) => void;
+    let reject!: (error: unknown) => void;
+    const finished = new Promise<RunEntry>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.jobs.push({ jobId, kind, input, callbacks, resolve, reject });
+    return { jobId, finished };
+  }
+  async cancel(jobId: string) {
+    this.cancelled.push(jobId);
+  }
+  async history() {
+    return this.entries;
+  }
+  async image(id: string) {
+    return { width: 32, height: 32, src: `data:image/png;base64,${id}` };
+  }
+  async compare() {
+    return { psnr: 30 as const, maxDifference: 12, difference: { width: 32, height: 32, src: 'data:image/png;base64,diff' } };
+  }
+  async removeRun(id: string) {
+    this.removed.push(id);
+  }
+  onHistoryChanged(listener: () => void) {
+    this.historyListeners.add(listener);
+    return () => void this.historyListeners.delete(listener);
+  }
+  last(): PendingJob {
+    const job = this.jobs.at(-1);
+    if (!job) throw new Error('no job was started');
+    return job;
+  }
+}
+
+/** Resolves once pending promise callbacks have run. */
+export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

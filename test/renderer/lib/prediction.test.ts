@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { draftDefaults, type Draft } from '../../../renderer/lib/draft.ts';
+import { predictRun, type RunPrediction } from '../../../renderer/lib/prediction.ts';
+import { entry, MODEL } from '../fixtures.ts';
+
+const base = draftDefaults(MODEL);
+const withCache = (patch: Partial<Draft['cache']>, draft: Partial<Draft> = {}): Draft => ({ ...base, ...draft, cache: { ...base.cache, ...patch } });
+
+function predicted(draft: Draft): RunPrediction {
+  const result = predictRun(MODEL, draft);
+  if ('error' in result) throw new Error(result.error);
+  if ('unavailable' in result) throw new Error(result.unavailable);
+  return result;
+}
+
+const pattern = (p: RunPrediction) => p.steps.map((s) => (s.compute ? 'C' : 'r')).join('');
+
+describe('predictRun', () => {
+  it('reproduces the seed rule by hand: distance to the last computed step, strict comparison', () => {
+    // Linear schedule, 30 steps: t moves 1/30 a step. After a computed step the
+    // accumulator gains 1/30, then 2/30 (distance to that step), so it reaches
+    // 0.1 after two reuses and passes 0.15 on the third step.
+    const p = predicted(withCache({ threshold: 0.15 }));
+    expect(pattern(p)).toBe(`CCC${'rrC'.repeat(9)}`);
+    expect(p.forwards).toBe(12);
+    expect(p.reused).toBe(18);
+    expect(p.speedup).toBeCloseTo(2.5, 10);
+    expect(p.steps.slice(0, 3).map((s) => s.reason)).toEqual(['first-step', 'skip-early', 'skip-early']);
+    expect(p.steps[5]).toMatchObject({ compute: true, reason: 'threshold' });
+    expect(p.steps[5]!.accumulated).toBeCloseTo(0.2, 6);
+  });
+
+  it('resolves skip-early like the engine: 3 under true CFG, 0 without guidance', () => {
+    expect(predicted(withCache({ threshold: 0.5 })).request.cache.skipEarlySteps).toBe(3);
+    const noGuidance = predicted(withCache({ threshold: 0.5 }, { guidanceScale: 1 }));
+    expect(noGuidance.request.guidanceMode).toBe('none');
+    expect(noGuidance.request.cache.skipEarlySteps).toBe(0);
+    expect(noGuidance.steps[1]!.compute).toBe(false);
+    const explicit = predicted(withCache({ threshold: 0.5, skipEarlySteps: 7 }));
+    expect(pattern(explicit).slice(0, 8)).toBe('CCCCCCCr');
+  });
+
+  it('reuses more as the threshold rises (the seed rule: higher threshold, more reuse)', () => {
+    let previous = -1;
+    for (let threshold = 0; threshold <= 1; threshold += 0.05) {
+      const { reused } = predicted(withCache({ threshold }));
+      expect(reused).toBeGreaterThanOrEqual(previous);
+      previous = reused;
+    }
+    expect(predicted(withCache({ threshold: 0 })).reused).toBe(0);
+    expect(previous).toBeGreaterThan(20);
+  });
+
+  it('reuses less as rescale grows, since each distance counts for more', () => {
+    const gentle = predicted(withCache({ threshold: 0.2, rescaleFactor: 0.5 }));
+    const strict = predicted(withCache({ threshold: 0.2, rescaleFactor: 2 }));
+    expect(gentle.reused).toBeGreaterThan(strict.reused);
+  });
+
+  it('predicts every step computed with the cache off', () => {
+    const p = predicted(withCache({ enabled: false, threshold: 0.9 }));
+    expect(p.forwards).toBe(30);
+    expect(p.reused).toBe(0);
+    expect(p.speedup).toBe(1);
+    expect(p.threshold).toBeNull();
+    expect(p.steps.every((s) => s.reason === 'cache-off')).toBe(true);
+  });
+
+  it('follows the step count', () => {
+    expect(predicted(withCache({}, { steps: 12 })).steps).toHaveLength(12);
+  });
+
+  it('returns the engine’s own message for a size the model cannot make', () => {
+    const result = predictRun(MODEL, { ...base, size: 30 });
+    expect(result).toEqual({ error: expect.stringMatching(/width 30 .*multiple of 4/) });
+  });
+});
+
+describe('predictRun with other policies', () => {
+  it('predicts the step-to-step timestep rule exactly, and it reuses more than the seed’s at the same threshold', () => {
+    // Step-to-step distances stay at 1/30, so 0.15 fires on the fifth reuse-candidate step.
+    const consecutive = predicted(withCache({ policy: 'timestep-consecutive', threshold: 0.15 }));
+    expect(consecutive.exact).toBe(true);
+    expect(pattern(consecutive).slice(0, 9)).toBe('CCCrrrrCr');
+    expect(consecutive.reused).toBeGreaterThan(predicted(withCache({ threshold: 0.15 })).reused);
+  });
+
+  it('applies the window, the cap on reuses in a row and the last-step rule', () => {
+    const p = predicted(withCache({ threshold: 0.9, maxConsecutiveReuses: 2, alwaysComputeLast: true, endFraction: 0.5 }));
+    const shape = pattern(p);
+    expect(shape.slice(0, 9)).toBe('CCCrrCrrC');
+    expect(shape.slice(15)).toBe('C'.repeat(15));
+    expect(p.steps[15]!.reason).toBe('outside-window');
+  });
+
+  it('needs a recorded signal trace for the teacache policy, and replays the newest one with the same steps', () => {
+    const draft = withCache({ policy: 'teacache', threshold: 0.4 });
+    const none = predictRun(MODEL, draft, []);
+    expect(none).toMatchObject({ unavailable: expect.stringMatching(/recorded run/) });
+
+    const signals = Array.from({ length: 30 }, (_, i) => (i === 0 ? undefined : 0.05));
+    const recorded = entry('run7', { events: entry('x').events.map((e, i) => ({ ...e, ...(signals[i] === undefined ? {} : { signal: signals[i] }) })) });
+    const wrongSteps = entry('run8', { request: { ...recorded.request, steps: 12 } });
+    const p = predictRun(MODEL, draft, [wrongSteps, recorded]);
+    if (!('steps' in p)) throw new Error('expected a prediction');
+    expect(p.exact).toBe(false);
+    expect(p.traceFrom?.id).toBe('run7');
+    expect(p.forwards + p.reused).toBe(30);
+    expect(p.steps[29]).toMatchObject({ compute: true });
+  });
+});

@@ -1,0 +1,251 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StateStorage } from 'zustand/middleware';
+import { draftDefaults, toRequest } from '../../../renderer/lib/draft.ts';
+import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
+import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
+
+let backend: FakeBackend;
+let store: StudioStore;
+
+beforeEach(async () => {
+  backend = new FakeBackend();
+  store = createStudioStore(backend, { random: () => 0.5 });
+  await store.getState().loadModel();
+});
+
+describe('settings', () => {
+  it('starts from the model’s defaults once the model is known', () => {
+    expect(store.getState().draft).toEqual(draftDefaults(MODEL));
+    expect(store.getState().draft?.cache).toEqual({
+      enabled: true,
+      policy: 'seed',
+      threshold: 0.1,
+      rescaleFactor: 1,
+      skipEarlySteps: null,
+      reuse: 'output',
+      startFraction: 0,
+      endFraction: 1,
+      maxConsecutiveReuses: null,
+      alwaysComputeLast: false,
+    });
+  });
+
+  it('clamps slider values into their ranges', () => {
+    const { setCache, setDraft } = store.getState();
+    setCache({ threshold: 7, rescaleFactor: -1, skipEarlySteps: 2.6 });
+    setDraft({ steps: 1000, guidanceScale: 0 });
+    const draft = store.getState().draft!;
+    expect(draft.cache).toMatchObject({ threshold: 1, rescaleFactor: 0, skipEarlySteps: 3 });
+    expect(draft.steps).toBe(100);
+    expect(draft.guidanceScale).toBe(1);
+  });
+
+  it('resets threshold, rescale, skip-early and options to the model’s defaults but keeps on/off and policy', () => {
+    const { setCache, resetCache } = store.getState();
+    setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });
+    resetCache();
+    expect(store.getState().draft!.cache).toEqual({
+      enabled: false,
+      policy: 'timestep-consecutive',
+      threshold: 0.1,
+      rescaleFactor: 1,
+      skipEarlySteps: null,
+      reuse: 'output',
+      startFraction: 0,
+      endFraction: 1,
+      maxConsecutiveReuses: null,
+      alwaysComputeLast: false,
+    });
+  });
+
+  it('moves a default threshold to the new policy’s scale but keeps one the user chose', () => {
+    const { setCache } = store.getState();
+    setCache({ policy: 'teacache' });
+    expect(store.getState().draft!.cache.threshold).toBe(0.4);
+    setCache({ policy: 'seed' });
+    expect(store.getState().draft!.cache.threshold).toBe(0.1);
+    setCache({ threshold: 0.3 });
+    setCache({ policy: 'timestep-consecutive' });
+    expect(store.getState().draft!.cache.threshold).toBe(0.3);
+  });
+
+  it('reads the top of the reuses-in-a-row slider as no cap', () => {
+    store.getState().setCache({ maxConsecutiveReuses: 11 });
+    expect(store.getState().draft!.cache.maxConsecutiveReuses).toBeNull();
+    store.getState().setCache({ maxConsecutiveReuses: 2 });
+    expect(store.getState().draft!.cache.maxConsecutiveReuses).toBe(2);
+  });
+
+  it('randomizes the seed within the engine’s range', () => {
+    store.getState().randomizeSeed();
+    expect(store.getState().draft!.seed).toBe(Math.floor(0.5 * 2 ** 32));
+  });
+
+  it('keeps the draft across sessions and drops a malformed one', async () => {
+    const kept = new Map<string, string>();
+    const storage: StateStorage = { getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => void kept.set(k, v), removeItem: (k) => void kept.delete(k) };
+    const first = createStudioStore(backend, { storage });
+    await first.getState().loadModel();
+    first.getState().setDraft({ prompt: 'blue star' });
+    first.getState().setCache({ threshold: 0.3 });
+
+    const second = createStudioStore(backend, { storage });
+    await second.getState().loadModel();
+    expect(second.getState().draft).toMatchObject({ prompt: 'blue star', cache: { threshold: 0.3 } });
+
+    // A draft saved before the cache options existed is completed, not dropped.
+    const { reuse: _r, startFraction: _s, endFraction: _e, maxConsecutiveReuses: _m, alwaysComputeLast: _a, ...olderCache } = second.getState().draft!.cache;
+    kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { ...second.getState().draft, cache: olderCache } }, version: 1 }));
+    const older = createStudioStore(backend, { storage });
+    expect(older.getState().draft).toEqual(second.getState().draft);
+
+    kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { prompt: 3 } }, version: 1 }));
+    const third = createStudioStore(backend, { storage });
+    await third.getState().loadModel();
+    expect(third.getState().draft).toEqual(draftDefaults(MODEL));
+  });
+
+  it('reports a model that cannot load', async () => {
+    backend.modelResult = Object.assign(new Error('MLX is missing'), { code: 'BACKEND_UNAVAILABLE' });
+    const failing = createStudioStore(backend);
+    await failing.getState().loadModel();
+    expect(failing.getState().modelError).toEqual({ code: 'BACKEND_UNAVAILABLE', message: 'MLX is missing' });
+    expect(failing.getState().draft).toBeNull();
+  });
+});
+
+describe('a run', () => {
+  it('sends the draft as a request, streams steps and previews, then files the entry in history', async () => {
+    store.getState().setCache({ threshold: 0.25 });
+    const done = store.getState().generate();
+    await flush();
+    const job = backend.last();
+    expect(job.input).toEqual(toRequest(store.getState().draft!));
+    expect(store.getState().run).toMatchObject({ status: 'running', jobId: job.jobId, total: 30, events: [] });
+
+    job.callbacks.onSteps([stepEvent(0, true), stepEvent(1, true)]);
+    job.callbacks.onSteps([stepEvent(2, false)]);
+    job.callbacks.onPreview(2, { width: 32, height: 32, src: 'data:image/png;base64,p' });
+    const run = store.getState().run!;
+    expect(run.events.map((e) => [e.index, e.computed])).toEqual([[0, true], [1, true], [2, false]]);
+    expect(run.preview?.src).toBe('data:image/png;base64,p');
+
+    const stored = entry('run1');
+    job.resolve(stored);
+    await done;
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().history).toEqual([stored]);
+    expect(store.getState().selectedId).toBe('run1');
+  });
+
+  it('ignores a second Generate while one runs', async () => {
+    void store.getState().generate();
+    await flush();
+    void store.getState().generate();
+    await flush();
+    expect(backend.jobs).toHaveLength(1);
+  });
+
+  it('cancels a running job and shows it as cancelled, not as an error', async () => {
+    const done = store.getState().generate();
+    await flush();
+    const job = backend.last();
+    job.callbacks.onSteps([stepEvent(0, true)]);
+    await store.getState().cancel();
+    expect(backend.cancelled).toEqual([job.jobId]);
+    expect(store.getState().run?.status).toBe('cancelling');
+    job.reject({ code: 'CANCELLED', message: 'The generation was cancelled.' });
+    await done;
+    expect(store.getState().run).toMatchObject({ status: 'cancelled', events: [expect.objectContaining({ index: 0 })] });
+    expect(store.getState().error).toBeNull();
+    expect(store.getState().history).toEqual([]);
+  });
+
+  it('honours Cancel pressed before the host named the job', async () => {
+    let open!: () => void;
+    backend.gate = new Promise((resolve) => (open = resolve));
+    const done = store.getState().generate();
+    await flush();
+    await store.getState().cancel();
+    expect(backend.cancelled).toEqual([]);
+    open();
+    await flush();
+    expect(backend.cancelled).toEqual([backend.last().jobId]);
+    backend.last().reject({ code: 'CANCELLED', message: 'cancelled' });
+    await done;
+    expect(store.getState().run?.status).toBe('cancelled');
+  });
+
+  it('surfaces a failure as {code, message, details}', async () => {
+    const done = store.getState().generate();
+    await flush();
+    backend.last().reject({ code: 'WORKER_CRASHED', message: 'The engine worker exited (code 1).', details: { exitCode: 1 } });
+    await done;
+    expect(store.getState().run?.status).toBe('failed');
+    expect(store.getState().error).toEqual({ code: 'WORKER_CRASHED', message: 'The engine worker exited (code 1).', details: { exitCode: 1 } });
+    store.getState().dismissError();
+    expect(store.getState().error).toBeNull();
+  });
+
+  it('runs the uncached reference of a stored run without moving the selection', async () => {
+    const cached = entry('run1');
+    backend.entries = [cached];
+    await store.getState().loadHistory();
+    const done = store.getState().generateReference('run1');
+    await flush();
+    const job = backend.last();
+    expect(job).toMatchObject({ kind: 'baseline', input: 'run1' });
+    expect(store.getState().run).toMatchObject({ purpose: 'reference', request: { cache: { enabled: false } } });
+
+    const reference = entry('run2', { baselineOf: 'run1', request: { ...cached.request, cache: { ...cached.request.cache, enabled: false } } });
+    backend.entries = [reference, { ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.5 } }];
+    job.resolve(reference);
+    await done;
+    await flush();
+    expect(store.getState().selectedId).toBe('run1');
+    expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
+  });
+});
+
+describe('history', () => {
+  it('lists newest first, opens the newest run that is not a reference, and follows host changes', async () => {
+    const older = entry('run1');
+    const reference = entry('run3', { baselineOf: 'run1' });
+    const newer = entry('run2');
+    backend.entries = [older, reference, newer];
+    const stop = bootStudio(store, backend);
+    await flush();
+    expect(store.getState().history.map((e) => e.id)).toEqual(['run3', 'run2', 'run1']);
+    expect(store.getState().selectedId).toBe('run2');
+
+    backend.entries = [older];
+    (backend as unknown as { historyListeners: Set<() => void> }).historyListeners.forEach((l) => l());
+    await flush();
+    expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
+    expect(store.getState().selectedId).toBe('run1');
+    stop();
+  });
+
+  it('deletes a run and moves the selection to the next', async () => {
+    backend.entries = [entry('run1'), entry('run2')];
+    await store.getState().loadHistory();
+    store.getState().selectRun('run2');
+    await store.getState().removeRun('run2');
+    expect(backend.removed).toEqual(['run2']);
+    expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
+    expect(store.getState().selectedId).toBe('run1');
+  });
+
+  it('fetches each image once', async () => {
+    let calls = 0;
+    const image = backend.image.bind(backend);
+    backend.image = async (id) => {
+      calls++;
+      return image(id);
+    };
+    await Promise.all([store.getState().loadImage('run1'), store.getState().loadImage('run1')]);
+    await store.getState().loadImage('run1');
+    expect(calls).toBe(1);
+    expect(store.getState().images.run1).toEqual({ state: 'ready', value: { width: 32, height: 32, src: 'data:image/png;base64,run1' } });
+  });
+});
