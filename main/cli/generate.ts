@@ -3,7 +3,8 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createGenerator } from '../engine/engine.ts';
+import { openGenerator } from '../engine/engine.ts';
+import type { Quantization } from '../engine/io/materialize.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
@@ -12,7 +13,7 @@ import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageE
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
          [--threshold T --rescale R --skip-early K | --no-cache]
-         [--model DIR] --out FILE.png
+         [--model DIR [--quantize 4|8|none|auto]] --out FILE.png
 
 Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
@@ -30,8 +31,16 @@ function progressBar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/** --quantize for FLUX.1 folders: bits of the linear weights, or auto (the lightest that fits this machine). */
+function quantizeOption(raw: string | undefined): Quantization | 'auto' {
+  if (raw === undefined || raw === 'auto') return 'auto';
+  if (raw === 'none') return 'none';
+  if (raw === '4' || raw === '8') return Number(raw) as 4 | 8;
+  throw new UsageError(`--quantize takes 4, 8, none or auto, got "${raw}".`);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' } });
+  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -42,7 +51,7 @@ async function main(): Promise<void> {
   const out = resolve(values.out);
   mkdirSync(dirname(out), { recursive: true });
 
-  const generator = createGenerator(values.model ? { modelDir: values.model } : {});
+  const generator = await openGenerator({ ...(values.model ? { modelDir: values.model } : {}), quantize: quantizeOption(values.quantize) });
   const { info } = generator.model;
   process.stderr.write(`${info.name} on ${generator.backend.package} ${generator.backend.version} (${generator.backend.device})\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);

@@ -3,6 +3,8 @@
 
 import { Generator } from './generate.ts';
 import { loadNpmBackend } from './mlx/load-backend.ts';
+import { EngineError } from './errors.ts';
+import { isFlux1Folder, loadModel, type LoadModelOptions } from './models/load-model.ts';
 import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
 
 export interface EngineOptions {
@@ -12,6 +14,17 @@ export interface EngineOptions {
 
 export function createGenerator(options: EngineOptions = {}): Generator {
   const { mx, info } = loadNpmBackend();
-  const model = PixelFluxModel.load(mx, options.modelDir ?? builtinModelDir());
+  const dir = options.modelDir ?? builtinModelDir();
+  if (isFlux1Folder(dir)) {
+    throw new EngineError('BAD_REQUEST', `${dir} is a FLUX.1 folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
+  }
+  const model = PixelFluxModel.load(mx, dir);
+  return new Generator(mx, info, model);
+}
+
+/** Any model folder (the built-in model, FLUX.1 dev or schnell), loaded with memory released as it goes. */
+export async function openGenerator(options: EngineOptions & LoadModelOptions = {}): Promise<Generator> {
+  const { mx, info } = loadNpmBackend();
+  const model = await loadModel(mx, options.modelDir ?? builtinModelDir(), options);
   return new Generator(mx, info, model);
 }
