@@ -9,7 +9,7 @@ import type { GenerationRequest, ResolvedRequest } from './request.ts';
 import { resolveRequest } from './resolve-request.ts';
 import { scheduleFor } from './sampler/schedule.ts';
 import { sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
-import { SeedPolicy } from './teacache/seed-policy.ts';
+import { createPolicy } from './teacache/create-policy.ts';
 import { TeaCache, type CacheStats } from './teacache/teacache.ts';
 
 export interface GenerationResult {
@@ -30,6 +30,10 @@ export interface GenerationResult {
 
 export interface GenerateHooks {
   readonly signal?: { readonly aborted: boolean };
+  /** Record the input-side signal of every step (StepEvent.signal) even when the policy does not read it. */
+  readonly measureSignal?: boolean;
+  /** Each step's velocity as used in the update (calibration reads the output-side change from these). */
+  onVelocity?(index: number, velocity: MxArray, computed: boolean): void;
   /** Each step's event, and a way to render the current estimate as RGB (costly: call sparingly). */
   onStep?(event: StepEvent, previewRgb: () => Uint8Array): void;
 }
@@ -69,14 +73,36 @@ export class Generator {
             mode: 'single',
             velocity: (x, t) => model.velocity(x, rows, cols, t, text, guidanceMode === 'embedded' ? resolved.guidanceScale : undefined),
           };
+    const { split } = model;
+    if (split) {
+      // The same forward as velocity()/velocityPair() above, stopped at the blocks.
+      guidance.split =
+        guidance.mode === 'cfg'
+          ? (x, t) => {
+              const part = split.call(model, mx.concatenate([x, x], 0), rows, cols, t, text);
+              return {
+                ...part,
+                velocity: (blockOutput) => {
+                  const [pos, neg] = mx.split(part.output(blockOutput), 2, 0) as [MxArray, MxArray];
+                  return mx.add(neg, mx.multiply(mx.subtract(pos, neg), guidance.scale));
+                },
+              };
+            }
+          : (x, t) => {
+              const part = split.call(model, x, rows, cols, t, text, guidanceMode === 'embedded' ? resolved.guidanceScale : undefined);
+              return { ...part, velocity: part.output };
+            };
+    }
 
-    const cache = resolved.cache.enabled ? new TeaCache<MxArray>(new SeedPolicy(resolved.cache)) : undefined;
+    const cache = resolved.cache.enabled ? new TeaCache<MxArray>(createPolicy(resolved.cache)) : undefined;
     const output = await sample(mx, {
       betweenSteps: releaseUnreferencedArrays,
       noise: noise.tokens,
       timesteps,
       guidance,
-      ...(cache ? { cache } : {}),
+      ...(cache ? { cache, reuse: resolved.cache.reuse } : {}),
+      ...(hooks.measureSignal ? { measureSignal: true } : {}),
+      ...(hooks.onVelocity ? { onVelocity: hooks.onVelocity } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       onStep: (event, estimate) => hooks.onStep?.(event, () => model.toRgb(estimate(), width, height)),
     });

@@ -3,16 +3,35 @@
 // may use it too.
 
 import { z } from 'zod';
+import { POLICY_NAMES, REUSE_MODES } from './teacache/policy.ts';
 
 export const MAX_SEED = 0xffff_ffff;
 
 export const CacheSettingsSchema = z.object({
   enabled: z.boolean(),
-  policy: z.literal('seed'),
+  /**
+   * 'seed': timestep distance to the last computed step (the seed's rule);
+   * 'timestep-consecutive': the same with step-to-step distances;
+   * 'teacache': relative L1 change of the first block's modulated input, rescaled by the model's polynomial.
+   */
+  policy: z.enum(POLICY_NAMES),
+  /** Accumulated distance at which a step is recomputed: higher reuses more. Omitted: the model's (seed, timestep) or 0.4 (teacache). */
   threshold: z.number().finite().nonnegative().max(10),
   rescaleFactor: z.number().finite().nonnegative().max(100),
   /** Omitted: the seed's choice, 3 under true CFG and 0 otherwise. */
   skipEarlySteps: z.number().int().nonnegative().max(1000).optional(),
+  /** What a reused step uses: the last output (default, the seed's), the blocks' residual, or a Taylor extrapolation. */
+  reuse: z.enum(REUSE_MODES).optional(),
+  /** Fraction of the steps before which every step computes (default 0). */
+  startFraction: z.number().finite().min(0).max(1).optional(),
+  /** Fraction of the steps from which every step computes (default 1: cache to the end). */
+  endFraction: z.number().finite().min(0).max(1).optional(),
+  /** Most reuses in a row; null or omitted for no cap. */
+  maxConsecutiveReuses: z.number().int().nonnegative().max(1000).nullable().optional(),
+  /** Always compute the last step (default false; the teacache policy always does). */
+  alwaysComputeLast: z.boolean().optional(),
+  /** The teacache policy's rescale polynomial, highest power first. Omitted: the model's calibrated one, else FLUX.1's. */
+  coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
 });
 
 export type CacheSettings = z.infer<typeof CacheSettingsSchema>;

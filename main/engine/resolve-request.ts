@@ -4,7 +4,9 @@
 import { EngineError } from './errors.ts';
 import type { ModelDefaults, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
+import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
+import { DEFAULT_TEACACHE_POLICY_THRESHOLD, FLUX1_COEFFICIENTS } from './teacache/teacache-policy.ts';
 
 /** Fills every omitted choice from the model's defaults and checks the size. */
 export function resolveRequest(model: { readonly info: ModelInfo; readonly defaults: ModelDefaults }, request: GenerationRequest): ResolvedRequest {
@@ -23,6 +25,18 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
   const guidanceMode = info.guidanceEmbedded ? 'embedded' : guidanceScale === 1 ? 'none' : 'cfg';
   const cache = request.cache ?? {};
+  const policy = cache.policy ?? 'seed';
+  const options = {
+    startFraction: cache.startFraction ?? 0,
+    endFraction: cache.endFraction ?? 1,
+    maxConsecutiveReuses: cache.maxConsecutiveReuses ?? null,
+    alwaysComputeLast: cache.alwaysComputeLast ?? false,
+  };
+  try {
+    checkPolicyOptions(options);
+  } catch (error) {
+    throw new EngineError('BAD_REQUEST', (error as Error).message, { field: 'cache' });
+  }
   return {
     prompt: request.prompt,
     negativePrompt: request.negativePrompt ?? '',
@@ -35,10 +49,14 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     shift: defaults.shift,
     cache: {
       enabled: cache.enabled ?? true,
-      policy: cache.policy ?? 'seed',
-      threshold: cache.threshold ?? defaults.teacache.threshold,
+      policy,
+      // The model's threshold is tuned for timestep distances; the teacache policy's scale is the original's.
+      threshold: cache.threshold ?? (policy === 'teacache' ? DEFAULT_TEACACHE_POLICY_THRESHOLD : defaults.teacache.threshold),
       rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
       skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
+      reuse: cache.reuse ?? 'output',
+      ...options,
+      coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
     },
   };
 }

@@ -15,6 +15,8 @@ export const ModelDefaultsSchema = z.object({
   teacache: z.object({
     threshold: z.number().nonnegative(),
     rescaleFactor: z.number().nonnegative(),
+    /** The teacache policy's rescale polynomial (highest power first); FLUX.1's when absent. A model folder's calibration.json overrides it. */
+    coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
   }),
 });
 
@@ -40,6 +42,17 @@ export interface PackedNoise {
   readonly cols: number;
 }
 
+/** One forward split at the transformer blocks (see the sampler's SplitStep); outputs are the raw batched predictions. */
+export interface ModelSplitStep {
+  /** The blocks' image-stream input. */
+  readonly blockInput: MxArray;
+  /** The first block's timestep-modulated image input. */
+  readonly signal: MxArray;
+  blocks(): MxArray;
+  /** The final layer on a block output: the model's prediction. */
+  output(blockOutput: MxArray): MxArray;
+}
+
 export interface ImageModel {
   readonly info: ModelInfo;
   readonly defaults: ModelDefaults;
@@ -53,6 +66,8 @@ export interface ImageModel {
   noise(seed: number, width: number, height: number): PackedNoise;
   /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray;
+  /** `velocity` split at the blocks, for residual reuse and TeaCache's signal; absent when the architecture cannot split. */
+  split?(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): ModelSplitStep;
   /** Packed tokens → RGB bytes, row-major, 3 per pixel. */
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array;
 }

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
+import { readCalibration } from '../calibration/calibration-file.ts';
 import { EngineError } from '../errors.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
 import { FluxTransformer, type TextConditioning } from './flux/transformer.ts';
-import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type PackedNoise } from './image-model.ts';
+import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
 import { randomParams, type ParamShapes } from './layers.ts';
 import { pack, unpack } from './packing.ts';
 import { WordEncoder, WordEncoderConfigSchema, WordTokenizer, wordEncoderParamShapes } from './text/word-encoder.ts';
@@ -93,7 +94,13 @@ export class PixelFluxModel implements ImageModel {
 
   static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
     const manifestFile = join(dir, MANIFEST_FILE);
-    const manifest = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
+    const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
+    // A calibration fitted for this model supplies the teacache policy's polynomial.
+    const calibration = readCalibration(dir);
+    const manifest =
+      calibration?.modelId === described.id
+        ? { ...described, defaults: { ...described.defaults, teacache: { ...described.defaults.teacache, coefficients: calibration.coefficients } } }
+        : described;
     const vocabFile = join(dir, VOCAB_FILE);
     const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
     const tokenizer = new WordTokenizer(vocab);
@@ -139,6 +146,17 @@ export class PixelFluxModel implements ImageModel {
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
     return this.transformer.forward({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+  }
+
+  split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): ModelSplitStep {
+    const { transformer } = this;
+    const embedded = transformer.embed({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+    return {
+      blockInput: embedded.img,
+      signal: transformer.modulatedInput(embedded),
+      blocks: () => transformer.blocks(embedded),
+      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded.vec),
+    };
   }
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {

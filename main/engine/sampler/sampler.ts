@@ -5,7 +5,7 @@
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { CancelledError } from '../errors.ts';
 import type { CacheStats } from '../teacache/teacache.ts';
-import type { DecisionReason } from '../teacache/policy.ts';
+import type { DecisionReason, ReuseMode } from '../teacache/policy.ts';
 import type { TeaCache } from '../teacache/teacache.ts';
 
 /** One step's outcome, as charts, logs and reports see it. */
@@ -23,14 +23,44 @@ export interface StepEvent {
   readonly threshold: number | null;
   /** Wall time of the step, model and update included. */
   readonly ms: number;
+  /**
+   * Input-side change since the previous step (relative L1 of the first
+   * block's modulated input), when it was measured; a recorded trace of these
+   * lets the teacache policy be predicted for any threshold.
+   */
+  readonly signal?: number;
+}
+
+/**
+ * One step of the model split at its transformer blocks: the embedders have
+ * run, the blocks have not. Lets the sampler measure the input-side signal
+ * cheaply and reuse the blocks' residual.
+ */
+export interface SplitStep {
+  /** The blocks' image-stream input. */
+  readonly blockInput: MxArray;
+  /** The first block's timestep-modulated image input: TeaCache's signal. */
+  readonly signal: MxArray;
+  /** Runs the transformer blocks; returns their image-stream output. */
+  blocks(): MxArray;
+  /** The final layer (and guidance) on a block output: the step's velocity. */
+  velocity(blockOutput: MxArray): MxArray;
 }
 
 /** How a step's velocity is obtained from the model. */
 export type Guidance =
   /** One forward per step; the model sees guidance through its own embedding, or not at all. */
-  | { readonly mode: 'single'; velocity(x: MxArray, timestep: number): MxArray }
-  /** True CFG: positive and negative predictions, recombined as neg + scale·(pos − neg). */
-  | { readonly mode: 'cfg'; readonly scale: number; velocityPair(x: MxArray, timestep: number): [pos: MxArray, neg: MxArray] };
+  | { readonly mode: 'single'; velocity(x: MxArray, timestep: number): MxArray; split?(x: MxArray, timestep: number): SplitStep }
+  /**
+   * True CFG: positive and negative predictions, recombined as neg + scale·(pos − neg).
+   * `split` (optional) runs both branches batched and returns the recombined velocity.
+   */
+  | {
+      readonly mode: 'cfg';
+      readonly scale: number;
+      velocityPair(x: MxArray, timestep: number): [pos: MxArray, neg: MxArray];
+      split?(x: MxArray, timestep: number): SplitStep;
+    };
 
 export interface SamplerInput {
   readonly noise: MxArray;
@@ -39,6 +69,12 @@ export interface SamplerInput {
   readonly guidance: Guidance;
   /** Omit to run the model at every step. */
   readonly cache?: TeaCache<MxArray>;
+  /** What a reused step uses; 'output' (the seed's) when omitted. 'residual' needs `guidance.split`. */
+  readonly reuse?: ReuseMode;
+  /** Measure the input-side signal every step even when the policy does not read it (calibration, traces). */
+  readonly measureSignal?: boolean;
+  /** Each step's velocity as used in the update, computed or reused. */
+  onVelocity?(index: number, velocity: MxArray, computed: boolean): void;
   readonly signal?: { readonly aborted: boolean };
   /** Awaited between steps: where the caller frees memory and lets messages in. */
   betweenSteps?(): Promise<void>;
@@ -76,6 +112,52 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     return combine(pos!, neg!, guidance.scale);
   };
 
+  const reuse = input.reuse ?? 'output';
+  const needsSignal = (cache?.policy.needsSignal ?? false) || (input.measureSignal ?? false);
+  const useSplit = needsSignal || (cache !== undefined && reuse === 'residual');
+  if (useSplit && !guidance.split) {
+    throw new Error(
+      needsSignal
+        ? 'This model cannot measure the input-side signal the policy reads (it does not expose its transformer blocks): pick a timestep policy.'
+        : "This model does not expose its transformer blocks, so it cannot reuse their residual: use reuse 'output' or 'taylor'.",
+    );
+  }
+  let previousSignal: MxArray | undefined;
+  // Taylor reuse extrapolates from the last two computed velocities.
+  let newest: { readonly velocity: MxArray; readonly timestep: number } | undefined;
+  let older: typeof newest;
+
+  const plainVelocity = (x: MxArray, timestep: number): MxArray => {
+    if (guidance.mode === 'single') return guidance.velocity(x, timestep);
+    const [pos, neg] = guidance.velocityPair(x, timestep);
+    return combine(pos, neg, guidance.scale);
+  };
+
+  const computeWith = (x: MxArray, timestep: number, part: SplitStep | undefined): MxArray => {
+    if (!part && reuse === 'output') return computeVelocity(x, timestep);
+    let velocity: MxArray;
+    if (part) {
+      const blockOutput = part.blocks();
+      velocity = part.velocity(blockOutput);
+      if (reuse === 'residual') cache?.updateCache(mx.subtract(blockOutput, part.blockInput), timestep);
+    } else velocity = plainVelocity(x, timestep);
+    if (reuse !== 'residual') cache?.updateCache(velocity, timestep);
+    older = newest;
+    newest = { velocity, timestep };
+    return velocity;
+  };
+
+  const reuseWith = (cached: TeaCache<MxArray>, timestep: number, part: SplitStep | undefined): MxArray => {
+    if (!part && reuse === 'output') return reuseVelocity(cached);
+    const held = cached.getCached()!;
+    if (reuse === 'residual') return part!.velocity(mx.add(part!.blockInput, held));
+    if (reuse === 'taylor' && older && newest && newest.timestep !== older.timestep) {
+      const slope = mx.multiply(mx.subtract(newest.velocity, older.velocity), 1 / (newest.timestep - older.timestep));
+      return mx.add(held, mx.multiply(slope, timestep - newest.timestep));
+    }
+    return held;
+  };
+
   let x = input.noise;
   for (let index = 0; index < total; index++) {
     if (index > 0) await input.betweenSteps?.();
@@ -83,8 +165,16 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     const timestep = timesteps[index]!;
     const next = timesteps[index + 1]!;
     const started = performance.now();
-    const computed = cache ? cache.shouldCompute(index, timestep) : true;
-    const velocity = computed ? computeVelocity(x, timestep) : reuseVelocity(cache!);
+    const part = useSplit ? guidance.split!(x, timestep) : undefined;
+    let measured: number | undefined;
+    if (part && needsSignal) {
+      if (previousSignal) measured = relativeL1(mx, part.signal, previousSignal);
+      else mx.eval(part.signal);
+      previousSignal = part.signal;
+    }
+    const computed = cache ? cache.shouldCompute(index, timestep, { totalSteps: total, signal: measured }) : true;
+    const velocity = computed ? computeWith(x, timestep, part) : reuseWith(cache!, timestep, part);
+    input.onVelocity?.(index, velocity, computed);
     const current = x;
     x = mx.add(x, mx.multiply(velocity, next - timestep));
     mx.eval(x);
@@ -99,9 +189,19 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
       accumulated: decision?.accumulated ?? 0,
       threshold: cache ? cache.policy.threshold : null,
       ms: performance.now() - started,
+      ...(measured === undefined ? {} : { signal: measured }),
     };
     events.push(event);
     input.onStep?.(event, () => mx.subtract(current, mx.multiply(velocity, timestep)));
   }
   return { result: x, events, stats: cache ? cache.stats() : { hits: 0, misses: total } };
+}
+
+/** mean|a − b| / mean|b|: TeaCache's relative L1 distance of `a` from the previous `b`. */
+export function relativeL1(mx: MxBackend, a: MxArray, b: MxArray): number {
+  const change = mx.mean(mx.abs(mx.subtract(a, b)));
+  const scale = mx.mean(mx.abs(b));
+  mx.eval(change, scale);
+  const denominator = scale.item() as number;
+  return denominator === 0 ? (change.item() === 0 ? 0 : Infinity) : (change.item() as number) / denominator;
 }

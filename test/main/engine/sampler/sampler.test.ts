@@ -1,11 +1,16 @@
 // The step loop: Euler updates, CFG recombined fresh from cached branches,
-// one event per step, cancellation, and reuse that changes nothing else.
+// one event per step, cancellation, and reuse that changes nothing else; the
+// reuse modes (output, residual, taylor) and the input-side signal it measures
+// for signal-reading policies, against a split stand-in worked out by hand.
 
 import { describe, expect, it } from 'vitest';
 import type { MxArray } from '../../../../main/engine/mlx/backend.ts';
-import { sample, type Guidance } from '../../../../main/engine/sampler/sampler.ts';
+import { relativeL1, sample, type Guidance, type SplitStep } from '../../../../main/engine/sampler/sampler.ts';
 import { fluxSchedule } from '../../../../main/engine/sampler/schedule.ts';
-import { predictDecisions } from '../../../../main/engine/teacache/predict.ts';
+import { createPolicy } from '../../../../main/engine/teacache/create-policy.ts';
+import { NO_POLICY_OPTIONS } from '../../../../main/engine/teacache/policy-options.ts';
+import type { PolicyName, ReuseMode } from '../../../../main/engine/teacache/policy.ts';
+import { predictDecisions, predictSettings } from '../../../../main/engine/teacache/predict.ts';
 import { SeedPolicy, type TeaCacheConfig } from '../../../../main/engine/teacache/seed-policy.ts';
 import { TeaCache } from '../../../../main/engine/teacache/teacache.ts';
 import { mx, ramp, values } from '../../../support/mlx.ts';
@@ -135,5 +140,165 @@ describe('sample', () => {
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(seen).toEqual([0, 1, 2]);
+  });
+});
+
+/**
+ * embed: h = 2x + t; signal = h·(1 + t); blocks: tanh(h)·(1 + t) + h; final: out − 0.5x.
+ * Records which parts ran, so tests can tell residual reuse (embed + final) from output reuse.
+ */
+function splitModel() {
+  const calls = { embed: 0, blocks: 0, final: 0 };
+  const split = (x: MxArray, t: number): SplitStep => {
+    calls.embed++;
+    const h = mx.add(mx.multiply(x, 2), t);
+    return {
+      blockInput: h,
+      signal: mx.multiply(h, 1 + t),
+      blocks: () => {
+        calls.blocks++;
+        return mx.add(mx.multiply(mx.tanh(h), 1 + t), h);
+      },
+      velocity: (out) => {
+        calls.final++;
+        return mx.subtract(out, mx.multiply(x, 0.5));
+      },
+    };
+  };
+  const velocity = (x: MxArray, t: number) => {
+    const part = split(x, t);
+    return part.velocity(part.blocks());
+  };
+  return { calls, guidance: { mode: 'single', velocity, split } satisfies Guidance };
+}
+
+const settings = (policy: PolicyName, threshold: number) => ({ policy, threshold, rescaleFactor: 1, skipEarlySteps: 0, coefficients: [1, 0], ...NO_POLICY_OPTIONS });
+const cacheFor = (policy: PolicyName, threshold: number) => new TeaCache<MxArray>(createPolicy(settings(policy, threshold)));
+
+describe('reuse modes', () => {
+  it.each(['output', 'residual', 'taylor'] as const)('%s: bit-identical to the uncached run when every step computes', async (reuse: ReuseMode) => {
+    const timesteps = fluxSchedule(6);
+    const noise = ramp([1, 4, 3]);
+    const plain = await sample(mx, { noise, timesteps, guidance: splitModel().guidance });
+    const cached = await sample(mx, { noise, timesteps, guidance: splitModel().guidance, reuse, cache: cacheFor('seed', 0) });
+    expect(cached.stats).toEqual({ hits: 0, misses: 6 });
+    expect(values(cached.result)).toEqual(values(plain.result));
+  });
+
+  it('output reuse holds the last velocity and runs nothing of the model', async () => {
+    const model = splitModel();
+    const seen: number[][] = [];
+    await sample(mx, {
+      noise: ramp([1, 4, 3]),
+      timesteps: [1, 0.99, 0.98, 0],
+      guidance: model.guidance,
+      cache: cacheFor('seed', 0.5),
+      onVelocity: (_, v) => seen.push(values(v)),
+    });
+    expect(seen[1]).toEqual(seen[0]);
+    expect(model.calls.blocks).toBe(1);
+  });
+
+  it('residual reuse adds the held block residual to the fresh block input and runs the final layer', async () => {
+    const model = splitModel();
+    const velocities: MxArray[] = [];
+    const states: MxArray[] = [];
+    const timesteps = [1, 0.99, 0];
+    const noise = ramp([1, 4, 3]);
+    await sample(mx, {
+      noise,
+      timesteps,
+      guidance: model.guidance,
+      reuse: 'residual',
+      cache: cacheFor('seed', 0.5),
+      onVelocity: (_, v) => velocities.push(v),
+      onStep: (_, estimate) => states.push(estimate()),
+    });
+    expect(model.calls).toEqual({ embed: 2, blocks: 1, final: 2 });
+    // Step 0 at t = 1: residual r = tanh(h0)·2. Step 1 at t = 0.99 with x1 = x0 − 0.01·v0: v1 = (h1 + r) − 0.5·x1.
+    const x0 = noise;
+    const h0 = mx.add(mx.multiply(x0, 2), 1);
+    const r = mx.multiply(mx.tanh(h0), 2);
+    const x1 = mx.add(x0, mx.multiply(velocities[0]!, -0.01));
+    const expected = mx.subtract(mx.add(mx.add(mx.multiply(x1, 2), 0.99), r), mx.multiply(x1, 0.5));
+    values(velocities[1]!).forEach((v, i) => expect(v).toBeCloseTo(values(expected)[i]!, 5));
+  });
+
+  it('taylor reuse extrapolates linearly in t from the last two computed velocities', async () => {
+    // A velocity linear in t (independent of x) is extrapolated exactly.
+    const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.add(mx.multiply(mx.ones(x.shape), 3 * t), 1) };
+    const seen: Array<[number, boolean]> = [];
+    await sample(mx, {
+      noise: mx.zeros([1, 2, 2]),
+      timesteps: [1, 0.9, 0.8, 0.7, 0.6, 0],
+      guidance,
+      reuse: 'taylor',
+      // Steps 0–2 compute (skip-early), 3 and 4 reuse.
+      cache: new TeaCache<MxArray>(createPolicy({ ...settings('seed', 100), skipEarlySteps: 3 })),
+      onVelocity: (_, v, computed) => seen.push([values(v)[0]!, computed]),
+    });
+    expect(seen.map(([, c]) => c)).toEqual([true, true, true, false, false]);
+    [1, 0.9, 0.8, 0.7, 0.6].forEach((t, i) => expect(seen[i]![0]).toBeCloseTo(3 * t + 1, 5));
+  });
+
+  it('taylor holds the output while only one computed velocity exists', async () => {
+    const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.add(mx.multiply(mx.ones(x.shape), 3 * t), 1) };
+    const seen: number[] = [];
+    await sample(mx, {
+      noise: mx.zeros([1, 2, 2]),
+      timesteps: [1, 0.9, 0],
+      guidance,
+      reuse: 'taylor',
+      cache: cacheFor('seed', 100),
+      onVelocity: (_, v) => seen.push(values(v)[0]!),
+    });
+    expect(seen).toEqual([4, 4]);
+  });
+
+  it('says when the model cannot split for residual reuse', async () => {
+    const guidance: Guidance = { mode: 'single', velocity: (x) => x };
+    await expect(sample(mx, { noise: mx.zeros([1, 2, 2]), timesteps: [1, 0], guidance, reuse: 'residual', cache: cacheFor('seed', 1) })).rejects.toThrow(
+      /cannot reuse their residual/,
+    );
+    await expect(sample(mx, { noise: mx.zeros([1, 2, 2]), timesteps: [1, 0], guidance, cache: cacheFor('teacache', 1) })).rejects.toThrow(/pick a timestep policy/);
+  });
+});
+
+describe('input-side signal', () => {
+  it('is the relative L1 change of the modulated input between consecutive steps', async () => {
+    const model = splitModel();
+    const signals: MxArray[] = [];
+    const original = model.guidance.split;
+    const guidance: Guidance = {
+      ...model.guidance,
+      split: (x, t) => {
+        const part = original(x, t);
+        signals.push(part.signal);
+        return part;
+      },
+    };
+    const { events } = await sample(mx, { noise: ramp([1, 4, 3]), timesteps: fluxSchedule(5), guidance, measureSignal: true });
+    expect(events[0]!.signal).toBeUndefined();
+    for (let i = 1; i < 5; i++) {
+      const a = values(signals[i]!);
+      const b = values(signals[i - 1]!);
+      const expected = a.reduce((s, v, j) => s + Math.abs(v - b[j]!), 0) / b.reduce((s, v) => s + Math.abs(v), 0);
+      expect(events[i]!.signal).toBeCloseTo(expected, 5);
+    }
+  });
+
+  it('drives the teacache policy exactly as the prediction from the recorded trace says', async () => {
+    const timesteps = fluxSchedule(12);
+    const noise = ramp([1, 4, 3]);
+    const run = await sample(mx, { noise, timesteps, guidance: splitModel().guidance, reuse: 'residual', cache: cacheFor('teacache', 0.3) });
+    expect(run.events.every((e, i) => (i === 0) === (e.signal === undefined))).toBe(true);
+    const predicted = predictSettings(settings('teacache', 0.3), timesteps, run.events.map((e) => e.signal));
+    expect(run.events.map((e) => e.computed)).toEqual(predicted.decisions.map((d) => d.compute));
+    expect(run.stats.hits).toBeGreaterThan(0);
+  });
+
+  it('relativeL1 is mean|a − b| / mean|b|', () => {
+    expect(relativeL1(mx, mx.array([2, 4]), mx.array([1, 2]))).toBeCloseTo(1, 12);
+    expect(relativeL1(mx, mx.array([0, 0]), mx.array([0, 0]))).toBe(0);
   });
 });
