@@ -108,6 +108,10 @@ export interface BackendInfo {
   readonly package: string;
   readonly version: string;
   readonly device: 'cpu' | 'gpu';
+  /** The MLX release underneath, where the backend can tell (the native addon can). */
+  readonly mlxVersion?: string;
+  /** Set when `auto` wanted the native backend but fell back: why it was unavailable. */
+  readonly fallbackReason?: string;
 }
 
 export interface LoadedBackend {

@@ -1,8 +1,10 @@
-// The one loader for MLX backends. Runs in the engine (worker thread or CLI);
-// no Electron imports. Failing to load gives an error that says how to fix it.
+// The one loader for MLX backends (the npm package and our native/ addon).
+// Runs in the engine (worker thread or CLI); no Electron imports. Failing to
+// load gives an error that says how to fix it.
 
 import { createRequire } from 'node:module';
 import { missingOps, type LoadedBackend, type MxBackend } from './backend.ts';
+import { nativeStatus } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -76,4 +78,69 @@ export function loadNpmBackend(): LoadedBackend {
     info: { name: 'npm', package: NPM_PACKAGE, version, device: core.metal.isAvailable() ? 'gpu' : 'cpu' },
   };
   return cached;
+}
+
+/** Which backend to run on: our addon, the npm package, or the addon when it is built. */
+export type BackendPreference = 'native' | 'npm' | 'auto';
+
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['native', 'npm', 'auto'];
+
+/** The environment variable that picks a backend when no caller does. */
+export const BACKEND_VARIABLE = 'TEACACHE_BACKEND';
+
+/** Reads a preference from the CLI or the environment; unknown values get an error listing the valid ones. */
+export function parseBackendPreference(value: string, source = '--backend'): BackendPreference {
+  const normalized = value.trim().toLowerCase();
+  if ((BACKEND_PREFERENCES as readonly string[]).includes(normalized)) return normalized as BackendPreference;
+  throw new BackendLoadError(`${source} must be one of ${BACKEND_PREFERENCES.join(', ')}; got "${value}".`, [
+    `native: our MLX addon (npm run build:native); npm: ${NPM_PACKAGE}; auto: native when built, else npm.`,
+  ]);
+}
+
+/** TEACACHE_BACKEND's choice, or auto when it is unset or empty. */
+export function backendPreferenceFromEnv(env: NodeJS.ProcessEnv = process.env): BackendPreference {
+  const value = env[BACKEND_VARIABLE];
+  return value ? parseBackendPreference(value, BACKEND_VARIABLE) : 'auto';
+}
+
+let cachedNative: LoadedBackend | undefined;
+
+/** Loads our addon (native/) once per thread, or throws saying why it is unavailable and how to fix it. */
+export function loadNativeBackend(env: NodeJS.ProcessEnv = process.env): LoadedBackend {
+  const status = nativeStatus(env);
+  if (!status.available) {
+    throw new BackendLoadError(status.reason, status.fixes, { cause: status.cause });
+  }
+  if (cachedNative && cachedNative.mx === status.addon) return cachedNative;
+  const missing = missingOps(status.addon);
+  if (missing.length > 0) {
+    throw new BackendLoadError(`${status.path} lacks ops the engine needs: ${missing.join(', ')}`, [
+      'The addon is older than the engine. Rebuild it: npm run build:native',
+    ]);
+  }
+  const { addon } = status;
+  cachedNative = {
+    mx: addon,
+    info: { name: 'native', package: 'teacache-mlx (native/)', version: addon.version, device: addon.device, mlxVersion: addon.version },
+  };
+  return cachedNative;
+}
+
+/**
+ * The one entry point for picking a backend. `auto` takes the native addon
+ * when it is built and loads, else the npm package, noting why in
+ * `info.fallbackReason`. Without an argument, TEACACHE_BACKEND decides.
+ */
+export function loadBackend(preference: BackendPreference = backendPreferenceFromEnv(), env: NodeJS.ProcessEnv = process.env): LoadedBackend {
+  if (preference === 'native') return loadNativeBackend(env);
+  if (preference === 'npm') return loadNpmBackend();
+  let reason: string;
+  try {
+    return loadNativeBackend(env);
+  } catch (error) {
+    if (!(error instanceof BackendLoadError)) throw error;
+    reason = error.message;
+  }
+  const npm = loadNpmBackend();
+  return { mx: npm.mx, info: { ...npm.info, fallbackReason: reason } };
 }

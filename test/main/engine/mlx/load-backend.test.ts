@@ -1,8 +1,21 @@
-// A backend that cannot load must say which system package fixes it.
+// A backend that cannot load must say what fixes it, and the backend choice
+// (native, npm, auto) must pick what was asked or say why it could not.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { missingOps } from '../../../../main/engine/mlx/backend.ts';
-import { explainLoadFailure, loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
+import {
+  BackendLoadError,
+  backendPreferenceFromEnv,
+  explainLoadFailure,
+  loadBackend,
+  loadNativeBackend,
+  loadNpmBackend,
+  parseBackendPreference,
+} from '../../../../main/engine/mlx/load-backend.ts';
+import { nativeStatus } from '../../../../main/engine/mlx/native-addon.ts';
 
 describe('explainLoadFailure', () => {
   it('names the Debian packages for missing LAPACK/BLAS', () => {
@@ -26,5 +39,54 @@ describe('loadNpmBackend', () => {
   it('lists the ops a candidate lacks', () => {
     expect(missingOps({ add: () => 0, fast: {} })).toContain('fast.rmsNorm');
     expect(missingOps({ add: () => 0 })).not.toContain('add');
+  });
+});
+
+describe('choosing a backend', () => {
+  const nowhere = (): NodeJS.ProcessEnv => ({ TEACACHE_NATIVE_ADDON: join(tmpdir(), `no-such-addon-${process.pid}.node`) });
+
+  it('parses --backend and TEACACHE_BACKEND values, rejecting others with the valid ones', () => {
+    expect(parseBackendPreference('native')).toBe('native');
+    expect(parseBackendPreference(' NPM ')).toBe('npm');
+    expect(() => parseBackendPreference('metal')).toThrow(/--backend must be one of native, npm, auto; got "metal"/);
+    expect(backendPreferenceFromEnv({})).toBe('auto');
+    expect(backendPreferenceFromEnv({ TEACACHE_BACKEND: 'npm' })).toBe('npm');
+    expect(() => backendPreferenceFromEnv({ TEACACHE_BACKEND: 'gpu' })).toThrow(/TEACACHE_BACKEND must be one of/);
+  });
+
+  it('gives npm when asked, whatever is built', () => {
+    expect(loadBackend('npm', nowhere()).info.name).toBe('npm');
+  });
+
+  it('falls back from auto to npm when the addon is not built, saying why', () => {
+    const { info } = loadBackend('auto', nowhere());
+    expect(info.name).toBe('npm');
+    expect(info.fallbackReason).toMatch(/^native backend not built: .*no-such-addon/);
+  });
+
+  it('refuses native when the addon is not built, with the command that builds it', () => {
+    expect(() => loadNativeBackend(nowhere())).toThrow(BackendLoadError);
+    expect(() => loadBackend('native', nowhere())).toThrow(/native backend not built[\s\S]*npm run build:native/);
+  });
+
+  it('reports an addon file that does not load instead of crashing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-addon-'));
+    const file = join(dir, 'teacache_mlx.node');
+    writeFileSync(file, 'not a shared library');
+    try {
+      const status = nativeStatus({ TEACACHE_NATIVE_ADDON: file });
+      expect(status.available).toBe(false);
+      expect(status.available ? '' : status.reason).toMatch(/^native backend failed to load: /);
+      expect(loadBackend('auto', { TEACACHE_NATIVE_ADDON: file }).info.fallbackReason).toMatch(/failed to load/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('picks the built addon under auto', () => {
+    const status = nativeStatus({});
+    const { info } = loadBackend('auto', {});
+    expect(info.name).toBe(status.available ? 'native' : 'npm');
+    if (status.available) expect(info).toMatchObject({ package: expect.stringContaining('native'), mlxVersion: status.addon.version });
   });
 });
