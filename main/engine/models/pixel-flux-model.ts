@@ -4,7 +4,7 @@
 // no weights it runs on seeded random ones and says so. Runs in the engine.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
@@ -43,9 +43,24 @@ export const VOCAB_FILE = 'vocab.json';
 export const TRANSFORMER_FILE = 'transformer.safetensors';
 export const TEXT_ENCODER_FILE = 'text_encoder.safetensors';
 
-/** The model that ships with the app, found beside the sources in development. */
-export function builtinModelDir(): string {
-  return process.env.TEACACHE_MODEL_DIR ?? fileURLToPath(new URL('../../../models/builtin/', import.meta.url));
+/**
+ * The model that ships with the app: TEACACHE_MODEL_DIR when set; in a packaged app <Resources>/models/builtin
+ * (electron-builder's extraResources, under process.resourcesPath); in development the checkout's models/builtin,
+ * found from this module's location whether it runs from source or bundled into dist/.
+ */
+export function builtinModelDir(
+  env: NodeJS.ProcessEnv = process.env,
+  resourcesPath: string | undefined = (process as { resourcesPath?: string }).resourcesPath,
+  moduleUrl: string = import.meta.url,
+): string {
+  if (env.TEACACHE_MODEL_DIR !== undefined) return env.TEACACHE_MODEL_DIR;
+  const candidates = resourcesPath ? [join(resourcesPath, 'models', 'builtin')] : [];
+  // Bundling moves this code to another depth, so look upwards rather than a fixed number of levels.
+  for (let dir = dirname(fileURLToPath(moduleUrl)); ; dir = dirname(dir)) {
+    candidates.push(join(dir, 'models', 'builtin'));
+    if (dirname(dir) === dir) break;
+  }
+  return candidates.find((dir) => existsSync(join(dir, MANIFEST_FILE))) ?? fileURLToPath(new URL('../../../models/builtin/', moduleUrl));
 }
 
 function readJson(file: string): unknown {
