@@ -3,7 +3,7 @@
 // load gives an error that says how to fix it.
 
 import { createRequire } from 'node:module';
-import { missingOps, type LoadedBackend, type MxBackend } from './backend.ts';
+import { missingOps, type BackendInfo, type LoadedBackend, type MxBackend } from './backend.ts';
 import { nativeStatus } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);
@@ -143,4 +143,10 @@ export function loadBackend(preference: BackendPreference = backendPreferenceFro
   }
   const npm = loadNpmBackend();
   return { mx: npm.mx, info: { ...npm.info, fallbackReason: reason } };
+}
+
+/** One line for logs, the CLI and the UI: which backend, which MLX, which device, and any fallback. */
+export function describeBackend(info: BackendInfo): string {
+  const what = info.name === 'native' ? `native addon (MLX ${info.mlxVersion ?? info.version})` : `${info.package} ${info.version}`;
+  return `${what} on the ${info.device}${info.fallbackReason ? `; native unavailable: ${info.fallbackReason.split('\n')[0]}` : ''}`;
 }

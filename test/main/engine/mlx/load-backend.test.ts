@@ -9,6 +9,7 @@ import { missingOps } from '../../../../main/engine/mlx/backend.ts';
 import {
   BackendLoadError,
   backendPreferenceFromEnv,
+  describeBackend,
   explainLoadFailure,
   loadBackend,
   loadNativeBackend,
@@ -88,5 +89,16 @@ describe('choosing a backend', () => {
     const { info } = loadBackend('auto', {});
     expect(info.name).toBe(status.available ? 'native' : 'npm');
     if (status.available) expect(info).toMatchObject({ package: expect.stringContaining('native'), mlxVersion: status.addon.version });
+  });
+});
+
+describe('describeBackend', () => {
+  it('names the backend, the MLX release, the device and why native was not used', () => {
+    expect(describeBackend({ name: 'native', package: 'teacache-mlx (native/)', version: '0.32.2', device: 'gpu', mlxVersion: '0.32.2' })).toBe(
+      'native addon (MLX 0.32.2) on the gpu',
+    );
+    expect(
+      describeBackend({ name: 'npm', package: '@frost-beta/mlx', version: '0.0.7', device: 'cpu', fallbackReason: 'native backend not built: x does not exist\n  - Build it' }),
+    ).toBe('@frost-beta/mlx 0.0.7 on the cpu; native unavailable: native backend not built: x does not exist');
   });
 });
