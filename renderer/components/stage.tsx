@@ -209,7 +209,7 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
     <div className="tiles" aria-label="Run statistics">
       <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />
       <Tile label="Reused" value={String(stats.hits)} sub="cache hits" tone="reuse" />
-      <Tile label="Wall time" value={formatMs(entry.wallMs)} sub={`${entry.backend.device.toUpperCase()} · ${entry.backend.package}`} />
+      <Tile label="Wall time" value={formatMs(entry.wallMs)} sub={`${entry.backend.device.toUpperCase()} · ${entry.backend.name} backend`} />
       <Tile label="Ideal speedup" value={formatSpeedup(stats.forwards > 0 ? request.steps / stats.forwards : 1)} sub={`${request.steps} steps / ${stats.forwards} forwards`} />
       {baseline ? (
         <>

@@ -1,0 +1,101 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SettingsPanel } from '../../../renderer/components/settings-panel.tsx';
+import { createStudioStore, StoreProvider, type StudioStore } from '../../../renderer/store/store.ts';
+import { FakeBackend, flush, MODEL } from '../fixtures.ts';
+
+let backend: FakeBackend;
+let store: StudioStore;
+
+function renderPanel() {
+  const view = () => (
+    <StoreProvider store={store}>
+      <SettingsPanel model={MODEL} draft={store.getState().draft!} />
+    </StoreProvider>
+  );
+  const result = render(view());
+  // The panel takes the draft as a prop, as App passes it; re-render on every store change.
+  store.subscribe(() => result.rerender(view()));
+  return result;
+}
+
+const predicted = () => within(screen.getByLabelText('Prediction'));
+const predictedCells = (decision: 'hit' | 'miss') => screen.getByRole('list', { name: 'Predicted decisions' }).querySelectorAll(`[data-predicted="${decision}"]`).length;
+
+beforeEach(async () => {
+  backend = new FakeBackend();
+  store = createStudioStore(backend);
+  await store.getState().loadModel();
+});
+
+afterEach(cleanup);
+
+describe('SettingsPanel', () => {
+  it('shows the current slider values and re-predicts as the threshold moves', () => {
+    renderPanel();
+    const threshold = screen.getByRole('slider', { name: 'Threshold' });
+    expect(threshold).toHaveProperty('value', '0.1');
+    expect(threshold.getAttribute('aria-valuetext')).toBe('0.1');
+    const before = predictedCells('hit');
+
+    fireEvent.change(threshold, { target: { value: '0.15' } });
+    expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.15');
+    expect(predictedCells('hit')).toBe(18);
+    expect(predictedCells('miss')).toBe(12);
+    expect(predicted().getByLabelText('Predicted speedup').textContent).toBe('2.50×');
+    expect(predictedCells('hit')).toBeGreaterThanOrEqual(before);
+  });
+
+  it('labels skip-early as the engine resolves it and resets every cache setting', () => {
+    renderPanel();
+    expect(screen.getByRole('slider', { name: 'Skip-early steps' }).getAttribute('aria-valuetext')).toBe('3 · auto');
+    const reset = screen.getByRole('button', { name: /Reset to defaults/ });
+    expect(reset).toHaveProperty('disabled', true);
+
+    fireEvent.change(screen.getByRole('slider', { name: 'Rescale' }), { target: { value: '2' } });
+    fireEvent.change(screen.getByRole('slider', { name: 'Skip-early steps' }), { target: { value: '6' } });
+    expect(screen.getByRole('slider', { name: 'Skip-early steps' }).getAttribute('aria-valuetext')).toBe('6');
+    expect(screen.getByRole('button', { name: /Reset to defaults/ })).toHaveProperty('disabled', false);
+
+    fireEvent.click(screen.getByRole('button', { name: /Reset to defaults/ }));
+    expect(screen.getByRole('slider', { name: 'Rescale' })).toHaveProperty('value', '1');
+    expect(screen.getByRole('slider', { name: 'Skip-early steps' }).getAttribute('aria-valuetext')).toBe('3 · auto');
+  });
+
+  it('predicts every step computed when caching is switched off', () => {
+    renderPanel();
+    fireEvent.click(screen.getByRole('switch', { name: 'Step caching' }));
+    expect(screen.getByRole('switch', { name: 'Step caching' }).getAttribute('aria-checked')).toBe('false');
+    expect(predictedCells('miss')).toBe(30);
+    expect(screen.getByRole('slider', { name: 'Threshold' })).toHaveProperty('disabled', true);
+  });
+
+  it('explains why TeaCache cannot be predicted before a run', () => {
+    renderPanel();
+    fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
+    expect(screen.getByText(/generate once with these steps/)).toBeTruthy();
+    expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.4');
+  });
+
+  it('randomizes the seed and turns Generate into Cancel while a run is active', async () => {
+    renderPanel();
+    const seed = screen.getByRole('spinbutton', { name: 'Seed' }) as HTMLInputElement;
+    const first = seed.value;
+    fireEvent.click(screen.getByRole('button', { name: 'Randomize seed' }));
+    expect(seed.value).not.toBe(first);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await flush();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await flush();
+    expect(backend.cancelled).toEqual([backend.last().jobId]);
+  });
+
+  it('shows the engine’s own error for a size the model cannot make and blocks Generate', () => {
+    renderPanel();
+    store.getState().setDraft({ size: 30 });
+    expect(screen.getByRole('alert').textContent).toMatch(/width 30 .*multiple of 4/);
+    expect(screen.getByRole('button', { name: 'Generate' })).toHaveProperty('disabled', true);
+  });
+});
