@@ -116,7 +116,7 @@ export function checkBuildOutput(root: string, entries: readonly BundleEntry[] =
   if (problems.length > 0) throw new BuildError(`The production build is incomplete:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 
-async function bundleEntry(root: string, entry: BundleEntry): Promise<void> {
+export async function bundleEntry(root: string, entry: BundleEntry): Promise<void> {
   const { build } = await import('esbuild');
   await build({
     absWorkingDir: root,
