@@ -87,6 +87,8 @@ export const CalibrationSchema = z.object({
     relativeError: z.number().nonnegative(),
     r2: z.number(),
     samples: z.number().int().positive(),
+    /** Smallest and largest input fitted: outside it the polynomial is extrapolating. */
+    inputRange: z.tuple([z.number(), z.number()]).optional(),
   }),
   runs: z.object({
     prompts: z.array(z.string()),

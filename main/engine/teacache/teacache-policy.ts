@@ -64,7 +64,9 @@ export class TeaCachePolicy implements CachePolicy {
     if (context.signal === undefined || !Number.isFinite(context.signal)) {
       throw new Error(`The teacache policy needs the input-side signal at step ${step}; this model does not provide it — pick a timestep policy.`);
     }
-    const distance = polyval(this.coefficients, context.signal) * this.rescaleFactor;
+    // A fitted polynomial can dip below zero outside the range it was fitted on; a negative
+    // change would pay back drift already accumulated. (FLUX.1's stays above 0.18 for x ≥ 0.)
+    const distance = Math.max(0, polyval(this.coefficients, context.signal)) * this.rescaleFactor;
     this.accumulated += distance;
     const accumulated = this.accumulated;
     // The original reuses while strictly below the threshold, so reaching it fires.

@@ -76,3 +76,11 @@ describe('TeaCachePolicy', () => {
     expect(() => new TeaCachePolicy({ threshold: 1, coefficients: [] })).toThrow(/coefficients/);
   });
 });
+
+describe('TeaCachePolicy with a fitted polynomial', () => {
+  it('treats a polynomial dipping below zero as no change rather than paying drift back', () => {
+    const policy = new TeaCachePolicy({ threshold: 0.25, coefficients: [1, -0.5] });
+    // x − 0.5: 0.2 at 0.7, clamped 0 at 0.1 (not −0.4), 0.2 at 0.7 again → 0.4 fires.
+    expect(pattern(policy, [undefined, 0.7, 0.1, 0.7, 0.1])).toBe('CRRCC');
+  });
+});

@@ -1,0 +1,95 @@
+// Calibrates a model's TeaCache polynomial: uncached runs over a prompt set,
+// recording per step the input-side signal and the output-side change, then a
+// least-squares fit. The CLI and the UI's engine worker both call this. Runs
+// in the engine (Node); writes nothing itself (see calibration-file.ts).
+
+import type { Generator } from '../generate.ts';
+import type { MxArray } from '../mlx/backend.ts';
+import { relativeL1 } from '../sampler/sampler.ts';
+import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration, type CalibrationTrace, type PolynomialFit } from '../teacache/calibration.ts';
+import { FLUX1_COEFFICIENTS, polyval } from '../teacache/teacache-policy.ts';
+
+/** Prompts the built-in model knows, kept apart from the benchmark's so the fit is not judged on its own data. */
+export const DEFAULT_CALIBRATION_PROMPTS: readonly string[] = Object.freeze(['red apple', 'happy dog face', 'blue fish', 'pink flower', 'green tree', 'yellow sun']);
+
+export interface CalibrationOptions {
+  readonly prompts: readonly string[];
+  readonly seeds?: readonly number[];
+  /** Omitted: the model's default. */
+  readonly steps?: number;
+  readonly guidanceScale?: number;
+  /** Degree of the polynomial; 4 as in the original. */
+  readonly degree?: number;
+  readonly signal?: { readonly aborted: boolean };
+  /** After each run, for progress bars. */
+  onRun?(done: number, total: number, prompt: string, seed: number): void;
+}
+
+export interface CalibrationOutcome {
+  readonly calibration: Calibration;
+  readonly traces: readonly (CalibrationTrace & { readonly prompt: string; readonly seed: number })[];
+  /** The same samples under FLUX.1's published polynomial, to show what the fit gains. */
+  readonly flux1: Pick<PolynomialFit, 'rmse' | 'relativeError'>;
+}
+
+export async function calibrateModel(generator: Generator, options: CalibrationOptions): Promise<CalibrationOutcome> {
+  const { mx, model } = generator;
+  const prompts = options.prompts.map((p) => p.trim()).filter((p) => p !== '');
+  if (prompts.length === 0) throw new RangeError('Calibration needs at least one prompt: pass a file with one prompt a line.');
+  const seeds = options.seeds ?? [1];
+  if (seeds.length === 0) throw new RangeError('Calibration needs at least one seed.');
+  const total = prompts.length * seeds.length;
+  const traces: Array<CalibrationTrace & { prompt: string; seed: number }> = [];
+  let steps = 0;
+  let guidanceScale = 0;
+  for (const prompt of prompts) {
+    for (const seed of seeds) {
+      const changes: (number | undefined)[] = [];
+      let previous: MxArray | undefined;
+      const result = await generator.generate(
+        {
+          prompt,
+          seed,
+          ...(options.steps === undefined ? {} : { steps: options.steps }),
+          ...(options.guidanceScale === undefined ? {} : { guidanceScale: options.guidanceScale }),
+          cache: { enabled: false },
+        },
+        {
+          measureSignal: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+          onVelocity: (index, velocity) => {
+            changes[index] = previous ? relativeL1(mx, velocity, previous) : undefined;
+            previous = velocity;
+          },
+        },
+      );
+      steps = result.request.steps;
+      guidanceScale = result.request.guidanceScale;
+      traces.push({ prompt, seed, signals: result.events.map((e) => e.signal), changes });
+      options.onRun?.(traces.length, total, prompt, seed);
+    }
+  }
+  const { xs, ys } = calibrationSamples(traces);
+  const fit = fitPolynomial(xs, ys, options.degree ?? 4);
+  const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
+  const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
+  const calibration: Calibration = {
+    format: CALIBRATION_FORMAT,
+    modelId: model.info.id,
+    input: 'first-block-modulated-input',
+    output: 'velocity',
+    coefficients: fit.coefficients,
+    fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
+    runs: { prompts, seeds: [...seeds], steps, guidanceScale },
+    trained: model.info.trained,
+    createdAt: new Date().toISOString(),
+  };
+  return {
+    calibration,
+    traces,
+    flux1: {
+      rmse: Math.sqrt(flux1Errors.reduce((s, e) => s + e * e, 0) / xs.length),
+      relativeError: flux1Errors.reduce((s, e) => s + Math.abs(e), 0) / xs.length / Math.abs(meanY),
+    },
+  };
+}
