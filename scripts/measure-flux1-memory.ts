@@ -1,0 +1,129 @@
+// Measures the memory the engine needs for FLUX.1 at full size, with random
+// weights (no checkpoint download): builds the full-size transformer (or T5
+// XXL) through the same quantize-on-load path as real folders, then runs a
+// forward over a few tokens, and prints resident and peak memory beside the
+// engine's own estimate. Figures for the README; not part of the app.
+//
+//   npx tsx scripts/measure-flux1-memory.ts --part transformer --quantize 4 [--size 32] [--text 4]
+//   npx tsx scripts/measure-flux1-memory.ts --part t5 --quantize 8 [--text 8]
+//   npx tsx scripts/measure-flux1-memory.ts --part vae --size 512
+
+import { parseArgs } from 'node:util';
+import { materialize, runReleasing, type Quantization, type TensorPlan } from '../main/engine/io/materialize.ts';
+import type { MxArray } from '../main/engine/mlx/backend.ts';
+import { loadNpmBackend } from '../main/engine/mlx/load-backend.ts';
+import { releaseUnreferencedArrays } from '../main/engine/mlx/memory.ts';
+import { FLUX1_DEV, fluxParamShapes } from '../main/engine/models/flux/config.ts';
+import { FluxTransformer } from '../main/engine/models/flux/transformer.ts';
+import { estimateFlux1Memory, paramsBytes } from '../main/engine/models/flux1/memory.ts';
+import type { ParamShapes } from '../main/engine/models/layers.ts';
+import { CLIP_L } from '../main/engine/models/text/clip.ts';
+import { T5Encoder, T5_XXL, t5ParamShapes } from '../main/engine/models/text/t5.ts';
+import { FLUX1_VAE, VaeDecoder, vaeDecoderParamShapes } from '../main/engine/models/vae/decoder.ts';
+
+const { values } = parseArgs({
+  options: {
+    part: { type: 'string', default: 'transformer' },
+    quantize: { type: 'string', default: '4' },
+    size: { type: 'string', default: '32' },
+    text: { type: 'string', default: '4' },
+  },
+});
+const quantization: Quantization = values.quantize === 'none' ? 'none' : (Number(values.quantize) as 4 | 8);
+const size = Number(values.size);
+const textTokens = Number(values.text);
+const { mx } = loadNpmBackend();
+const GB = 1024 ** 3;
+const gb = (bytes: number) => Number((bytes / GB).toFixed(2));
+const rss = () => process.memoryUsage().rss;
+const maxRss = () => process.resourceUsage().maxRSS * 1024;
+
+/**
+ * Random stand-ins for stored tensors: one source per distinct shape (drawing
+ * 12 billion normals would take longer than the measurement), each layer
+ * quantized on its own so what stays resident is exactly what a real load keeps.
+ */
+function randomPlans(shapes: ParamShapes): { plans: TensorPlan[]; drop: () => void } {
+  const sources = new Map<string, MxArray>();
+  const plans = Object.entries(shapes).map(([name, shape]) => ({
+    name,
+    linearWeight: shape.length === 2 && name.endsWith('.weight') && !/(shared|relative_attention_bias)\.weight$/.test(name),
+    bytes: 2 * shape.reduce((a, b) => a * b, 1),
+    build: () => {
+      if (shape.length === 1) return mx.ones([...shape]);
+      const key = shape.join('x');
+      let source = sources.get(key);
+      if (!source) {
+        source = mx.random.normal([...shape], mx.float32, 0, 1 / Math.sqrt(shape[shape.length - 1]!), mx.random.key(sources.size));
+        mx.eval(source);
+        sources.set(key, source);
+      }
+      return source;
+    },
+  }));
+  return { plans, drop: () => sources.clear() };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const idle = rss();
+  const shapes = values.part === 't5' ? t5ParamShapes(T5_XXL) : values.part === 'vae' ? vaeDecoderParamShapes(FLUX1_VAE) : fluxParamShapes(FLUX1_DEV);
+  const { plans, drop } = randomPlans(shapes);
+  const params = await runReleasing(materialize(mx, plans, quantization));
+  drop();
+  await releaseUnreferencedArrays();
+  const loadedRss = rss();
+  const loadSeconds = (performance.now() - started) / 1000;
+
+  const forwardStarted = performance.now();
+  if (values.part === 'vae') {
+    const decoder = new VaeDecoder(mx, FLUX1_VAE, params);
+    const decode = (latents: MxArray) => decoder.decode(decoder.unscale(latents));
+    const image = (mx.compile ? mx.compile(decode) : decode)(mx.random.normal([1, 16, size / 8, size / 8]));
+    mx.eval(image);
+  } else if (values.part === 't5') {
+    const encoder = new T5Encoder(mx, T5_XXL, params);
+    const out = encoder.encode([Array.from({ length: textTokens }, (_, i) => (i * 37) % 32000)]);
+    mx.eval(out);
+  } else {
+    const transformer = new FluxTransformer(mx, FLUX1_DEV, params);
+    const tokens = (size / 16) ** 2;
+    const out = transformer.forward({
+      x: mx.random.normal([1, tokens, 64]),
+      rows: size / 16,
+      cols: size / 16,
+      timestep: 0.5,
+      text: { context: mx.random.normal([1, textTokens, 4096]), pooled: mx.random.normal([1, 768]) },
+      guidance: 3.5,
+    });
+    mx.eval(out);
+  }
+  const forwardSeconds = (performance.now() - forwardStarted) / 1000;
+  const estimate = estimateFlux1Memory({ transformer: FLUX1_DEV, t5: T5_XXL, clip: CLIP_L, vae: FLUX1_VAE }, quantization, {
+    width: 1024,
+    height: 1024,
+    batch: 1,
+    textTokens: 512,
+  });
+  const report = {
+    part: values.part,
+    quantization,
+    forward: values.part === 't5' ? { textTokens } : values.part === 'vae' ? { width: size, height: size } : { width: size, height: size, textTokens },
+    paramsGb: gb(paramsBytes(shapes, quantization)),
+    idleRssGb: gb(idle),
+    residentAfterLoadGb: gb(loadedRss),
+    peakRssGb: gb(maxRss()),
+    loadSeconds: Number(loadSeconds.toFixed(1)),
+    forwardSeconds: Number(forwardSeconds.toFixed(1)),
+    engineEstimateAt1024: {
+      transformerGb: gb(estimate.transformerBytes),
+      textEncodersGb: gb(estimate.textEncoderBytes),
+      vaeGb: gb(estimate.vaeBytes),
+      activationsGb: gb(estimate.activationBytes),
+      peakGb: gb(estimate.peakBytes),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+await main();
