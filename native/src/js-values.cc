@@ -10,22 +10,6 @@ namespace teacache {
 
 namespace {
 
-std::string TypeOf(Napi::Value value) {
-  switch (value.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "a number";
-    case napi_string: return "a string";
-    case napi_symbol: return "a symbol";
-    case napi_function: return "a function";
-    case napi_bigint: return "a bigint";
-    case napi_external: return "an external";
-    case napi_object: return value.IsArray() ? "a list" : "an object";
-  }
-  return "an unknown value";
-}
-
 struct NestedList {
   mx::Shape shape;
   std::vector<double> values;
@@ -51,7 +35,7 @@ void Flatten(Napi::Env env, Napi::Value value, size_t depth, NestedList& out, co
     } else if (value.IsArray()) {
       throw Napi::TypeError::New(env, what + ": nested lists must be rectangular (every row the same length and depth)");
     } else {
-      throw Napi::TypeError::New(env, what + ": list elements must be numbers or booleans, got " + TypeOf(value) +
+      throw Napi::TypeError::New(env, what + ": list elements must be numbers or booleans, got " + DescribeJs(value) +
                                           (AddonArray::From(value) ? " (an mx array: use stack or concatenate to combine arrays)" : ""));
     }
     return;
@@ -131,6 +115,33 @@ Napi::Value ReadNested(Napi::Env env, const mx::array& readable) {
 
 }  // namespace
 
+std::string DescribeJs(Napi::Value value) {
+  switch (value.Type()) {
+    case napi_undefined: return "nothing";
+    case napi_null: return "null";
+    case napi_boolean: return value.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: {
+      std::ostringstream text;
+      text << value.As<Napi::Number>().DoubleValue();
+      return text.str();
+    }
+    case napi_string: {
+      std::string text = value.As<Napi::String>().Utf8Value();
+      if (text.size() > 40) text = text.substr(0, 37) + "...";
+      return "the string \"" + text + "\"";
+    }
+    case napi_symbol: return "a symbol";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    case napi_external: return "an external";
+    case napi_object:
+      if (const mx::array* array = AddonArray::From(value)) return "an mx array of shape " + ShapeText(array->shape());
+      if (value.IsTypedArray()) return "a typed array";
+      return value.IsArray() ? "a list" : "an object";
+  }
+  return "an unknown value";
+}
+
 std::string ShapeText(const mx::Shape& shape) {
   std::ostringstream text;
   text << "(";
@@ -159,7 +170,7 @@ mx::array ArrayFromJs(Napi::Env env, Napi::Value value, std::optional<mx::Dtype>
     if (target == mx::complex64) throw Napi::TypeError::New(env, what + ": complex64 arrays cannot be made from JS lists");
     return mx::array(list.values.begin(), list.shape, target);
   }
-  throw Napi::TypeError::New(env, what + " must be an mx array, a number, a boolean or a (nested) list of numbers, got " + TypeOf(value));
+  throw Napi::TypeError::New(env, what + " must be an mx array, a number, a boolean or a (nested) list of numbers, got " + DescribeJs(value));
 }
 
 void EvalLocked(Napi::Env env, std::vector<mx::array> arrays) {

@@ -36,6 +36,9 @@ Napi::Value ArrayToList(Napi::Env env, const mx::array& array);
 /** The single value of a one-element array; evaluates it. */
 Napi::Value ArrayItem(Napi::Env env, const mx::array& array);
 
+/** A short description of a JS value for error messages ("the string \"x\"", "a list"); never runs JS code. */
+std::string DescribeJs(Napi::Value value);
+
 /** "(2,3)" for error messages. */
 std::string ShapeText(const mx::Shape& shape);
 

@@ -10,8 +10,7 @@
 namespace teacache {
 
 void OpArgs::Fail(size_t i, const std::string& expected) const {
-  std::string got = i < info_.Length() ? (info_[i].IsUndefined() ? "nothing" : info_[i].ToString().Utf8Value()) : "nothing";
-  if (got.size() > 60) got = got.substr(0, 57) + "...";
+  std::string got = i < info_.Length() ? DescribeJs(info_[i]) : "nothing";
   throw Napi::TypeError::New(Env(), std::string(op_) + ": argument " + std::to_string(i + 1) + " must be " + expected + ", got " + got);
 }
 
