@@ -56,7 +56,7 @@ describe('npm run generate', () => {
   it('reports a broken model folder without a stack trace', () => {
     const run = generate('--prompt', 'x', '--model', join(dir, 'missing'), '--out', join(dir, 'y.png'));
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^error: The model folder has no .*model\.json/m);
+    expect(run.stderr).toMatch(/^error: The model folder .*missing does not exist/m);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
