@@ -8,6 +8,9 @@ import { App } from './components/app.tsx';
 import { bootStudio, createStudioStore, StoreProvider } from './store/store.ts';
 import './styles.css';
 
+// macOS draws the window buttons over the toolbar in the desktop app; the toolbar leaves them room.
+if (/Macintosh/.test(navigator.userAgent) && /Electron\//.test(navigator.userAgent)) document.documentElement.classList.add('is-mac-app');
+
 const backend = connectBackend();
 const store = createStudioStore(backend, { storage: window.localStorage });
 bootStudio(store, backend);

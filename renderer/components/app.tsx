@@ -11,8 +11,8 @@ import { SettingsPanel } from './settings-panel.tsx';
 import { Stage } from './stage.tsx';
 
 export function App() {
-  const { model, modelError, draft, error, dismissError, loadModel } = useStudio(
-    useShallow((s) => ({ model: s.model, modelError: s.modelError, draft: s.draft, error: s.error, dismissError: s.dismissError, loadModel: s.loadModel })),
+  const { model, modelError, draft, error, dismissError, loadModel, connected } = useStudio(
+    useShallow((s) => ({ model: s.model, modelError: s.modelError, draft: s.draft, error: s.error, dismissError: s.dismissError, loadModel: s.loadModel, connected: s.connected })),
   );
   useShortcuts();
   return (
@@ -24,14 +24,22 @@ export function App() {
           </span>
           <span className="app-name">TeaCache Studio</span>
         </div>
-        {model && (
-          <div className="toolbar-model" title={model.info.notes.join('\n')}>
-            <span className={`model-dot${model.info.trained ? '' : ' is-untrained'}`} aria-hidden="true" />
-            <span>{model.info.name}</span>
-            <span className="toolbar-sep">·</span>
-            <span className="muted">{model.backendLabel}</span>
-          </div>
-        )}
+        <div className="toolbar-end">
+          {!connected && (
+            <span className="toolbar-pill is-warning" role="status">
+              <span className="spinner" aria-hidden="true" /> Reconnecting to the engine…
+            </span>
+          )}
+          {model && (
+            <div className="toolbar-model" title={model.info.notes.join('\n')}>
+              <span className={`model-dot${model.info.trained ? '' : ' is-untrained'}`} aria-hidden="true" />
+              <span>{model.info.name}</span>
+              {!model.info.trained && <span className="tag tag-warning">random weights</span>}
+              <span className="toolbar-sep">·</span>
+              <span className="muted">{model.backendLabel}</span>
+            </div>
+          )}
+        </div>
       </header>
       {model && draft ? (
         <div className="workspace">

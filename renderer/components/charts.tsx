@@ -10,6 +10,8 @@ export interface ChartStep {
   /** 1-based, as people count steps. */
   readonly step: number;
   readonly state: 'miss' | 'hit' | 'pending';
+  /** What the prediction expects of a pending step, drawn as a ghost until the real decision lands. */
+  readonly expected: 'miss' | 'hit' | null;
   readonly mark: number;
   readonly accumulated: number | null;
   readonly ms: number | null;
@@ -17,14 +19,19 @@ export interface ChartStep {
   readonly reason: string | null;
 }
 
-/** One row per step of the run; steps not yet reported are 'pending'. */
-export function chartSteps(events: readonly StepEvent[], total: number): ChartStep[] {
+/** One row per step of the run; steps not yet reported are 'pending' (with the predicted decision when known). */
+export function chartSteps(events: readonly StepEvent[], total: number, predicted: readonly boolean[] | null = null): ChartStep[] {
   const byIndex = new Map(events.map((e) => [e.index, e]));
   return Array.from({ length: total }, (_, index) => {
     const e = byIndex.get(index);
-    if (!e) return { step: index + 1, state: 'pending', mark: 1, accumulated: null, ms: null, timestep: null, reason: null };
+    if (!e) {
+      const compute = predicted?.[index];
+      const expected = compute === undefined ? null : compute ? 'miss' : 'hit';
+      return { step: index + 1, state: 'pending', expected, mark: expected === 'hit' ? 0.55 : 1, accumulated: null, ms: null, timestep: null, reason: null };
+    }
     return {
       step: index + 1,
+      expected: null,
       state: e.computed ? 'miss' : 'hit',
       // Reused steps draw shorter: the eye reads "less work" before the colour.
       mark: e.computed ? 1 : 0.55,
@@ -57,7 +64,7 @@ function StepTooltip({ active, payload }: TooltipContentProps) {
     <div className="chart-tooltip">
       <div className="chart-tooltip-title">Step {row.step}</div>
       {row.state === 'pending' ? (
-        <div className="chart-tooltip-row">waiting…</div>
+        <div className="chart-tooltip-row muted">{row.expected === null ? 'waiting…' : `waiting · predicted ${row.expected === 'hit' ? 'reuse' : 'compute'}`}</div>
       ) : (
         <>
           <div className="chart-tooltip-row">
@@ -77,7 +84,11 @@ function DecisionMark(props: BarShapeProps) {
   const row = props.payload as ChartStep;
   const { x, y, width, height } = props;
   const common = { x, y, width: Math.max(1, width), height: Math.max(0, height), rx: Math.min(3, width / 3) };
-  if (row.state === 'pending') return <rect {...common} fill={COLORS.pending} aria-hidden="true" />;
+  if (row.state === 'pending') {
+    // A ghost: the predicted decision's colour, faint, so the run can be watched filling in the prediction.
+    const ghost = row.expected === null ? COLORS.pending : COLORS[row.expected];
+    return <rect {...common} fill={ghost} fillOpacity={row.expected === null ? 1 : 0.16} aria-hidden="true" />;
+  }
   const hit = row.state === 'hit';
   return (
     <rect

@@ -4,6 +4,7 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
+import { predictRequest } from '../lib/prediction.ts';
 import type { RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
 import { isActive, type LiveRun } from '../store/run-slice.ts';
@@ -54,8 +55,13 @@ function statusText(run: LiveRun): string {
 }
 
 function LiveView({ run }: { run: LiveRun }) {
-  const cancel = useStudio((s) => s.cancel);
-  const steps = useMemo(() => chartSteps(run.events, run.total), [run.events, run.total]);
+  const { cancel, model, history } = useStudio(useShallow((s) => ({ cancel: s.cancel, model: s.model, history: s.history })));
+  const predicted = useMemo(() => {
+    if (!model) return null;
+    const p = predictRequest(model, run.request, history);
+    return 'steps' in p ? p.steps.map((s) => s.compute) : null;
+  }, [model, run.request, history]);
+  const steps = useMemo(() => chartSteps(run.events, run.total, predicted), [run.events, run.total, predicted]);
   const threshold = run.events[0]?.threshold ?? (run.request.cache?.enabled === false ? null : (run.request.cache?.threshold ?? null));
   const done = run.events.length;
   const active = isActive(run);

@@ -131,5 +131,8 @@ export function createBackend(api: StudioApi): StudioBackend {
     onHistoryChanged(listener) {
       return api.onHistoryChanged(() => listener());
     },
+    onConnectionChange(listener) {
+      return api.onConnectionChange(listener);
+    },
   };
 }

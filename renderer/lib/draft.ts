@@ -4,7 +4,6 @@
 import { MAX_SEED } from '../../main/engine/request.ts';
 import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
 import { DEFAULT_TEACACHE_POLICY_THRESHOLD } from '../../main/engine/teacache/teacache-policy.ts';
-import { resolveRequest } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {
@@ -143,15 +142,6 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
       alwaysComputeLast: cache.alwaysComputeLast,
     },
   };
-}
-
-/** The request exactly as the engine will run it, or the engine's own error text. */
-export function resolveDraft(model: ModelSummary, draft: Draft): { request: ResolvedRequest } | { error: string } {
-  try {
-    return { request: resolveRequest(model, toRequest(draft)) };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 /**

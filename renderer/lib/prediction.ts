@@ -5,8 +5,9 @@ import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
 import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
 import type { Decision } from '../../main/engine/teacache/policy.ts';
 import { predictSettings } from '../../main/engine/teacache/predict.ts';
-import { imageKey, resolveDraft, type Draft } from './draft.ts';
-import type { ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
+import { resolveRequest } from '../../main/engine/resolve-request.ts';
+import { imageKey, toRequest, type Draft } from './draft.ts';
+import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 
 export interface PredictedStep {
   readonly index: number;
@@ -54,9 +55,17 @@ export function findTrace(history: readonly RunEntry[], request: ResolvedRequest
 }
 
 export function predictRun(model: ModelSummary, draft: Draft, history: readonly RunEntry[] = []): PredictionResult {
-  const resolved = resolveDraft(model, draft);
-  if ('error' in resolved) return resolved;
-  const { request } = resolved;
+  return predictRequest(model, toRequest(draft), history);
+}
+
+/** The prediction for a request as sent (the live run's, for its ghost pattern). */
+export function predictRequest(model: ModelSummary, sent: GenerationRequest, history: readonly RunEntry[] = []): PredictionResult {
+  let request: ResolvedRequest;
+  try {
+    request = resolveRequest(model, sent);
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
   const timesteps = scheduleFor(request, model.info.sizeMultiple);
   const total = timesteps.length - 1;
   if (!request.cache.enabled) {

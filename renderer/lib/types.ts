@@ -61,4 +61,6 @@ export interface StudioBackend {
   removeRun(id: string): Promise<void>;
   /** Another window or a reload changed the history. */
   onHistoryChanged(listener: () => void): () => void;
+  /** Whether the event stream is up (web mode can lose it; Electron always is). */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
 }

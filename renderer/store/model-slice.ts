@@ -8,6 +8,8 @@ import type { SliceCreator } from './types.ts';
 export interface ModelSlice {
   model: ModelSummary | null;
   modelError: AppError | null;
+  /** The event stream to the engine; while it is down no step events arrive. */
+  connected: boolean;
   loadModel(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ export const createModelSlice =
   (set, get) => ({
     model: null,
     modelError: null,
+    connected: true,
     async loadModel() {
       try {
         const model = await backend.model();

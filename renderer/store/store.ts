@@ -68,7 +68,20 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   const state = store.getState();
   void state.loadModel();
   void state.loadHistory();
-  return backend.onHistoryChanged(() => void store.getState().loadHistory());
+  let wasConnected = true;
+  const stops = [
+    backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onConnectionChange((connected) => {
+      store.setState({ connected });
+      // Back after a drop: whatever finished meanwhile is only in the host's history.
+      if (connected && !wasConnected) {
+        void store.getState().loadHistory();
+        if (!store.getState().model) void store.getState().loadModel();
+      }
+      wasConnected = connected;
+    }),
+  ];
+  return () => stops.forEach((stop) => stop());
 }
 
 const StoreContext = createContext<StudioStore | null>(null);

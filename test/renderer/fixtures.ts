@@ -127,6 +127,18 @@ export class FakeBackend implements StudioBackend {
     this.historyListeners.add(listener);
     return () => void this.historyListeners.delete(listener);
   }
+  private connectionListeners = new Set<(connected: boolean) => void>();
+  onConnectionChange(listener: (connected: boolean) => void) {
+    this.connectionListeners.add(listener);
+    return () => void this.connectionListeners.delete(listener);
+  }
+  /** As the host's historyChanged event does. */
+  emitHistoryChanged() {
+    this.historyListeners.forEach((listener) => listener());
+  }
+  setConnected(connected: boolean) {
+    this.connectionListeners.forEach((listener) => listener(connected));
+  }
   last(): PendingJob {
     const job = this.jobs.at(-1);
     if (!job) throw new Error('no job was started');

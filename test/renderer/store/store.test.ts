@@ -219,10 +219,23 @@ describe('history', () => {
     expect(store.getState().selectedId).toBe('run2');
 
     backend.entries = [older];
-    (backend as unknown as { historyListeners: Set<() => void> }).historyListeners.forEach((l) => l());
+    backend.emitHistoryChanged();
     await flush();
     expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
     expect(store.getState().selectedId).toBe('run1');
+    stop();
+  });
+
+  it('shows a dropped event stream and catches up on history when it returns', async () => {
+    const stop = bootStudio(store, backend);
+    await flush();
+    backend.setConnected(false);
+    expect(store.getState().connected).toBe(false);
+    backend.entries = [entry('run1')];
+    backend.setConnected(true);
+    await flush();
+    expect(store.getState().connected).toBe(true);
+    expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
     stop();
   });
 
