@@ -9,20 +9,13 @@ import { scheduleFor } from '../engine/sampler/schedule.ts';
 import { SeedPolicy } from '../engine/teacache/seed-policy.ts';
 import { TeaCache } from '../engine/teacache/teacache.ts';
 import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
+import { mean, median, round } from './stats.ts';
 
 const USAGE = `Usage: npm run bench -- [--repeats N] [--prompt "…"] [--seed N] [--steps N]
          [--threshold T --rescale R --skip-early K] [--model DIR]
 
 Runs the same request uncached and cached, alternating, --repeats times each
 (default 3) after one warm-up, and reports medians.`;
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 /**
  * Time per step of the cache's own work — the policy's decision plus storing
@@ -109,10 +102,6 @@ async function main(): Promise<void> {
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
 
 await runCli(main, USAGE);

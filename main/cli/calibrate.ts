@@ -2,12 +2,12 @@
 // runs and saves it as calibration.json in the model folder (never touching
 // model.json). Last line: one JSON object. Runs in Node.
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { calibrationPath, writeCalibration } from '../engine/calibration/calibration-file.ts';
 import { calibrateModel, DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/calibrate.ts';
 import { openGenerator } from '../engine/engine.ts';
 import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
+import { parseIntegerList, readPromptFile } from './list-options.ts';
 import { parseCommandLine, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run calibrate -- [--model DIR] [--prompts FILE] [--seeds 1,2]
@@ -20,29 +20,6 @@ maps one to the other by least squares, and writes it with the fit's error
 to DIR/calibration.json, where the teacache policy picks it up.
 --prompts: a text file, one prompt a line (# starts a comment); default: a
 built-in set of ${DEFAULT_CALIBRATION_PROMPTS.length} prompts. --dry-run prints the fit without saving.`;
-
-export function readPromptFile(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the prompts file ${file}: ${(error as Error).message}`);
-  }
-  const prompts = text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter((line) => line !== '');
-  if (prompts.length === 0) throw new UsageError(`${file} holds no prompts: write one prompt a line.`);
-  return prompts;
-}
-
-export function parseIntegerList(flag: string, raw: string): number[] {
-  const values = raw.split(',').map((part) => Number(part.trim()));
-  if (values.length === 0 || !values.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new UsageError(`--${flag} expects whole numbers separated by commas, e.g. 1,2,3; got "${raw}".`);
-  }
-  return values;
-}
 
 function positiveInteger(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

@@ -1,0 +1,348 @@
+// `npm run bench:policies`: every cache policy and reuse mode swept over
+// thresholds on one model, in one process, against the uncached image of the
+// same prompt and seed. Writes a JSON report, a speedup-vs-PSNR plot with each
+// variant's Pareto front, and heat maps; last line: one JSON object with each
+// policy's best speedup at mean PSNR ≥ 30 dB. Runs in Node.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openGenerator } from '../engine/engine.ts';
+import type { GenerationRequest } from '../engine/request.ts';
+import type { GenerationResult } from '../engine/generate.ts';
+import { encodePng } from '../engine/io/png.ts';
+import { differenceMap } from '../engine/metrics/diff-map.ts';
+import { paretoFront, scatterPlot, type Rgb } from '../engine/metrics/plot.ts';
+import { psnr } from '../engine/metrics/psnr.ts';
+import { ssim } from '../engine/metrics/ssim.ts';
+import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
+import { resolveRequest } from '../engine/resolve-request.ts';
+import { scheduleFor } from '../engine/sampler/schedule.ts';
+import { readsScheduleOnly, type PolicySettings } from '../engine/teacache/create-policy.ts';
+import { NO_POLICY_OPTIONS } from '../engine/teacache/policy-options.ts';
+import type { PolicyName, ReuseMode } from '../engine/teacache/policy.ts';
+import { thresholdForSpeedup } from '../engine/teacache/predict.ts';
+import { numberList, parseIntegerList } from './list-options.ts';
+import { parseCommandLine, runCli, UsageError } from './options.ts';
+import { mean, median, round } from './stats.ts';
+
+const USAGE = `Usage: npm run bench:policies -- [--model DIR] [--steps N] [--seeds 1,2]
+         [--targets 1.25,1.5,2,3] [--repeats N] [--quality-bar DB] [--out DIR] [--quick]
+
+For each policy and reuse mode, picks the thresholds that give each target
+speedup (predicted from the schedule, or for teacache from the uncached runs'
+recorded signal), runs every prompt and seed with them, and scores PSNR and
+SSIM against the uncached image. Then times the best settings against the
+uncached run (alternating, --repeats times, medians). Writes DIR/report.json,
+DIR/speedup-vs-psnr.png and heat maps (default DIR: out/bench-policies).
+--quick: one prompt, fewer targets, 2 repeats (a smoke test, not a result).`;
+
+/** Fixed prompts the built-in model knows; none of them is in the calibration set. */
+export const BENCH_PROMPTS: readonly string[] = Object.freeze(['red heart', 'smiling cat face', 'yellow star']);
+const DEFAULT_TARGETS = [1.25, 1.5, 1.75, 2, 2.5, 3, 4];
+const QUICK_TARGETS = [1.5, 2, 3];
+
+interface Variant {
+  readonly policy: PolicyName;
+  readonly reuse: ReuseMode;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { policy: 'seed', reuse: 'output' },
+  { policy: 'seed', reuse: 'residual' },
+  { policy: 'seed', reuse: 'taylor' },
+  { policy: 'timestep-consecutive', reuse: 'output' },
+  { policy: 'teacache', reuse: 'output' },
+  { policy: 'teacache', reuse: 'residual' },
+  { policy: 'teacache', reuse: 'taylor' },
+];
+
+const COLOURS: Record<string, Rgb> = {
+  'seed/output': [200, 40, 40],
+  'seed/residual': [240, 130, 40],
+  'seed/taylor': [180, 150, 0],
+  'timestep-consecutive/output': [150, 60, 170],
+  'teacache/output': [40, 90, 200],
+  'teacache/residual': [20, 150, 60],
+  'teacache/taylor': [0, 170, 190],
+};
+
+const label = (v: Variant) => `${v.policy}/${v.reuse}`;
+/** PSNR of identical images is infinite; JSON and means need a number. */
+const PSNR_CAP = 99;
+
+interface ImageScore {
+  readonly prompt: string;
+  readonly seed: number;
+  readonly forwards: number;
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly pattern: string;
+}
+
+interface ConfigResult {
+  readonly variant: string;
+  readonly policy: PolicyName;
+  readonly reuse: ReuseMode;
+  readonly target: number;
+  readonly threshold: number;
+  readonly predictedSpeedup: number;
+  /** All steps over all forwards across the prompt set. */
+  readonly speedup: number;
+  readonly meanPsnr: number;
+  readonly minPsnr: number;
+  readonly meanSsim: number;
+  readonly images: readonly ImageScore[];
+}
+
+function weightsFingerprint(dir: string): Record<string, string> {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.safetensors')) : [];
+  return Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex').slice(0, 12)]));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    model: { type: 'string' },
+    steps: { type: 'string' },
+    seeds: { type: 'string' },
+    targets: { type: 'string' },
+    repeats: { type: 'string' },
+    'quality-bar': { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const quick = values.quick ?? false;
+  const prompts = quick ? BENCH_PROMPTS.slice(0, 1) : [...BENCH_PROMPTS];
+  const seeds = values.seeds ? parseIntegerList('seeds', values.seeds) : [1];
+  const targets = values.targets ? numberList('targets', values.targets, 1) : quick ? QUICK_TARGETS : DEFAULT_TARGETS;
+  const repeats = values.repeats === undefined ? (quick ? 2 : 3) : Number(values.repeats);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats expects a positive whole number, got "${values.repeats}".`);
+  const bar = values['quality-bar'] === undefined ? 30 : Number(values['quality-bar']);
+  if (!Number.isFinite(bar)) throw new UsageError(`--quality-bar expects a number of dB, got "${values['quality-bar']}".`);
+  const steps = values.steps === undefined ? undefined : Number(values.steps);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 2)) throw new UsageError(`--steps expects a whole number ≥ 2, got "${values.steps}".`);
+  const outDir = resolve(values.out ?? 'out/bench-policies');
+  mkdirSync(outDir, { recursive: true });
+
+  const modelDir = resolve(values.model ?? builtinModelDir());
+  const generator = await openGenerator({ modelDir });
+  const { model } = generator;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`${model.info.name} on ${generator.backend.package} ${generator.backend.version} (${generator.backend.device})`);
+  for (const note of model.info.notes) log(`note: ${note}`);
+  const started = performance.now();
+
+  const requestFor = (prompt: string, seed: number, cache: GenerationRequest['cache']): GenerationRequest => ({
+    prompt,
+    seed,
+    ...(steps === undefined ? {} : { steps }),
+    cache,
+  });
+  const resolved = resolveRequest(model, requestFor(prompts[0]!, seeds[0]!, {}));
+  const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
+  const totalSteps = resolved.steps;
+  const base: Omit<PolicySettings, 'threshold' | 'policy'> = {
+    rescaleFactor: resolved.cache.rescaleFactor,
+    skipEarlySteps: resolved.cache.skipEarlySteps,
+    coefficients: resolved.cache.coefficients,
+    ...NO_POLICY_OPTIONS,
+  };
+
+  // Warm-up: the first run compiles and faults in memory.
+  await generator.generate({ ...requestFor(prompts[0]!, seeds[0]!, { enabled: false }), steps: 3 });
+
+  log(`uncached references: ${prompts.length} prompts × ${seeds.length} seeds, ${totalSteps} steps`);
+  const references = new Map<string, GenerationResult>();
+  const key = (prompt: string, seed: number) => `${seed}:${prompt}`;
+  for (const prompt of prompts) {
+    for (const seed of seeds) references.set(key(prompt, seed), await generator.generate(requestFor(prompt, seed, { enabled: false }), { measureSignal: true }));
+  }
+  // The teacache thresholds come from the signal the uncached runs recorded, averaged over the prompt set.
+  const meanTrace = Array.from({ length: totalSteps }, (_, i) => {
+    const signals = [...references.values()].map((r) => r.events[i]?.signal).filter((s): s is number => s !== undefined);
+    return signals.length ? mean(signals) : undefined;
+  });
+
+  const results: ConfigResult[] = [];
+  const imageCache = new Map<string, GenerationResult>();
+  const score = (prompt: string, seed: number, run: GenerationResult): ImageScore => {
+    const reference = references.get(key(prompt, seed))!;
+    return {
+      prompt,
+      seed,
+      forwards: run.stats.forwards,
+      psnr: Math.min(PSNR_CAP, psnr(reference.rgb, run.rgb)),
+      ssim: ssim(reference.rgb, run.rgb, run.width, run.height),
+      pattern: run.events.map((e) => (e.computed ? 'C' : 'R')).join(''),
+    };
+  };
+
+  for (const variant of VARIANTS) {
+    const seen = new Set<string>();
+    for (const target of targets) {
+      const settings = { ...base, policy: variant.policy };
+      const solution = thresholdForSpeedup(settings, timesteps, target, readsScheduleOnly(variant.policy) ? undefined : meanTrace);
+      const pattern = solution.prediction.decisions.map((d) => (d.compute ? 'C' : 'R')).join('');
+      if (seen.has(pattern)) continue;
+      seen.add(pattern);
+      const images: ImageScore[] = [];
+      for (const prompt of prompts) {
+        for (const seed of seeds) {
+          // Timestep rules decide from the schedule alone: the same decisions and reuse give the same image.
+          const memo = readsScheduleOnly(variant.policy) ? `${variant.reuse}:${pattern}:${key(prompt, seed)}` : undefined;
+          let run = memo ? imageCache.get(memo) : undefined;
+          if (!run) {
+            run = await generator.generate(requestFor(prompt, seed, { enabled: true, policy: variant.policy, reuse: variant.reuse, threshold: solution.threshold }));
+            if (memo) imageCache.set(memo, run);
+          }
+          images.push(score(prompt, seed, run));
+        }
+      }
+      const forwards = images.reduce((s, i) => s + i.forwards, 0);
+      const result: ConfigResult = {
+        variant: label(variant),
+        ...variant,
+        target,
+        threshold: solution.threshold,
+        predictedSpeedup: solution.prediction.idealSpeedup,
+        speedup: (totalSteps * images.length) / forwards,
+        meanPsnr: mean(images.map((i) => i.psnr)),
+        minPsnr: Math.min(...images.map((i) => i.psnr)),
+        meanSsim: mean(images.map((i) => i.ssim)),
+        images,
+      };
+      results.push(result);
+      log(`${result.variant.padEnd(28)} threshold ${result.threshold.toPrecision(4).padEnd(9)} ${result.speedup.toFixed(2)}× (predicted ${result.predictedSpeedup.toFixed(2)}×)  PSNR ${result.meanPsnr.toFixed(2)} dB  SSIM ${result.meanSsim.toFixed(4)}`);
+    }
+  }
+
+  const bestOf = (candidates: readonly ConfigResult[]) =>
+    candidates.filter((r) => r.meanPsnr >= bar).reduce<ConfigResult | undefined>((best, r) => (!best || r.speedup > best.speedup || (r.speedup === best.speedup && r.meanPsnr > best.meanPsnr) ? r : best), undefined);
+  const bestByVariant = Object.fromEntries(VARIANTS.map((v) => [label(v), bestOf(results.filter((r) => r.variant === label(v)))]));
+  const policies = [...new Set(VARIANTS.map((v) => v.policy))];
+  const bestByPolicy = Object.fromEntries(policies.map((p) => [p, bestOf(results.filter((r) => r.policy === p))]));
+  const seedBaseline = bestByVariant['seed/output'];
+  const overall = bestOf(results);
+
+  // Timing: the seed's rule, the overall best and the original TeaCache, against the uncached run, alternating.
+  const timed = [...new Map([seedBaseline, overall, bestByVariant['teacache/residual']].filter((r): r is ConfigResult => r !== undefined).map((r) => [`${r.variant}@${r.threshold}`, r])).values()];
+  const [timingPrompt, timingSeed] = [prompts[0]!, seeds[0]!];
+  const uncachedWall: number[] = [];
+  const uncachedStepMs: number[] = [];
+  const cachedWall = new Map<ConfigResult, number[]>(timed.map((r) => [r, []]));
+  const cachedForwards = new Map<ConfigResult, number>();
+  for (let i = 0; i < repeats; i++) {
+    const uncached = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: false }));
+    uncachedWall.push(uncached.wallMs);
+    uncachedStepMs.push(median(uncached.events.map((e) => e.ms)));
+    for (const config of timed) {
+      const run = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: true, policy: config.policy, reuse: config.reuse, threshold: config.threshold }));
+      cachedWall.get(config)!.push(run.wallMs);
+      cachedForwards.set(config, run.stats.forwards);
+    }
+    log(`timing repeat ${i + 1}/${repeats}: uncached ${uncached.wallMs.toFixed(0)} ms, ${timed.map((c) => `${c.variant} ${cachedWall.get(c)!.at(-1)!.toFixed(0)} ms`).join(', ')}`);
+  }
+  const timing = timed.map((config) => {
+    const ideal = totalSteps / cachedForwards.get(config)!;
+    const realised = median(uncachedWall) / median(cachedWall.get(config)!);
+    return {
+      variant: config.variant,
+      threshold: config.threshold,
+      forwards: cachedForwards.get(config)!,
+      idealSpeedup: round(ideal, 3),
+      uncachedWallMs: round(median(uncachedWall), 1),
+      cachedWallMs: round(median(cachedWall.get(config)!), 1),
+      realisedSpeedup: round(realised, 3),
+      realisedOverIdeal: round(realised / ideal, 3),
+      withinFivePercent: Math.abs(realised / ideal - 1) <= 0.05,
+    };
+  });
+
+  // Heat maps and images of the best settings, first prompt and seed.
+  const pictures: Record<string, string> = {};
+  const firstReference = references.get(key(timingPrompt, timingSeed))!;
+  const writePng = (name: string, rgb: Uint8Array) => {
+    const file = join(outDir, name);
+    writeFileSync(file, encodePng(rgb, firstReference.width, firstReference.height));
+    return file;
+  };
+  pictures.reference = writePng('reference.png', firstReference.rgb);
+  for (const config of [seedBaseline, overall].filter((r): r is ConfigResult => r !== undefined)) {
+    const run = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: true, policy: config.policy, reuse: config.reuse, threshold: config.threshold }));
+    const name = config.variant.replace('/', '-');
+    pictures[`${config.variant}`] = writePng(`${name}.png`, run.rgb);
+    pictures[`${config.variant} difference`] = writePng(`${name}-difference.png`, differenceMap(firstReference.rgb, run.rgb, run.width, run.height, { scale: 64 }).rgb);
+  }
+
+  const series = VARIANTS.map((v) => {
+    const points = results.filter((r) => r.variant === label(v)).map((r) => ({ x: r.speedup, y: r.meanPsnr }));
+    return { name: label(v), colour: COLOURS[label(v)] ?? ([0, 0, 0] as const), points, line: paretoFront(points) };
+  });
+  const plot = scatterPlot(series, {
+    width: 900,
+    height: 560,
+    title: `${model.info.id}: speedup vs mean psnr (${prompts.length * seeds.length} images, ${totalSteps} steps)`,
+    xLabel: 'speedup (forwards skipped)',
+    yLabel: 'mean psnr (db)',
+    guides: [{ y: bar, label: `${bar} db` }],
+  });
+  const plotFile = join(outDir, 'speedup-vs-psnr.png');
+  writeFileSync(plotFile, encodePng(plot.rgb, plot.width, plot.height));
+
+  const summarise = (r: ConfigResult | undefined) =>
+    r ? { variant: r.variant, reuse: r.reuse, threshold: round(r.threshold, 6), speedup: round(r.speedup, 3), meanPsnr: round(r.meanPsnr, 2), meanSsim: round(r.meanSsim, 4) } : null;
+  const fasterThanSeedBy = overall && seedBaseline ? round(overall.speedup / seedBaseline.speedup, 3) : null;
+  const report = {
+    model: { id: model.info.id, name: model.info.name, trained: model.info.trained, dir: modelDir, weights: weightsFingerprint(modelDir) },
+    backend: `${generator.backend.package}@${generator.backend.version} (${generator.backend.device})`,
+    steps: totalSteps,
+    guidanceMode: resolved.guidanceMode,
+    skipEarlySteps: resolved.cache.skipEarlySteps,
+    prompts,
+    seeds,
+    targets,
+    qualityBarDb: bar,
+    results,
+    paretoFronts: Object.fromEntries(series.map((s) => [s.name, s.line])),
+    bestAtBar: { byPolicy: Object.fromEntries(Object.entries(bestByPolicy).map(([k, v]) => [k, summarise(v)])), byVariant: Object.fromEntries(Object.entries(bestByVariant).map(([k, v]) => [k, summarise(v)])) },
+    overall: summarise(overall),
+    seedRule: summarise(seedBaseline),
+    fasterThanSeedBy,
+    timing,
+    files: { plot: plotFile, ...pictures },
+    seconds: round((performance.now() - started) / 1000, 1),
+  };
+  writeFileSync(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  const rows: Array<[string, string]> = [
+    ['model', `${model.info.id} (${model.info.trained ? 'trained' : 'RANDOM weights: images are noise'}) ${JSON.stringify(report.model.weights)}`],
+    ...VARIANTS.map((v): [string, string] => {
+      const best = bestByVariant[label(v)];
+      return [`best ≥ ${bar} dB  ${label(v)}`, best ? `${best.speedup.toFixed(2)}× at ${best.meanPsnr.toFixed(2)} dB (threshold ${best.threshold.toPrecision(4)})` : 'none'];
+    }),
+    ['best overall vs the seed rule', fasterThanSeedBy === null ? 'n/a' : `${overall!.variant} ${fasterThanSeedBy}× the seed's speedup at ≥ ${bar} dB`],
+    ...timing.map((t): [string, string] => [`wall time  ${t.variant}`, `${t.realisedSpeedup}× realised vs ${t.idealSpeedup}× ideal (${(t.realisedOverIdeal * 100).toFixed(1)}%)`]),
+    ['report / plot', `${join(outDir, 'report.json')} / ${plotFile}`],
+  ];
+  const width = Math.max(...rows.map(([l]) => l.length));
+  for (const [l, value] of rows) process.stdout.write(`${l.padEnd(width)}  ${value}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      model: model.info.id,
+      trained: model.info.trained,
+      weights: report.model.weights,
+      qualityBarDb: bar,
+      bestSpeedupAtBar: Object.fromEntries(Object.entries(bestByPolicy).map(([k, v]) => [k, v ? round(v.speedup, 3) : null])),
+      best: summarise(overall),
+      fasterThanSeedBy,
+      timing: timing.map(({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal }) => ({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal })),
+    })}\n`,
+  );
+}
+
+await runCli(main, USAGE);
