@@ -1,8 +1,7 @@
 // Live run charts (recharts): the per-step hit/miss timeline, the accumulated
 // distance against the threshold, and per-step latency. Renderer only.
 
-import { Area, Bar, BarChart, CartesianGrid, Cell, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
-import type { BarShapeProps } from 'recharts/types/cartesian/Bar';
+import { Area, Bar, BarChart, CartesianGrid, Cell, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type BarShapeProps, type TooltipContentProps } from 'recharts';
 import type { StepEvent } from '../lib/types.ts';
 import { formatMs } from '../lib/format.ts';
 

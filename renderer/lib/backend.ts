@@ -107,6 +107,13 @@ export function createBackend(api: StudioApi): StudioBackend {
     async cancel(jobId) {
       await api.cancel(jobId);
     },
+    async jobs() {
+      const { jobs } = await api.listJobs();
+      return jobs.map((job) => ({ jobId: job.jobId, running: job.state === 'running', request: job.request, baselineOf: job.baselineOf }));
+    },
+    attach(jobId, callbacks) {
+      return claim(jobId, callbacks);
+    },
     async history() {
       return (await api.listHistory()).entries;
     },

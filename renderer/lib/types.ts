@@ -41,6 +41,14 @@ export interface RunHandle {
   readonly finished: Promise<RunEntry>;
 }
 
+export interface PendingJob {
+  readonly jobId: string;
+  readonly running: boolean;
+  readonly request: GenerationRequest;
+  /** Set when the job is the uncached baseline of that run. */
+  readonly baselineOf: string | null;
+}
+
 export interface Comparison {
   readonly psnr: Psnr;
   readonly maxDifference: number;
@@ -54,6 +62,10 @@ export interface StudioBackend {
   /** The uncached run of history entry `runId`, linked to it as its baseline by the host. */
   generateBaseline(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
   cancel(jobId: string): Promise<void>;
+  /** Jobs the host has not finished (running first): a reloaded page picks its run back up. */
+  jobs(): Promise<PendingJob[]>;
+  /** Follows a job this page did not start (its earlier step events are gone). */
+  attach(jobId: string, callbacks: JobCallbacks): RunHandle;
   history(): Promise<RunEntry[]>;
   image(id: string): Promise<RunImage>;
   /** Run `id` against its uncached baseline. */

@@ -34,6 +34,8 @@ export interface RunSlice {
   /** Runs history entry `runId`'s settings with the cache off (its baseline), keeping the selection. */
   generateReference(runId: string): Promise<void>;
   cancel(): Promise<void>;
+  /** Picks up a job the host is still running (after a reload or from another window). */
+  resumeJobs(): Promise<void>;
   dismissError(): void;
 }
 
@@ -120,6 +122,20 @@ export const createRunSlice =
         } catch (error) {
           set({ error: toAppError(error) });
         }
+      },
+      async resumeJobs() {
+        if (isActive(get().run)) return;
+        let jobs;
+        try {
+          jobs = await backend.jobs();
+        } catch {
+          // Nothing to resume is the safe reading; the next Generate reports any real fault.
+          return;
+        }
+        const job = jobs.find((j) => j.running) ?? jobs[0];
+        if (!job) return;
+        const total = job.request.steps ?? get().model?.defaults.steps ?? 1;
+        await start(job.request, job.baselineOf === null ? 'run' : 'reference', total, async (callbacks) => backend.attach(job.jobId, callbacks));
       },
       dismissError() {
         set({ error: null });

@@ -66,7 +66,7 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
 /** Loads the model and history and keeps history in step with the host; returns the unsubscribe. */
 export function bootStudio(store: StudioStore, backend: StudioBackend): () => void {
   const state = store.getState();
-  void state.loadModel();
+  void state.loadModel().then(() => store.getState().resumeJobs());
   void state.loadHistory();
   let wasConnected = true;
   const stops = [

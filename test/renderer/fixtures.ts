@@ -1,7 +1,7 @@
 // Shared fixtures for renderer tests: a model summary like the built-in one and
 // a scriptable fake of the store's backend. Test-only.
 
-import type { JobCallbacks, ModelSummary, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
+import type { JobCallbacks, ModelSummary, PendingJob as HostJob, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -67,7 +67,7 @@ export function entry(id: string, overrides: Partial<RunEntry> = {}): RunEntry {
 
 interface PendingJob {
   readonly jobId: string;
-  readonly kind: 'generate' | 'baseline';
+  readonly kind: 'generate' | 'baseline' | 'attach';
   readonly input: unknown;
   readonly callbacks: JobCallbacks;
   resolve(entry: RunEntry): void;
@@ -76,7 +76,7 @@ interface PendingJob {
 
 /** A backend whose jobs finish only when the test says so. */
 export class FakeBackend implements StudioBackend {
-  jobs: PendingJob[] = [];
+  jobs_: PendingJob[] = [];
   cancelled: string[] = [];
   entries: RunEntry[] = [];
   removed: string[] = [];
@@ -96,7 +96,7 @@ export class FakeBackend implements StudioBackend {
   generateBaseline(runId: string, callbacks: JobCallbacks) {
     return this.start('baseline', runId, callbacks);
   }
-  private async start(kind: PendingJob['kind'], input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
+  private async start(kind: 'generate' | 'baseline', input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
     if (this.gate) await this.gate;
     const jobId = `job-${++this.counter}`;
     let resolve!: (entry: RunEntry) => void;
@@ -105,11 +105,26 @@ export class FakeBackend implements StudioBackend {
       resolve = res;
       reject = rej;
     });
-    this.jobs.push({ jobId, kind, input, callbacks, resolve, reject });
+    this.jobs_.push({ jobId, kind, input, callbacks, resolve, reject });
     return { jobId, finished };
   }
   async cancel(jobId: string) {
     this.cancelled.push(jobId);
+  }
+  /** What the host reports as unfinished. */
+  hostJobs: HostJob[] = [];
+  async jobs() {
+    return this.hostJobs;
+  }
+  attach(jobId: string, callbacks: JobCallbacks): RunHandle {
+    let resolve!: (entry: RunEntry) => void;
+    let reject!: (error: unknown) => void;
+    const finished = new Promise<RunEntry>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.jobs_.push({ jobId, kind: 'attach', input: jobId, callbacks, resolve, reject });
+    return { jobId, finished };
   }
   async history() {
     return this.entries;
@@ -140,7 +155,7 @@ export class FakeBackend implements StudioBackend {
     this.connectionListeners.forEach((listener) => listener(connected));
   }
   last(): PendingJob {
-    const job = this.jobs.at(-1);
+    const job = this.jobs_.at(-1);
     if (!job) throw new Error('no job was started');
     return job;
   }

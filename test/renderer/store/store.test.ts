@@ -143,7 +143,7 @@ describe('a run', () => {
     await flush();
     void store.getState().generate();
     await flush();
-    expect(backend.jobs).toHaveLength(1);
+    expect(backend.jobs_).toHaveLength(1);
   });
 
   it('cancels a running job and shows it as cancelled, not as an error', async () => {
@@ -204,6 +204,31 @@ describe('a run', () => {
     await flush();
     expect(store.getState().selectedId).toBe('run1');
     expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
+  });
+});
+
+describe('resuming', () => {
+  it('picks up the job the host is still running after a reload, and files it when done', async () => {
+    backend.hostJobs = [{ jobId: 'job-9', running: true, request: { prompt: 'blue star', seed: 7, steps: 20 }, baselineOf: null }];
+    const stop = bootStudio(store, backend);
+    await flush();
+    await flush();
+    const job = backend.last();
+    expect(job).toMatchObject({ kind: 'attach', jobId: 'job-9' });
+    expect(store.getState().run).toMatchObject({ status: 'running', jobId: 'job-9', total: 20, request: { prompt: 'blue star' } });
+    job.callbacks.onSteps([stepEvent(12, false, 20)]);
+    expect(store.getState().run?.events.map((e) => e.index)).toEqual([12]);
+    job.resolve(entry('job-9'));
+    await flush();
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().selectedId).toBe('job-9');
+    stop();
+  });
+
+  it('does nothing when the host has no unfinished job', async () => {
+    await store.getState().resumeJobs();
+    expect(store.getState().run).toBeNull();
+    expect(backend.jobs_).toEqual([]);
   });
 });
 
