@@ -1,0 +1,331 @@
+// EngineHost: owns the engine's worker thread, queues jobs, cancels at step boundaries, batches step events
+// and survives the worker dying. Runs in the main process (Electron or web mode); no Electron imports.
+
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../engine/request.ts';
+import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { parsePayload, StudioError, toErrorPayload, type EngineInfo, type ErrorPayload, type JobSummary } from '../ipc/contract.ts';
+import { FromWorkerSchema, type FromWorker, type ToWorker, type WorkerOptions, type WorkerResult } from './worker-protocol.ts';
+
+export interface EngineHostOptions {
+  /** A model folder; the built-in model when omitted. */
+  readonly modelDir?: string;
+  /** The worker's entry module; defaults to engine-worker beside this file (.ts in development, .js when bundled). */
+  readonly workerUrl?: URL;
+  /** Minimum time between preview images, in ms. */
+  readonly previewIntervalMs?: number;
+  /** How long step events gather before they are sent as one batch, in ms. */
+  readonly stepBatchMs?: number;
+  /** Lets tests make the worker exit; never set in the app. */
+  readonly testHooks?: boolean;
+}
+
+export type HostEvent =
+  | { readonly type: 'queued'; readonly jobId: string; readonly request: GenerationRequest; readonly baselineOf: string | null; readonly position: number }
+  | { readonly type: 'started'; readonly jobId: string; readonly request: ResolvedRequest; readonly timesteps: number[]; readonly baselineOf: string | null }
+  | { readonly type: 'steps'; readonly jobId: string; readonly events: StepEvent[] }
+  | { readonly type: 'preview'; readonly jobId: string; readonly index: number; readonly width: number; readonly height: number; readonly png: Uint8Array }
+  | { readonly type: 'done'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null }
+  | { readonly type: 'failed'; readonly jobId: string; readonly error: ErrorPayload };
+
+export interface JobHandle {
+  readonly jobId: string;
+  /** Resolves with the result; rejects with a StudioError (CANCELLED, WORKER_CRASHED, ...). */
+  readonly done: Promise<WorkerResult>;
+}
+
+interface Job {
+  readonly jobId: string;
+  readonly request: GenerationRequest;
+  readonly baselineOf: string | null;
+  state: 'queued' | 'running';
+  resolve(result: WorkerResult): void;
+  reject(error: StudioError): void;
+}
+
+/** Crashes while loading in a row before the host stops restarting the worker on its own. */
+const MAX_LOAD_CRASHES = 3;
+
+function defaultWorkerUrl(): URL {
+  const dev = import.meta.url.endsWith('.ts');
+  return new URL(dev ? './engine-worker.ts' : './engine-worker.js', import.meta.url);
+}
+
+/**
+ * Starts `url` on a Worker. A .ts entry (development, tests) goes through tsx's ESM API first, registered in
+ * the worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's entry module.
+ */
+function startWorker(url: URL, workerData: WorkerOptions): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  const require = createRequire(import.meta.url);
+  const tsxApi = pathToFileURL(require.resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+let jobCounter = 0;
+/** Sortable, unique within a process and unlikely to collide across restarts. */
+export function newJobId(now = Date.now()): string {
+  jobCounter = (jobCounter + 1) % 1296;
+  return `${now.toString(36)}-${jobCounter.toString(36).padStart(2, '0')}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export class EngineHost {
+  private readonly options: EngineHostOptions;
+  private readonly listeners = new Set<(event: HostEvent) => void>();
+  private readonly queue: Job[] = [];
+  private running: Job | undefined;
+  private worker: Worker | undefined;
+  private ready: Promise<EngineInfo> | undefined;
+  private ready_: { resolve(info: EngineInfo): void; reject(error: StudioError): void } | undefined;
+  private loaded = false;
+  private loadCrashes = 0;
+  private closed = false;
+  private readonly pendingSteps = new Map<string, StepEvent[]>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers started so far; tests read it to see a restart. */
+  workersStarted = 0;
+
+  constructor(options: EngineHostOptions = {}) {
+    this.options = options;
+  }
+
+  /** Backend and model; starts the worker if needed and waits for it to load. */
+  info(): Promise<EngineInfo> {
+    this.ensureWorker();
+    return this.ready!;
+  }
+
+  on(listener: (event: HostEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Queues a generation; throws INVALID_PAYLOAD at once for a request that does not fit the schema. */
+  submit(input: GenerationRequest, meta: { baselineOf?: string; jobId?: string } = {}): JobHandle {
+    if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
+    const request = parsePayload(GenerationRequestSchema, input, 'generation request');
+    const jobId = meta.jobId ?? newJobId();
+    let resolve!: (result: WorkerResult) => void;
+    let reject!: (error: StudioError) => void;
+    const done = new Promise<WorkerResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Callers that only follow events must not see unhandled rejections.
+    done.catch(() => {});
+    const job: Job = { jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
+    this.queue.push(job);
+    this.emit({ type: 'queued', jobId, request, baselineOf: job.baselineOf, position: this.queue.length - 1 + (this.running ? 1 : 0) });
+    this.pump();
+    return { jobId, done };
+  }
+
+  /** True when the job was queued or running (a running one ends with CANCELLED at its next step). */
+  cancel(jobId: string): boolean {
+    const index = this.queue.findIndex((job) => job.jobId === jobId);
+    if (index >= 0) {
+      const [job] = this.queue.splice(index, 1);
+      this.finish(job!, { code: 'CANCELLED', message: 'The generation was cancelled before it started.' });
+      return true;
+    }
+    if (this.running?.jobId === jobId) {
+      this.post({ type: 'cancel', jobId });
+      return true;
+    }
+    return false;
+  }
+
+  jobs(): JobSummary[] {
+    return [...(this.running ? [this.running] : []), ...this.queue].map((job) => ({
+      jobId: job.jobId,
+      state: job.state,
+      request: job.request,
+      baselineOf: job.baselineOf,
+    }));
+  }
+
+  /** Test hook: makes the worker exit as if it had crashed. */
+  crashWorkerForTest(code = 70): void {
+    if (!this.options.testHooks) throw new Error('crashWorkerForTest needs testHooks: true.');
+    this.post({ type: 'test-exit', code });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) this.finish(job, { code: 'CANCELLED', message: 'The app is closing.' });
+    if (this.running) this.finish(this.running, { code: 'CANCELLED', message: 'The app is closing.' });
+    this.running = undefined;
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private emit(event: HostEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('An engine host listener threw:', error);
+      }
+    }
+  }
+
+  private post(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private ensureWorker(): void {
+    if (this.worker || this.closed) return;
+    this.ready = new Promise<EngineInfo>((resolve, reject) => {
+      this.ready_ = { resolve, reject };
+    });
+    this.ready.catch(() => {});
+    this.loaded = false;
+    const worker = startWorker(this.options.workerUrl ?? defaultWorkerUrl(), {
+      ...(this.options.modelDir ? { modelDir: this.options.modelDir } : {}),
+      previewIntervalMs: this.options.previewIntervalMs ?? 150,
+      testHooks: this.options.testHooks ?? false,
+    });
+    this.worker = worker;
+    this.workersStarted++;
+    worker.on('message', (raw: unknown) => this.onMessage(worker, raw));
+    worker.on('error', (error) => this.onExit(worker, `it threw: ${error.message}`));
+    worker.on('exit', (code) => this.onExit(worker, `it exited with code ${code}`));
+    // A queued job must not keep the process alive once the caller is done with the host.
+    worker.unref();
+  }
+
+  private onMessage(worker: Worker, raw: unknown): void {
+    if (worker !== this.worker) return;
+    const parsed = FromWorkerSchema.safeParse(raw);
+    if (!parsed.success) {
+      console.error('The engine worker sent a message that does not fit the protocol:', parsed.error.message);
+      if (this.running) this.finish(this.running, { code: 'INTERNAL', message: 'The engine sent a malformed message; the job was stopped.', details: parsed.error.issues });
+      return;
+    }
+    const message: FromWorker = parsed.data;
+    switch (message.type) {
+      case 'ready':
+        this.loaded = true;
+        this.loadCrashes = 0;
+        this.ready_?.resolve(message.info);
+        this.pump();
+        return;
+      case 'load-failed': {
+        const error = StudioError.fromPayload(message.error);
+        this.ready_?.reject(error);
+        for (const job of this.queue.splice(0)) this.finish(job, message.error);
+        // Nothing will change by retrying on our own; the next request starts a fresh worker.
+        this.worker = undefined;
+        void worker.terminate();
+        return;
+      }
+      case 'protocol-error':
+        console.error(message.message);
+        if (this.running && this.running.jobId === message.jobId) {
+          this.finish(this.running, { code: 'INTERNAL', message: 'The engine could not read the job it was sent.', details: message.message });
+          this.pump();
+        }
+        return;
+    }
+    const job = this.running;
+    if (!job || job.jobId !== message.jobId) {
+      // A queued job the worker cancelled, or a straggler of a job already ended here.
+      if (message.type === 'failed') {
+        const index = this.queue.findIndex((queued) => queued.jobId === message.jobId);
+        if (index >= 0) this.finish(this.queue.splice(index, 1)[0]!, message.error);
+      }
+      return;
+    }
+    switch (message.type) {
+      case 'started':
+        this.emit({ type: 'started', jobId: job.jobId, request: message.request, timesteps: message.timesteps, baselineOf: job.baselineOf });
+        return;
+      case 'step':
+        this.queueStep(job.jobId, message.event);
+        return;
+      case 'preview':
+        this.flushSteps();
+        this.emit({ type: 'preview', jobId: job.jobId, index: message.index, width: message.width, height: message.height, png: message.png });
+        return;
+      case 'done':
+        this.flushSteps();
+        this.running = undefined;
+        job.resolve(message.result);
+        this.emit({ type: 'done', jobId: job.jobId, result: message.result, baselineOf: job.baselineOf });
+        this.pump();
+        return;
+      case 'failed':
+        this.finish(job, message.error);
+        this.pump();
+        return;
+    }
+  }
+
+  private onExit(worker: Worker, how: string): void {
+    if (worker !== this.worker) return;
+    this.worker = undefined;
+    if (this.closed) return;
+    const wasLoaded = this.loaded;
+    if (!wasLoaded) this.loadCrashes++;
+    const error: ErrorPayload = {
+      code: 'WORKER_CRASHED',
+      message: `The engine stopped unexpectedly (${how}). A fresh engine has been started; try again.`,
+      details: { how, whileLoading: !wasLoaded },
+    };
+    this.ready_?.reject(StudioError.fromPayload(error));
+    if (this.running) this.finish(this.running, error);
+    if (!wasLoaded && this.loadCrashes >= MAX_LOAD_CRASHES) {
+      const gaveUp: ErrorPayload = { ...error, message: `The engine crashed ${this.loadCrashes} times while loading (${how}); it will be retried on the next request.` };
+      for (const job of this.queue.splice(0)) this.finish(job, gaveUp);
+      this.loadCrashes = 0;
+      return;
+    }
+    this.ensureWorker();
+    this.pump();
+  }
+
+  /** Ends a job with an error, wherever it is. */
+  private finish(job: Job, error: ErrorPayload): void {
+    if (this.running === job) {
+      this.flushSteps();
+      this.running = undefined;
+    }
+    job.reject(StudioError.fromPayload(error));
+    this.emit({ type: 'failed', jobId: job.jobId, error });
+  }
+
+  /** Hands the next queued job to the worker when it is free. */
+  private pump(): void {
+    if (this.closed || this.running || this.queue.length === 0) return;
+    this.ensureWorker();
+    if (!this.loaded) return; // 'ready' calls pump again.
+    const job = this.queue.shift()!;
+    job.state = 'running';
+    this.running = job;
+    try {
+      this.post({ type: 'generate', jobId: job.jobId, request: job.request });
+    } catch (error) {
+      // postMessage throws on values that cannot be cloned; the request schema should make that impossible.
+      this.finish(job, toErrorPayload(error));
+      this.pump();
+    }
+  }
+
+  private queueStep(jobId: string, event: StepEvent): void {
+    const pending = this.pendingSteps.get(jobId);
+    if (pending) pending.push(event);
+    else this.pendingSteps.set(jobId, [event]);
+    this.flushTimer ??= setTimeout(() => this.flushSteps(), this.options.stepBatchMs ?? 16);
+  }
+
+  private flushSteps(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [jobId, events] of this.pendingSteps) this.emit({ type: 'steps', jobId, events });
+    this.pendingSteps.clear();
+  }
+}
