@@ -86,7 +86,7 @@ function DecisionMark(props: BarShapeProps) {
   if (row.state === 'pending') {
     // A ghost: the predicted decision's colour, faint, so the run can be watched filling in the prediction.
     const ghost = row.expected === null ? COLORS.pending : COLORS[row.expected];
-    return <rect {...common} fill={ghost} fillOpacity={row.expected === null ? 1 : 0.16} aria-hidden="true" />;
+    return <rect {...common} fill={ghost} fillOpacity={row.expected === null ? 1 : 0.26} aria-hidden="true" />;
   }
   const hit = row.state === 'hit';
   return (
@@ -107,16 +107,17 @@ const ticksFor = (total: number) => {
   return ticks;
 };
 
-export function DecisionTimeline({ steps }: { steps: readonly ChartStep[] }) {
-  const hits = steps.filter((s) => s.state === 'hit').length;
-  const misses = steps.filter((s) => s.state === 'miss').length;
+export function DecisionTimeline({ steps, title = 'Cache decisions' }: { steps: readonly ChartStep[]; title?: string }) {
+  const ghostOnly = steps.length > 0 && steps.every((s) => s.state === 'pending' && s.expected !== null);
+  const hits = steps.filter((s) => (ghostOnly ? s.expected === 'hit' : s.state === 'hit')).length;
+  const misses = steps.filter((s) => (ghostOnly ? s.expected === 'miss' : s.state === 'miss')).length;
   return (
-    <figure className="chart" aria-label="Cache decisions per step">
+    <figure className="chart" aria-label={ghostOnly ? 'Predicted cache decisions per step' : 'Cache decisions per step'}>
       <figcaption className="chart-caption">
-        <span className="chart-title">Cache decisions</span>
+        <span className="chart-title">{title}</span>
         <span className="chart-legend">
-          <span className="legend-dot is-compute" /> computed <strong data-testid="timeline-misses">{misses}</strong>
-          <span className="legend-dot is-reuse" /> reused <strong data-testid="timeline-hits">{hits}</strong>
+          <span className="legend-dot is-compute" /> computed <strong>{misses}</strong>
+          <span className="legend-dot is-reuse" /> reused <strong>{hits}</strong>
         </span>
       </figcaption>
       <ResponsiveContainer width="100%" height={92}>

@@ -4,7 +4,7 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
-import { predictRequest } from '../lib/prediction.ts';
+import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
 import { isActive, type LiveRun } from '../store/run-slice.ts';
@@ -27,6 +27,12 @@ export function Stage() {
 }
 
 function EmptyStage() {
+  const { model, draft, history } = useStudio(useShallow((s) => ({ model: s.model, draft: s.draft, history: s.history })));
+  const next = useMemo(() => {
+    if (!model || !draft) return null;
+    const p = predictRun(model, draft, history);
+    return 'steps' in p ? chartSteps([], p.steps.length, p.steps.map((s) => s.compute)) : null;
+  }, [model, draft, history]);
   return (
     <div className="empty-stage">
       <div className="empty-glyph" aria-hidden="true">
@@ -34,6 +40,11 @@ function EmptyStage() {
       </div>
       <h1 className="empty-title">Tune speed against quality</h1>
       <p className="empty-text">Write a prompt, move the TeaCache sliders to see which steps will reuse the model’s output, then press Generate to watch every decision arrive.</p>
+      {next && (
+        <div className="card empty-preview">
+          <DecisionTimeline steps={next} title="Next run, as predicted" />
+        </div>
+      )}
     </div>
   );
 }
