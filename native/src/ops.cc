@@ -261,6 +261,47 @@ Napi::Value QuantizedMatmul(const Napi::CallbackInfo& info) {
                                          args.BoolOr(4, true), args.IntOr(5, 64), args.IntOr(6, 4)));
 }
 
+// ---- compile ----
+
+Napi::Value Compile(const Napi::CallbackInfo& info) {
+  // compile(fn, shapeless?): MLX traces fn once per input shape (calling back
+  // into JS on this thread) and replays the fused graph after that.
+  OpArgs args(info, "compile");
+  if (!args.Has(0) || !args.Raw(0).IsFunction()) args.Fail(0, "a function of mx arrays");
+  struct Traced {
+    Napi::FunctionReference fn;
+    bool returnsList = false;
+  };
+  auto traced = std::make_shared<Traced>();
+  traced->fn = Napi::Persistent(args.Raw(0).As<Napi::Function>());
+  Napi::Env env = args.Env();
+  auto compiled = mx::compile(
+      [traced, env](const std::vector<mx::array>& inputs) {
+        MlxAddon& addon = MlxAddon::Of(env);
+        std::vector<napi_value> jsInputs;
+        jsInputs.reserve(inputs.size());
+        for (const auto& input : inputs) jsInputs.push_back(addon.WrapArray(env, input));
+        Napi::Value result = traced->fn.Call(jsInputs);
+        std::vector<mx::array> outputs;
+        traced->returnsList = result.IsArray();
+        CollectArrays(result, outputs);
+        if (outputs.empty()) throw Napi::TypeError::New(env, "compile: the function must return an mx array or a list of them");
+        return outputs;
+      },
+      args.BoolOr(1, false));
+  return Napi::Function::New(
+      env,
+      [traced, compiled](const Napi::CallbackInfo& call) -> Napi::Value {
+        OpArgs callArgs(call, "compiled function");
+        std::vector<mx::array> inputs;
+        for (size_t i = 0; i < call.Length(); ++i) inputs.push_back(callArgs.Array(i));
+        std::vector<mx::array> outputs = compiled(inputs);
+        if (!traced->returnsList && outputs.size() == 1) return Wrap(callArgs, outputs[0]);
+        return WrapList(callArgs, outputs);
+      },
+      "compiled");
+}
+
 // ---- evaluation and files ----
 
 std::vector<mx::array> ArraysIn(const Napi::CallbackInfo& info) {
@@ -438,7 +479,7 @@ OpTable CoreOps() {
       {"reshape", Reshape}, {"transpose", Transpose}, {"expandDims", ExpandDims},
       {"concatenate", Concatenate}, {"stack", Stack}, {"split", Split}, {"take", Take},
       {"broadcastTo", BroadcastTo}, {"conv2d", Conv2d}, {"quantize", Quantize}, {"quantizedMatmul", QuantizedMatmul},
-      {"eval", Eval}, {"evalAsync", EvalAsync}, {"load", Load}, {"loadAsync", LoadAsync},
+      {"compile", Compile}, {"eval", Eval}, {"evalAsync", EvalAsync}, {"load", Load}, {"loadAsync", LoadAsync},
       {"saveSafetensors", SaveSafetensors},
   };
 }

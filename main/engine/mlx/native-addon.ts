@@ -27,6 +27,7 @@ export interface NativeAddon extends MxBackend {
   readonly device: 'cpu' | 'gpu';
   /** The Node-API version the addon was built for. */
   readonly napiVersion: number;
+  compile<Args extends MxArray[]>(fn: (...args: Args) => MxArray): (...args: Args) => MxArray;
   /** Evaluates on a worker thread; do not build on these arrays until it settles. */
   evalAsync(...arrays: unknown[]): Promise<void>;
   /** Reads and evaluates a file on a worker thread. */

@@ -287,6 +287,25 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
     });
   });
 
+  describe('compile', () => {
+    it('traces once per shape and gives the uncompiled results', () => {
+      expect(mx.compile).toBeTypeOf('function');
+      let traces = 0;
+      const gelu = mx.compile!((x: MxArray) => {
+        traces++;
+        return mx.multiply(mx.multiply(x, 0.5), mx.add(mx.tanh(mx.multiply(mx.add(x, mx.multiply(mx.multiply(mx.square(x), x), 0.044715)), 0.7978845608)), 1));
+      });
+      const reference = (v: number): number => 0.5 * v * (1 + Math.tanh(0.7978845608 * (v + 0.044715 * v ** 3)));
+      const values = [-2, -0.5, 0, 1, 3];
+      expectClose(gelu(mx.array(values)), values.map(reference), 1e-5);
+      expectClose(gelu(mx.multiply(mx.array(values), 2)), values.map((v) => reference(2 * v)), 1e-5);
+      gelu(mx.array([7, 8, 9, 10, 11]));
+      expect(traces).toBe(1);
+      gelu(mx.array([1, 2]));
+      expect(traces).toBe(2);
+    });
+  });
+
   describe('evaluation and files', () => {
     it('evaluates arrays nested in lists and records', () => {
       const x = mx.add(mx.ones([2]), 1);
