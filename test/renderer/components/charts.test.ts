@@ -1,3 +1,5 @@
+// Chart rows from step events: one per step, hits and misses in place, predicted ghosts for steps to come.
+
 import { describe, expect, it } from 'vitest';
 import { chartSteps } from '../../../renderer/components/charts.tsx';
 import { stepEvent } from '../fixtures.ts';

@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+// The settings sidebar in jsdom: sliders show their values, predictions follow them, reset and Generate/Cancel work.
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsPanel } from '../../../renderer/components/settings-panel.tsx';

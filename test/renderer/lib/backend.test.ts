@@ -1,3 +1,5 @@
+// The contract adapter routes broadcast job events to the right run, even ones that beat generate()'s reply.
+
 import { describe, expect, it } from 'vitest';
 import type { EventName, EventPayload, StudioApi } from '../../../main/ipc/contract.ts';
 import { createBackend } from '../../../renderer/lib/backend.ts';

@@ -1,3 +1,5 @@
+// The UI's predictions against the seed rule worked by hand and the engine's other policies; pure, no DOM.
+
 import { describe, expect, it } from 'vitest';
 import { draftDefaults, type Draft } from '../../../renderer/lib/draft.ts';
 import { predictRun, type RunPrediction } from '../../../renderer/lib/prediction.ts';

@@ -1,3 +1,5 @@
+// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history.
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { draftDefaults, toRequest } from '../../../renderer/lib/draft.ts';
