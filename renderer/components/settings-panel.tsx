@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
 import { cacheDefaults, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRun, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
@@ -105,18 +106,6 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
   );
 }
 
-const POLICIES: Record<PolicyName, { label: string; hint: string }> = {
-  seed: { label: 'Seed rule', hint: 'Adds up the timestep distance to the last computed step.' },
-  'timestep-consecutive': { label: 'Timestep, step to step', hint: 'Adds up each step’s own timestep change, as the original TeaCache does.' },
-  teacache: { label: 'TeaCache (input change)', hint: 'Adds up how much the model’s modulated input changes, rescaled by the model’s polynomial.' },
-};
-
-const REUSES: Record<ReuseMode, string> = {
-  output: 'Last output',
-  residual: 'Block residual',
-  taylor: 'Taylor extrapolation',
-};
-
 function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draft: Draft; prediction: PredictionResult }) {
   const { setCache, resetCache } = useStudio(useShallow((s) => ({ setCache: s.setCache, resetCache: s.resetCache })));
   const { cache } = draft;
@@ -143,11 +132,11 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
         <select id="policy" className="select" value={cache.policy} disabled={off} onChange={(e) => set({ policy: e.currentTarget.value as PolicyName })}>
           {POLICY_NAMES.map((name) => (
             <option key={name} value={name}>
-              {POLICIES[name].label}
+              {POLICY_LABELS[name].label}
             </option>
           ))}
         </select>
-        <p className="field-hint">{POLICIES[cache.policy].hint}</p>
+        <p className="field-hint">{POLICY_LABELS[cache.policy].hint}</p>
       </div>
       <Slider
         label="Threshold"
@@ -185,7 +174,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
             <select id="reuse" className="select" value={cache.reuse} disabled={off} onChange={(e) => set({ reuse: e.currentTarget.value as ReuseMode })}>
               {REUSE_MODES.map((mode) => (
                 <option key={mode} value={mode}>
-                  {REUSES[mode]}
+                  {REUSE_LABELS[mode]}
                 </option>
               ))}
             </select>

@@ -4,6 +4,7 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
+import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
@@ -128,7 +129,10 @@ function ResultView({ entry }: { entry: RunEntry }) {
   const { history, selectRun } = useStudio(useShallow((s) => ({ history: s.history, selectRun: s.selectRun })));
   const r = entry.request;
   const cfg = r.guidanceMode === 'cfg' ? `CFG ${r.guidanceScale}` : r.guidanceMode === 'embedded' ? `guidance ${r.guidanceScale}` : 'no guidance';
-  const cache = r.cache.enabled ? `threshold ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}` : 'cache off';
+  const reuse = r.cache.reuse === 'output' ? '' : ` · reuse ${REUSE_LABELS[r.cache.reuse].toLowerCase()}`;
+  const cache = r.cache.enabled
+    ? `${POLICY_LABELS[r.cache.policy].short} ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${reuse}`
+    : 'cache off';
   const parent = entry.baselineOf ? history.find((e) => e.id === entry.baselineOf) : undefined;
   return (
     <div className="stage-content" data-run-id={entry.id}>

@@ -1,0 +1,15 @@
+// Names people read for the engine's policies and reuse modes. Pure.
+
+import type { PolicyName, ReuseMode } from '../../main/engine/teacache/policy.ts';
+
+export const POLICY_LABELS: Record<PolicyName, { readonly label: string; readonly short: string; readonly hint: string }> = {
+  seed: { label: 'Seed rule', short: 'seed', hint: 'Adds up the timestep distance to the last computed step.' },
+  'timestep-consecutive': { label: 'Timestep, step to step', short: 'step-to-step', hint: 'Adds up each step’s own timestep change, as the original TeaCache does.' },
+  teacache: { label: 'TeaCache (input change)', short: 'TeaCache', hint: 'Adds up how much the model’s modulated input changes, rescaled by the model’s polynomial.' },
+};
+
+export const REUSE_LABELS: Record<ReuseMode, string> = {
+  output: 'Last output',
+  residual: 'Block residual',
+  taylor: 'Taylor extrapolation',
+};
