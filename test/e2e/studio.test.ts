@@ -75,6 +75,8 @@ describe('TeaCache Studio in Chromium', () => {
   it('cancels a run partway: it stops, and nothing is added to history', async () => {
     const { page } = browser;
     const runsBefore = (await history()).length;
+    // The largest size and most steps: a run far longer than the round trip of Cancel.
+    await page.getByRole('radio', { name: '64×64' }).click();
     const steps = page.getByRole('slider', { name: 'Steps', exact: true });
     await steps.focus();
     await steps.press('End');
@@ -101,6 +103,7 @@ describe('TeaCache Studio in Chromium', () => {
     await steps.press('Home');
     for (let i = 0; i < 26; i++) await steps.press('ArrowRight');
     await poll(() => steps.getAttribute('aria-valuetext')).toBe('30');
+    await page.getByRole('radio', { name: '32×32' }).click();
   });
 
   it('keeps the run in history across a reload, with its image and chart', async () => {
