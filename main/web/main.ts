@@ -1,0 +1,78 @@
+// `npm run web`: the app in a browser. Starts the engine host, opens the history, serves the renderer and the
+// contract on 127.0.0.1 and prints the URL. Runs in Node; no Electron imports.
+
+import { fileURLToPath } from 'node:url';
+import { defaultDataDir, HistoryStore } from '../history/history-store.ts';
+import { EngineHost } from '../host/engine-host.ts';
+import { StudioService } from '../ipc/studio-service.ts';
+import { parseCommandLine, runCli, UsageError } from '../cli/options.ts';
+import { startWebServer, WEB_HOST, type RunningWebServer } from './web-server.ts';
+
+export const WEB_USAGE = `Usage: npm run web -- [--port N] [--data-dir DIR] [--model DIR] [--renderer DIR]
+
+Serves TeaCache Studio at http://${WEB_HOST}:PORT/ (this machine only).
+  --port N        port to listen on (default: $PORT, else 5174; 0 picks a free one)
+  --data-dir DIR  where the run history lives (default: $TEACACHE_STUDIO_DATA, else ~/.teacache-studio)
+  --model DIR     a model folder (default: the built-in model)
+  --renderer DIR  the built UI (default: dist/renderer; build it with npm run build:renderer)`;
+
+export const DEFAULT_PORT = 5174;
+
+export function defaultRendererDir(): string {
+  return fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+}
+
+export interface WebMode {
+  readonly server: RunningWebServer;
+  stop(): Promise<void>;
+}
+
+export async function startWebMode(argv: string[]): Promise<WebMode | undefined> {
+  const { values } = parseCommandLine(argv, {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    model: { type: 'string' },
+    renderer: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${WEB_USAGE}\n`);
+    return undefined;
+  }
+  const rawPort = values.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) throw new UsageError(`--port expects a whole number from 0 to 65535, got "${rawPort}".`);
+
+  const dataDir = defaultDataDir(values['data-dir']);
+  const history = HistoryStore.open(dataDir);
+  const host = new EngineHost(values.model ? { modelDir: values.model } : {});
+  const service = new StudioService(host, history);
+  const server = await startWebServer({ service, rendererDir: values.renderer ?? defaultRendererDir(), port });
+
+  process.stdout.write(`TeaCache Studio (web mode) is serving ${server.url}\n  history: ${history.runsDir} (${history.list().length} runs)\n`);
+  for (const problem of history.problems) process.stderr.write(`note: ${problem.message}\n`);
+  // Load the engine now, so the first Generate does not wait for it.
+  host.info().then(
+    (info) => process.stdout.write(`  engine: ${info.model.name} on ${info.backend.package} ${info.backend.version} (${info.backend.device})\n`),
+    (error: unknown) => process.stderr.write(`The engine did not start: ${(error as Error).message}\n`),
+  );
+
+  const stop = async () => {
+    service.close();
+    await server.close();
+    await host.close();
+  };
+  return { server, stop };
+}
+
+async function main(): Promise<void> {
+  const mode = await startWebMode(process.argv.slice(2));
+  if (!mode) return;
+  const shutdown = () => {
+    void mode.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await runCli(main, WEB_USAGE);
