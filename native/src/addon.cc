@@ -27,6 +27,11 @@ MlxAddon::MlxAddon(Napi::Env env, Napi::Object exports) {
   mx::Device device = mx::is_available(mx::Device::gpu) ? mx::Device(mx::Device::gpu) : mx::Device(mx::Device::cpu);
   stream_ = mx::new_thread_unsafe_stream(device);
   mx::set_default_stream(*stream_);
+  if (device == mx::Device::gpu) {
+    // Ops that fall back to the CPU take this thread's CPU default stream;
+    // make that one usable from the workers too.
+    mx::set_default_stream(mx::new_thread_unsafe_stream(mx::Device::cpu));
+  }
   keys_.emplace(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count()));
