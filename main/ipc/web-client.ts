@@ -21,6 +21,8 @@ export interface WebClientOptions {
   readonly baseUrl?: string;
   /** Reconnect delays grow to this bound, in ms. */
   readonly maxReconnectMs?: number;
+  /** The WebSocket class; the browser's by default (tests outside a browser pass ws's). */
+  readonly WebSocket?: new (url: string) => WebSocket;
 }
 
 export interface WebStudioApi extends StudioApi {
@@ -47,7 +49,7 @@ export function createWebApi(options: WebClientOptions = {}): WebStudioApi {
 
   const open = () => {
     if (closed) return;
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${webPaths.events}`);
+    const ws = new (options.WebSocket ?? WebSocket)(`${baseUrl.replace(/^http/, 'ws')}${webPaths.events}`);
     socket = ws;
     ws.onopen = () => {
       delay = 100;
