@@ -264,10 +264,7 @@ export type EventPayload<K extends EventName> = z.infer<(typeof events)[K]>;
 export const EVENT_NAMES = Object.keys(events) as EventName[];
 
 /** One event as a transport carries it. */
-export interface EventMessage<K extends EventName = EventName> {
-  readonly name: K;
-  readonly payload: EventPayload<K>;
-}
+export type EventMessage<K extends EventName = EventName> = { [P in K]: { readonly name: P; readonly payload: EventPayload<P> } }[K];
 
 // ---------------------------------------------------------------------------------------------------------------
 // The typed API the renderer uses. Both transports produce exactly this (see client.ts).

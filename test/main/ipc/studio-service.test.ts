@@ -43,11 +43,11 @@ function jobDone(jobId: string): Promise<HistoryEntry> {
     const stop = service.onEvent((message) => {
       if (message.name === 'jobDone' && message.payload.jobId === jobId) {
         stop();
-        resolve(message.payload.entry as HistoryEntry);
+        resolve(message.payload.entry);
       }
       if (message.name === 'jobFailed' && message.payload.jobId === jobId) {
         stop();
-        reject(StudioError.fromPayload(message.payload.error as never));
+        reject(StudioError.fromPayload(message.payload.error));
       }
     });
   });
