@@ -19,10 +19,12 @@ const base = (props: IconProps) => ({
 
 export const DiceIcon = (p: IconProps) => (
   <svg {...base(p)}>
-    <rect x="2.5" y="2.5" width="11" height="11" rx="2.5" />
-    <circle cx="5.75" cy="5.75" r="0.6" fill="currentColor" />
-    <circle cx="10.25" cy="10.25" r="0.6" fill="currentColor" />
-    <circle cx="8" cy="8" r="0.6" fill="currentColor" />
+    <rect x="2.25" y="2.25" width="11.5" height="11.5" rx="2.75" />
+    <circle cx="5.6" cy="5.6" r="1.05" fill="currentColor" stroke="none" />
+    <circle cx="10.4" cy="5.6" r="1.05" fill="currentColor" stroke="none" />
+    <circle cx="8" cy="8" r="1.05" fill="currentColor" stroke="none" />
+    <circle cx="5.6" cy="10.4" r="1.05" fill="currentColor" stroke="none" />
+    <circle cx="10.4" cy="10.4" r="1.05" fill="currentColor" stroke="none" />
   </svg>
 );
 
