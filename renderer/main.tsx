@@ -12,8 +12,19 @@ import './styles.css';
 if (/Macintosh/.test(navigator.userAgent) && /Electron\//.test(navigator.userAgent)) document.documentElement.classList.add('is-mac-app');
 
 const backend = connectBackend();
-const store = createStudioStore(backend, { storage: window.localStorage });
+const store = createStudioStore(backend, keptSettings());
 bootStudio(store, backend);
+
+/** The page's localStorage, unless this origin has none (opaque origins throw on access): then settings last a session. */
+function keptSettings(): { storage?: Storage } {
+  try {
+    const storage = window.localStorage;
+    storage.getItem('teacache-studio:settings');
+    return { storage };
+  } catch {
+    return {};
+  }
+}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lost its #root element.');
