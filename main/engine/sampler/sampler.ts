@@ -142,8 +142,10 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
       if (reuse === 'residual') cache?.updateCache(mx.subtract(blockOutput, part.blockInput), timestep);
     } else velocity = plainVelocity(x, timestep);
     if (reuse !== 'residual') cache?.updateCache(velocity, timestep);
-    older = newest;
-    newest = { velocity, timestep };
+    if (reuse === 'taylor') {
+      older = newest;
+      newest = { velocity, timestep };
+    }
     return velocity;
   };
 
