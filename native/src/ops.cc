@@ -88,6 +88,9 @@ TEACACHE_BINARY(Divide, divide)
 TEACACHE_BINARY(Maximum, maximum)
 TEACACHE_BINARY(Minimum, minimum)
 TEACACHE_BINARY(Equal, equal)
+TEACACHE_BINARY(Greater, greater)
+TEACACHE_BINARY(Less, less)
+TEACACHE_BINARY(Power, power)
 #undef TEACACHE_BINARY
 
 template <mx::array (*Fn)(const mx::array&, mx::StreamOrDevice)>
@@ -106,6 +109,11 @@ TEACACHE_UNARY(Sigmoid, sigmoid)
 TEACACHE_UNARY(Abs, abs)
 TEACACHE_UNARY(Sqrt, sqrt)
 TEACACHE_UNARY(Square, square)
+TEACACHE_UNARY(Log, log)
+TEACACHE_UNARY(Rsqrt, rsqrt)
+TEACACHE_UNARY(Erf, erf)
+TEACACHE_UNARY(Negative, negative)
+TEACACHE_UNARY(Reciprocal, reciprocal)
 #undef TEACACHE_UNARY
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
@@ -147,6 +155,18 @@ Napi::Value Reduce(const Napi::CallbackInfo& info, const char* name) {
 
 Napi::Value Sum(const Napi::CallbackInfo& info) { return Reduce<&mx::sum, &mx::sum>(info, "sum"); }
 Napi::Value Mean(const Napi::CallbackInfo& info) { return Reduce<&mx::mean, &mx::mean>(info, "mean"); }
+Napi::Value Max(const Napi::CallbackInfo& info) { return Reduce<&mx::max, &mx::max>(info, "max"); }
+Napi::Value Min(const Napi::CallbackInfo& info) { return Reduce<&mx::min, &mx::min>(info, "min"); }
+Napi::Value Logsumexp(const Napi::CallbackInfo& info) { return Reduce<&mx::logsumexp, &mx::logsumexp>(info, "logsumexp"); }
+
+Napi::Value Argmax(const Napi::CallbackInfo& info) {
+  // argmax(a), argmax(a, keepdims), argmax(a, axis, keepdims?)
+  OpArgs args(info, "argmax");
+  mx::array a = args.Input(0);
+  if (args.Has(1) && args.Raw(1).IsBoolean()) return Wrap(args, mx::argmax(a, args.BoolOr(1, false)));
+  bool keepdims = args.BoolOr(2, false);
+  return Wrap(args, args.Has(1) ? mx::argmax(a, args.Int(1), keepdims) : mx::argmax(a, keepdims));
+}
 
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   OpArgs args(info, "softmax");
@@ -182,6 +202,18 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   mx::array a = args.Input(0);
   mx::Shape axes = args.ShapeFrom(1);
   return Wrap(args, axes.empty() ? mx::transpose(a) : mx::transpose(a, std::vector<int>(axes.begin(), axes.end())));
+}
+
+Napi::Value Squeeze(const Napi::CallbackInfo& info) {
+  OpArgs args(info, "squeeze");
+  mx::array a = args.Input(0);
+  auto axes = args.Axes(1);
+  return Wrap(args, axes ? mx::squeeze(a, *axes) : mx::squeeze(a));
+}
+
+Napi::Value Flatten(const Napi::CallbackInfo& info) {
+  OpArgs args(info, "flatten");
+  return Wrap(args, mx::flatten(args.Input(0), args.IntOr(1, 0), args.IntOr(2, -1)));
 }
 
 Napi::Value ExpandDims(const Napi::CallbackInfo& info) {
@@ -474,7 +506,10 @@ OpTable CoreOps() {
       {"add", Add}, {"subtract", Subtract}, {"multiply", Multiply}, {"divide", Divide},
       {"maximum", Maximum}, {"minimum", Minimum}, {"matmul", Matmul}, {"addmm", Addmm},
       {"exp", Exp}, {"sin", Sin}, {"cos", Cos}, {"tanh", Tanh}, {"sigmoid", Sigmoid}, {"abs", Abs},
-      {"sqrt", Sqrt}, {"square", Square}, {"clip", Clip}, {"sum", Sum}, {"mean", Mean},
+      {"sqrt", Sqrt}, {"square", Square},
+      {"log", Log}, {"rsqrt", Rsqrt}, {"erf", Erf}, {"negative", Negative}, {"reciprocal", Reciprocal},
+      {"greater", Greater}, {"less", Less}, {"power", Power}, {"max", Max}, {"min", Min},
+      {"logsumexp", Logsumexp}, {"argmax", Argmax}, {"squeeze", Squeeze}, {"flatten", Flatten}, {"clip", Clip}, {"sum", Sum}, {"mean", Mean},
       {"softmax", Softmax}, {"where", Where}, {"equal", Equal}, {"arrayEqual", ArrayEqual},
       {"reshape", Reshape}, {"transpose", Transpose}, {"expandDims", ExpandDims},
       {"concatenate", Concatenate}, {"stack", Stack}, {"split", Split}, {"take", Take},

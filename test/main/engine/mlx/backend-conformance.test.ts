@@ -287,6 +287,44 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
     });
   });
 
+  describe('ops beyond MxBackend, ready for the engine to adopt', () => {
+    type Extra = Record<'max' | 'min' | 'logsumexp', (a: MxArray, axis?: number | number[] | boolean, keepdims?: boolean) => MxArray> &
+      Record<'log' | 'rsqrt' | 'erf' | 'negative' | 'reciprocal', (a: MxArray) => MxArray> &
+      Record<'greater' | 'less' | 'power', (a: MxArray | number, b: MxArray | number) => MxArray> & {
+        argmax(a: MxArray, axis?: number, keepdims?: boolean): MxArray;
+        squeeze(a: MxArray, axis?: number | number[]): MxArray;
+        flatten(a: MxArray, start?: number, end?: number): MxArray;
+      };
+    const ex = mx as unknown as Extra;
+
+    it('reduces by max, min, logsumexp and argmax', () => {
+      const a = mx.array([[1, 5, 2], [7, 0, 3]]);
+      expect(ex.max(a).item()).toBe(7);
+      expect(ex.max(a, 1).tolist()).toEqual([5, 7]);
+      expect(ex.min(a, 0, true).tolist()).toEqual([[1, 0, 2]]);
+      expect(ex.argmax(a, 1).tolist()).toEqual([1, 0]);
+      expectClose(ex.logsumexp(mx.array([0, 0])), [Math.LN2]);
+    });
+
+    it('applies log, rsqrt, erf, negative, reciprocal, comparisons and powers', () => {
+      expectClose(ex.log(mx.array([1, Math.E])), [0, 1]);
+      expectClose(ex.rsqrt(mx.array([4])), [0.5]);
+      expectClose(ex.erf(mx.array([0, 1])), [0, 0.84270079]);
+      expect(ex.negative(mx.array([1, -2])).tolist()).toEqual([-1, 2]);
+      expect(ex.reciprocal(mx.array([4])).tolist()).toEqual([0.25]);
+      expect(ex.greater(mx.array([1, 3]), 2).tolist()).toEqual([false, true]);
+      expect(ex.less(mx.array([1, 3]), 2).tolist()).toEqual([true, false]);
+      expect(ex.power(mx.array([2, 3]), 2).tolist()).toEqual([4, 9]);
+    });
+
+    it('squeezes and flattens', () => {
+      expect(ex.squeeze(mx.zeros([1, 2, 1])).shape).toEqual([2]);
+      expect(ex.squeeze(mx.zeros([1, 2, 1]), 0).shape).toEqual([2, 1]);
+      expect(ex.flatten(mx.zeros([2, 3, 4])).shape).toEqual([24]);
+      expect(ex.flatten(mx.zeros([2, 3, 4]), 1).shape).toEqual([2, 12]);
+    });
+  });
+
   describe('compile', () => {
     it('traces once per shape and gives the uncompiled results', () => {
       expect(mx.compile).toBeTypeOf('function');
