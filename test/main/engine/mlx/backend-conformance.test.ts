@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGenerator } from '../../../../main/engine/engine.ts';
-import type { LoadedBackend, MxArray, MxBackend } from '../../../../main/engine/mlx/backend.ts';
+import { missingOps, type LoadedBackend, type MxArray, type MxBackend } from '../../../../main/engine/mlx/backend.ts';
 import { loadNativeBackend, loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
 import { nativeStatus, type NativeAddon } from '../../../../main/engine/mlx/native-addon.ts';
 import { psnr } from '../../../../main/engine/metrics/psnr.ts';
@@ -51,6 +52,7 @@ describe('the native backend', () => {
   it(native.available ? 'is built and loads' : `is reported unavailable with a reason (${requireNative ? 'required here' : 'optional here'})`, () => {
     if (native.available) {
       expect(native.addon.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(missingOps(native.addon)).toEqual([]);
       return;
     }
     expect(native.reason).toMatch(/^native backend (not built|failed to load): /);
@@ -430,6 +432,28 @@ describe.skipIf(!native.available)('native-only behaviour', () => {
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
     expect(child.stdout.trim()).toBe('both drew');
+  });
+
+  it('runs in worker threads, each with its own instance, beside the main thread', async () => {
+    // The engine runs in a worker_threads Worker; two at once must not share streams or keys.
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const mx = require(workerData);
+      let x = mx.random.normal([64, 64], mx.float32, 0, 1, mx.random.key(5));
+      for (let i = 0; i < 5; i++) x = mx.tanh(mx.matmul(x, x));
+      mx.evalAsync(x).then(() => parentPort.postMessage(mx.sum(x).item()));`;
+    const run = () =>
+      new Promise<number>((done, fail) => {
+        const worker = new Worker(source, { eval: true, workerData: native.path });
+        worker.once('message', (value: number) => void worker.terminate().then(() => done(value)));
+        worker.once('error', fail);
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    const mx = addon();
+    let x = mx.random.normal([64, 64], mx.float32, 0, 1, mx.random.key(5));
+    for (let i = 0; i < 5; i++) x = mx.tanh(mx.matmul(x, x));
+    expect(a).toBe(b);
+    expect(Math.abs(a - (mx.sum(x).item() as number))).toBeLessThan(1e-3);
   });
 
   it('says what was wrong with a bad argument', () => {
