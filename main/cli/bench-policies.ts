@@ -4,9 +4,9 @@
 // variant's Pareto front, and heat maps; last line: one JSON object with each
 // policy's best speedup at mean PSNR ≥ 30 dB. Runs in Node.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { weightsFingerprint } from '../engine/calibration/calibration-file.ts';
 import { openGenerator } from '../engine/engine.ts';
 import type { GenerationRequest } from '../engine/request.ts';
 import type { GenerationResult } from '../engine/generate.ts';
@@ -93,11 +93,6 @@ interface ConfigResult {
   readonly minPsnr: number;
   readonly meanSsim: number;
   readonly images: readonly ImageScore[];
-}
-
-function weightsFingerprint(dir: string): Record<string, string> {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.safetensors')) : [];
-  return Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex').slice(0, 12)]));
 }
 
 async function main(): Promise<void> {

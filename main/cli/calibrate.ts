@@ -3,7 +3,7 @@
 // model.json). Last line: one JSON object. Runs in Node.
 
 import { resolve } from 'node:path';
-import { calibrationPath, writeCalibration } from '../engine/calibration/calibration-file.ts';
+import { calibrationPath, weightsFingerprint, writeCalibration } from '../engine/calibration/calibration-file.ts';
 import { calibrateModel, DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/calibrate.ts';
 import { openGenerator } from '../engine/engine.ts';
 import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     prompts,
     seeds,
     degree,
+    weights: weightsFingerprint(modelDir),
     ...(steps === undefined ? {} : { steps }),
     ...(guidanceScale === undefined ? {} : { guidanceScale }),
     onRun: (done, total, prompt, seed) => log(`run ${done}/${total}: "${prompt}" seed ${seed}`),

@@ -21,6 +21,8 @@ export interface CalibrationOptions {
   /** Degree of the polynomial; 4 as in the original. */
   readonly degree?: number;
   readonly signal?: { readonly aborted: boolean };
+  /** Fingerprints of the model's weights files, recorded so a calibration for other weights is ignored. */
+  readonly weights?: Record<string, string>;
   /** After each run, for progress bars. */
   onRun?(done: number, total: number, prompt: string, seed: number): void;
 }
@@ -81,6 +83,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     coefficients: fit.coefficients,
     fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
     runs: { prompts, seeds: [...seeds], steps, guidanceScale },
+    ...(options.weights ? { weights: options.weights } : {}),
     trained: model.info.trained,
     createdAt: new Date().toISOString(),
   };

@@ -2,7 +2,8 @@
 // polynomial), beside model.json and never inside it. Runs in Node (engine
 // worker or CLI).
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors.ts';
 import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../teacache/calibration.ts';
@@ -37,4 +38,48 @@ export function writeCalibration(modelDir: string, calibration: Calibration): st
   writeFileSync(temporary, `${JSON.stringify(checked, null, 2)}\n`);
   renameSync(temporary, file);
   return file;
+}
+
+const SAMPLE_BYTES = 1 << 20;
+
+/**
+ * A cheap fingerprint of each weights file (size, first and last MiB), so a
+ * calibration fitted for other weights is noticed without hashing gigabytes.
+ */
+export function weightsFingerprint(modelDir: string): Record<string, string> {
+  if (!existsSync(modelDir)) return {};
+  const files = readdirSync(modelDir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort();
+  return Object.fromEntries(
+    files.map((name) => {
+      const file = join(modelDir, name);
+      const size = statSync(file).size;
+      const hash = createHash('sha256').update(String(size));
+      const fd = openSync(file, 'r');
+      try {
+        for (const start of size > 2 * SAMPLE_BYTES ? [0, size - SAMPLE_BYTES] : [0]) {
+          const buffer = Buffer.alloc(Math.min(size, size > 2 * SAMPLE_BYTES ? SAMPLE_BYTES : size));
+          readSync(fd, buffer, 0, buffer.length, start);
+          hash.update(buffer);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return [name, hash.digest('hex').slice(0, 16)];
+    }),
+  );
+}
+
+/** The folder's calibration if it was fitted for this model and these weights; undefined otherwise. */
+export function applicableCalibration(modelDir: string, modelId: string): Calibration | undefined {
+  const calibration = readCalibration(modelDir);
+  if (!calibration || calibration.modelId !== modelId) return undefined;
+  if (calibration.weights !== undefined) {
+    const current = weightsFingerprint(modelDir);
+    const recorded = calibration.weights;
+    const same = Object.keys(current).length === Object.keys(recorded).length && Object.entries(current).every(([name, print]) => recorded[name] === print);
+    if (!same) return undefined;
+  }
+  return calibration;
 }

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { readCalibration } from '../calibration/calibration-file.ts';
+import { applicableCalibration } from '../calibration/calibration-file.ts';
 import { EngineError } from '../errors.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
@@ -111,11 +111,10 @@ export class PixelFluxModel implements ImageModel {
     const manifestFile = join(dir, MANIFEST_FILE);
     const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
     // A calibration fitted for this model supplies the teacache policy's polynomial.
-    const calibration = readCalibration(dir);
-    const manifest =
-      calibration?.modelId === described.id
-        ? { ...described, defaults: { ...described.defaults, teacache: { ...described.defaults.teacache, coefficients: calibration.coefficients } } }
-        : described;
+    const calibration = applicableCalibration(dir, described.id);
+    const manifest = calibration
+      ? { ...described, defaults: { ...described.defaults, teacache: { ...described.defaults.teacache, coefficients: calibration.coefficients } } }
+      : described;
     const vocabFile = join(dir, VOCAB_FILE);
     const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
     const tokenizer = new WordTokenizer(vocab);

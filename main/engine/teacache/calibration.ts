@@ -96,6 +96,8 @@ export const CalibrationSchema = z.object({
     steps: z.number().int().positive(),
     guidanceScale: z.number(),
   }),
+  /** Fingerprints of the weights files fitted (calibration-file.ts): a calibration for other weights is ignored. */
+  weights: z.record(z.string(), z.string()).optional(),
   /** Whether the weights were trained when calibrated: random weights give a meaningless fit. */
   trained: z.boolean(),
   createdAt: z.string(),

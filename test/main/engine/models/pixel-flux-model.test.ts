@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
+import { applicableCalibration, weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
 import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/engine/teacache/calibration.ts';
 import { mx, values } from '../../../support/mlx.ts';
@@ -60,5 +60,20 @@ describe('calibration.json', () => {
     expect(PixelFluxModel.load(mx, dir).defaults.teacache.coefficients).toBeUndefined();
     writeFileSync(join(dir, 'calibration.json'), '{"format": "nope"}');
     expect(() => PixelFluxModel.load(mx, dir)).toThrow(/run npm run calibrate again/);
+  });
+});
+
+describe('calibration.json and the weights it was fitted for', () => {
+  it('is ignored once the weights change', () => {
+    const dir = bareModelDir();
+    const weights = join(dir, 'transformer.safetensors');
+    writeFileSync(weights, 'first weights');
+    const fitted = { ...calibration('builtin-emoji', [2, 1, 0.5]), weights: weightsFingerprint(dir) };
+    expect(applicableCalibration(dir, 'builtin-emoji')).toBeUndefined();
+    writeCalibration(dir, fitted);
+    expect(applicableCalibration(dir, 'builtin-emoji')?.coefficients).toEqual([2, 1, 0.5]);
+    writeFileSync(weights, 'other weights');
+    expect(applicableCalibration(dir, 'builtin-emoji')).toBeUndefined();
+    expect(applicableCalibration(dir, 'another-model')).toBeUndefined();
   });
 });
