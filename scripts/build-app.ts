@@ -3,6 +3,7 @@
 // touch files outside dist/.
 //
 //   npx tsx scripts/build-app.ts            (npm run build)
+//   npx tsx scripts/build-app.ts --dev      keeps the dev-server variables, for running unpackaged against Vite
 //
 // Layout (electron-builder.yml's `files` and package.json's `main` rely on it):
 //   dist/main/index.js            Electron main process (ESM)
@@ -56,6 +57,12 @@ const ESM_REQUIRE_BANNER = [
   "import { createRequire as __teacacheCreateRequire } from 'node:module';",
   'const require = __teacacheCreateRequire(import.meta.url);',
 ].join('\n');
+
+/**
+ * Environment variables through which development builds point Electron at a renderer dev server
+ * (main/index.ts reads TEACACHE_RENDERER_DEV_URL; the others are the common tools' names). Compiled to undefined.
+ */
+export const DEV_SERVER_VARIABLES = ['TEACACHE_RENDERER_DEV_URL', 'VITE_DEV_SERVER_URL', 'ELECTRON_RENDERER_URL'] as const;
 
 /** A literal dev-server address in a production bundle means the packaged app could load its UI from the network. */
 const DEV_SERVER_URL = /\bhttps?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+/;
@@ -116,7 +123,12 @@ export function checkBuildOutput(root: string, entries: readonly BundleEntry[] =
   if (problems.length > 0) throw new BuildError(`The production build is incomplete:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 
-export async function bundleEntry(root: string, entry: BundleEntry): Promise<void> {
+export interface BuildOptions {
+  /** Keep the dev-server variables and NODE_ENV of the environment (never for packaging). */
+  readonly dev?: boolean;
+}
+
+export async function bundleEntry(root: string, entry: BundleEntry, options: BuildOptions = {}): Promise<void> {
   const { build } = await import('esbuild');
   await build({
     absWorkingDir: root,
@@ -134,12 +146,10 @@ export async function bundleEntry(root: string, entry: BundleEntry): Promise<voi
     legalComments: 'linked',
     logLevel: 'warning',
     ...(entry.format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
-    define: {
-      'process.env.NODE_ENV': '"production"',
-      // The renderer dev server exists only under `npm run dev`; a production bundle can never load it.
-      'process.env.VITE_DEV_SERVER_URL': 'undefined',
-      'process.env.ELECTRON_RENDERER_URL': 'undefined',
-    },
+    // A production bundle can never load the UI from a dev server, whatever the environment says.
+    define: options.dev
+      ? {}
+      : Object.fromEntries([['process.env.NODE_ENV', '"production"'], ...DEV_SERVER_VARIABLES.map((name) => [`process.env.${name}`, 'undefined'])]),
   });
 }
 
@@ -155,7 +165,7 @@ async function buildRenderer(root: string): Promise<void> {
   });
 }
 
-export async function buildApp(root: string = ROOT, entries: readonly BundleEntry[] = BUNDLE_ENTRIES): Promise<void> {
+export async function buildApp(root: string = ROOT, entries: readonly BundleEntry[] = BUNDLE_ENTRIES, options: BuildOptions = {}): Promise<void> {
   const missing = missingEntries(root, entries);
   if (missing.length > 0) {
     throw new BuildError(
@@ -165,16 +175,17 @@ export async function buildApp(root: string = ROOT, entries: readonly BundleEntr
   }
   for (const entry of entries) rmSync(join(root, entry.outfile), { force: true });
   for (const entry of entries) {
-    await bundleEntry(root, entry);
+    await bundleEntry(root, entry, options);
     console.log(`bundled ${entry.role}: ${entry.source} -> ${entry.outfile}`);
   }
   await buildRenderer(root);
   console.log(`built renderer: ${RENDERER_CONFIG} -> ${RENDERER_OUT}/`);
-  checkBuildOutput(root, entries);
+  if (options.dev) console.log('development build: dev-server variables kept; do not package this output.');
+  else checkBuildOutput(root, entries);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildApp().catch((error: unknown) => {
+  buildApp(ROOT, BUNDLE_ENTRIES, { dev: process.argv.includes('--dev') }).catch((error: unknown) => {
     console.error(error instanceof BuildError ? error.message : error);
     process.exit(1);
   });

@@ -50,6 +50,23 @@ describe('bundleEntry', () => {
     expect(JSON.parse(out)).toEqual({ ws: 'function', zod: 3, mlx: 'function', env: 'production' });
   });
 
+  it('compiles the dev-server variables away in production, and keeps them with --dev', async () => {
+    const source = join(ROOT, 'tmp', `build-app-devurl-${process.pid}.ts`);
+    put(ROOT, relative(ROOT, source), "console.log(process.env.TEACACHE_RENDERER_DEV_URL ?? process.env.VITE_DEV_SERVER_URL ?? 'app://studio/index.html');\n");
+    const env = { ...process.env, TEACACHE_RENDERER_DEV_URL: 'http://localhost:5173/', VITE_DEV_SERVER_URL: 'http://localhost:5174/' };
+    const run = async (name: string, dev: boolean): Promise<string> => {
+      const outfile = join(scratch, 'devurl', `${name}.mjs`);
+      await bundleEntry(ROOT, { role: name, source: relative(ROOT, source), outfile, format: 'esm' }, { dev });
+      return execFileSync(process.execPath, [outfile], { env, encoding: 'utf8' }).trim();
+    };
+    try {
+      expect(await run('production', false)).toBe('app://studio/index.html');
+      expect(await run('development', true)).toBe('http://localhost:5173/');
+    } finally {
+      rmSync(source, { force: true });
+    }
+  });
+
   it('writes the preload as CommonJS, requiring electron rather than bundling it', async () => {
     const source = join(ROOT, 'tmp', `build-app-preload-${process.pid}.ts`);
     put(ROOT, relative(ROOT, source), "import { contextBridge } from 'electron';\ncontextBridge.exposeInMainWorld('x', { a: 1 });\n");
