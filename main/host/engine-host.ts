@@ -194,8 +194,14 @@ export class EngineHost {
     worker.on('message', (raw: unknown) => this.onMessage(worker, raw));
     worker.on('error', (error) => this.onExit(worker, `it threw: ${error.message}`));
     worker.on('exit', (code) => this.onExit(worker, `it exited with code ${code}`));
-    // A queued job must not keep the process alive once the caller is done with the host.
-    worker.unref();
+    this.updateRef();
+  }
+
+  /** While loading or working the worker keeps the process alive; idle, it does not hold a finished script open. */
+  private updateRef(): void {
+    const busy = !this.loaded || this.running !== undefined || this.queue.length > 0;
+    if (busy) this.worker?.ref();
+    else this.worker?.unref();
   }
 
   private onMessage(worker: Worker, raw: unknown): void {
@@ -296,16 +302,19 @@ export class EngineHost {
     }
     job.reject(StudioError.fromPayload(error));
     this.emit({ type: 'failed', jobId: job.jobId, error });
+    this.updateRef();
   }
 
   /** Hands the next queued job to the worker when it is free. */
   private pump(): void {
+    this.updateRef();
     if (this.closed || this.running || this.queue.length === 0) return;
     this.ensureWorker();
     if (!this.loaded) return; // 'ready' calls pump again.
     const job = this.queue.shift()!;
     job.state = 'running';
     this.running = job;
+    this.updateRef();
     try {
       this.post({ type: 'generate', jobId: job.jobId, request: job.request });
     } catch (error) {
