@@ -40,4 +40,3 @@ describe('rendererFileFor', () => {
     expect(rendererFileFor(root, 'app://studio/../secret')).toBe(join(root, 'secret'));
   });
 });
-});
