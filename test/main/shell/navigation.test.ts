@@ -33,10 +33,11 @@ describe('rendererFileFor', () => {
   });
 
   it('refuses anything outside it, however it is spelled', () => {
-    for (const url of ['app://studio/%2e%2e/secret', 'app://studio/assets/..%2f..%2fsecret', 'app://other/index.html', 'file:///srv/renderer/index.html', 'app://studio/%E0%A4%A']) {
+    for (const url of ['app://studio/assets/..%2f..%2fsecret', 'app://studio/..%2fsecret', 'app://other/index.html', 'file:///srv/renderer/index.html', 'app://studio/%E0%A4%A']) {
       expect(rendererFileFor(root, url), url).toBeUndefined();
     }
-    // The URL parser folds a literal "..", so it stays inside.
+    // The URL parser folds a literal or escaped "..", so these stay inside.
     expect(rendererFileFor(root, 'app://studio/../secret')).toBe(join(root, 'secret'));
+    expect(rendererFileFor(root, 'app://studio/%2e%2e/secret')).toBe(join(root, 'secret'));
   });
 });
