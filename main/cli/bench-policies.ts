@@ -22,6 +22,7 @@ import { readsScheduleOnly, type PolicySettings } from '../engine/teacache/creat
 import { NO_POLICY_OPTIONS } from '../engine/teacache/policy-options.ts';
 import type { PolicyName, ReuseMode } from '../engine/teacache/policy.ts';
 import { thresholdForSpeedup } from '../engine/teacache/predict.ts';
+import { FLUX1_COEFFICIENTS } from '../engine/teacache/teacache-policy.ts';
 import { numberList, parseIntegerList } from './list-options.ts';
 import { parseCommandLine, runCli, UsageError } from './options.ts';
 import { mean, median, round } from './stats.ts';
@@ -45,6 +46,8 @@ const QUICK_TARGETS = [1.5, 2, 3];
 interface Variant {
   readonly policy: PolicyName;
   readonly reuse: ReuseMode;
+  /** Use FLUX.1's published polynomial even where the model has its own calibration. */
+  readonly flux1?: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
@@ -65,9 +68,10 @@ const COLOURS: Record<string, Rgb> = {
   'teacache/output': [40, 90, 200],
   'teacache/residual': [20, 150, 60],
   'teacache/taylor': [0, 170, 190],
+  'teacache-flux1/residual': [120, 120, 120],
 };
 
-const label = (v: Variant) => `${v.policy}/${v.reuse}`;
+const label = (v: Variant) => `${v.policy}${v.flux1 ? '-flux1' : ''}/${v.reuse}`;
 /** PSNR of identical images is infinite; JSON and means need a number. */
 const PSNR_CAP = 99;
 
@@ -84,6 +88,7 @@ interface ConfigResult {
   readonly variant: string;
   readonly policy: PolicyName;
   readonly reuse: ReuseMode;
+  readonly flux1?: boolean;
   readonly target: number;
   readonly threshold: number;
   readonly predictedSpeedup: number;
@@ -141,6 +146,16 @@ async function main(): Promise<void> {
   const resolved = resolveRequest(model, requestFor(prompts[0]!, seeds[0]!, {}));
   const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
   const totalSteps = resolved.steps;
+  // Where the model has its own calibrated polynomial, FLUX.1's is measured beside it.
+  const calibrated = resolved.cache.coefficients.join() !== FLUX1_COEFFICIENTS.join();
+  const variants = calibrated ? [...VARIANTS, { policy: 'teacache', reuse: 'residual', flux1: true } as const] : VARIANTS;
+  const cacheFor = (config: Variant & { readonly threshold: number }): GenerationRequest['cache'] => ({
+    enabled: true,
+    policy: config.policy,
+    reuse: config.reuse,
+    threshold: config.threshold,
+    ...(config.flux1 ? { coefficients: [...FLUX1_COEFFICIENTS] } : {}),
+  });
   const base: Omit<PolicySettings, 'threshold' | 'policy'> = {
     rescaleFactor: resolved.cache.rescaleFactor,
     skipEarlySteps: resolved.cache.skipEarlySteps,
@@ -177,10 +192,10 @@ async function main(): Promise<void> {
     };
   };
 
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     const seen = new Set<string>();
     for (const target of targets) {
-      const settings = { ...base, policy: variant.policy };
+      const settings = { ...base, policy: variant.policy, ...(variant.flux1 ? { coefficients: [...FLUX1_COEFFICIENTS] } : {}) };
       const solution = thresholdForSpeedup(settings, timesteps, target, readsScheduleOnly(variant.policy) ? undefined : meanTrace);
       const pattern = solution.prediction.decisions.map((d) => (d.compute ? 'C' : 'R')).join('');
       if (seen.has(pattern)) continue;
@@ -192,7 +207,7 @@ async function main(): Promise<void> {
           const memo = readsScheduleOnly(variant.policy) ? `${variant.reuse}:${pattern}:${key(prompt, seed)}` : undefined;
           let run = memo ? imageCache.get(memo) : undefined;
           if (!run) {
-            run = await generator.generate(requestFor(prompt, seed, { enabled: true, policy: variant.policy, reuse: variant.reuse, threshold: solution.threshold }));
+            run = await generator.generate(requestFor(prompt, seed, cacheFor({ ...variant, threshold: solution.threshold })));
             if (memo) imageCache.set(memo, run);
           }
           images.push(score(prompt, seed, run));
@@ -233,9 +248,9 @@ async function main(): Promise<void> {
     candidates
       .filter((r) => r.meanPsnr >= bar)
       .reduce<ConfigResult>((best, r) => (r.speedup > best.speedup || (r.speedup === best.speedup && r.meanPsnr > best.meanPsnr) ? r : best), uncachedResult(variant));
-  const bestByVariant = Object.fromEntries(VARIANTS.map((v) => [label(v), bestOf(results.filter((r) => r.variant === label(v)), v)]));
-  const policies = [...new Set(VARIANTS.map((v) => v.policy))];
-  const bestByPolicy = Object.fromEntries(policies.map((p) => [p, bestOf(results.filter((r) => r.policy === p), VARIANTS.find((v) => v.policy === p)!)]));
+  const bestByVariant = Object.fromEntries(variants.map((v) => [label(v), bestOf(results.filter((r) => r.variant === label(v)), v)]));
+  const policies = [...new Set(variants.map((v) => v.policy))];
+  const bestByPolicy = Object.fromEntries(policies.map((p) => [p, bestOf(results.filter((r) => r.policy === p), variants.find((v) => v.policy === p)!)]));
   const seedBaseline = bestByVariant['seed/output']!;
   const overall = bestOf(results, VARIANTS[0]!);
   // The same comparison at equal speed: how much quality the best setting's speed costs under the seed's rule.
@@ -252,15 +267,26 @@ async function main(): Promise<void> {
   const [timingPrompt, timingSeed] = [prompts[0]!, seeds[0]!];
   const uncachedWall: number[] = [];
   const uncachedStepMs: number[] = [];
+  // CPU time of this process (all MLX threads) hardly depends on what else the machine runs: a cross-check.
+  const uncachedCpu: number[] = [];
+  const cachedCpu = new Map<ConfigResult, number[]>(timed.map((r) => [r, []]));
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   const cachedWall = new Map<ConfigResult, number[]>(timed.map((r) => [r, []]));
   const cachedForwards = new Map<ConfigResult, number>();
   const stepMs = new Map<ConfigResult, { computed: number[]; reused: number[] }>(timed.map((r) => [r, { computed: [], reused: [] }]));
   for (let i = 0; i < repeats; i++) {
+    let cpu = cpuMs();
     const uncached = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: false }));
+    uncachedCpu.push(cpuMs() - cpu);
     uncachedWall.push(uncached.wallMs);
     uncachedStepMs.push(median(uncached.events.map((e) => e.ms)));
     for (const config of timed) {
-      const run = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: true, policy: config.policy, reuse: config.reuse, threshold: config.threshold }));
+      cpu = cpuMs();
+      const run = await generator.generate(requestFor(timingPrompt, timingSeed, cacheFor(config)));
+      cachedCpu.get(config)!.push(cpuMs() - cpu);
       cachedWall.get(config)!.push(run.wallMs);
       cachedForwards.set(config, run.stats.forwards);
       for (const event of run.events) stepMs.get(config)![event.computed ? 'computed' : 'reused'].push(event.ms);
@@ -281,6 +307,7 @@ async function main(): Promise<void> {
       cachedWallMs: round(median(walls), 1),
       realisedSpeedup: round(realised, 3),
       ratioOfMedians: round(median(uncachedWall) / median(walls), 3),
+      cpuSpeedup: round(median(cachedCpu.get(config)!.map((c, i) => uncachedCpu[i]! / c)), 3),
       // Per-step medians: where any shortfall from the ideal comes from.
       uncachedStepMs: round(median(uncachedStepMs), 2),
       computedStepMs: round(median(stepMs.get(config)!.computed), 2),
@@ -300,13 +327,13 @@ async function main(): Promise<void> {
   };
   pictures.reference = writePng('reference.png', firstReference.rgb);
   for (const config of [seedBaseline, overall].filter((r) => r.speedup > 1)) {
-    const run = await generator.generate(requestFor(timingPrompt, timingSeed, { enabled: true, policy: config.policy, reuse: config.reuse, threshold: config.threshold }));
+    const run = await generator.generate(requestFor(timingPrompt, timingSeed, cacheFor(config)));
     const name = config.variant.replace('/', '-');
     pictures[`${config.variant}`] = writePng(`${name}.png`, run.rgb);
     pictures[`${config.variant} difference`] = writePng(`${name}-difference.png`, differenceMap(firstReference.rgb, run.rgb, run.width, run.height, { scale: 64 }).rgb);
   }
 
-  const series = VARIANTS.map((v) => {
+  const series = variants.map((v) => {
     const points = results.filter((r) => r.variant === label(v)).map((r) => ({ x: r.speedup, y: r.meanPsnr }));
     return { name: label(v), colour: COLOURS[label(v)] ?? ([0, 0, 0] as const), points, line: paretoFront(points) };
   });
@@ -340,6 +367,7 @@ async function main(): Promise<void> {
     steps: totalSteps,
     guidanceMode: resolved.guidanceMode,
     skipEarlySteps: resolved.cache.skipEarlySteps,
+    teacacheCoefficients: { model: resolved.cache.coefficients, source: calibrated ? 'calibration.json' : 'FLUX.1 (published)' },
     prompts,
     seeds,
     targets,
@@ -360,7 +388,7 @@ async function main(): Promise<void> {
 
   const rows: Array<[string, string]> = [
     ['model', `${model.info.id} (${model.info.trained ? 'trained' : 'RANDOM weights: images are noise'}) ${JSON.stringify(report.model.weights)}`],
-    ...VARIANTS.map((v): [string, string] => {
+    ...variants.map((v): [string, string] => {
       const best = bestByVariant[label(v)];
       return [`best ≥ ${bar} dB  ${label(v)}`, best!.speedup === 1 ? 'none (uncached, 1×)' : `${best!.speedup.toFixed(2)}× at ${best!.meanPsnr.toFixed(2)} dB (threshold ${best!.threshold.toPrecision(4)})`];
     }),
@@ -371,7 +399,7 @@ async function main(): Promise<void> {
     ],
     ...timing.map((t): [string, string] => [
       `wall time  ${t.variant}`,
-      `${t.realisedSpeedup}× realised vs ${t.idealSpeedup}× ideal (${(t.realisedOverIdeal * 100).toFixed(1)}%); steps: uncached ${t.uncachedStepMs} ms, computed ${t.computedStepMs} ms, reused ${t.reusedStepMs} ms`,
+      `${t.realisedSpeedup}× realised vs ${t.idealSpeedup}× ideal (${(t.realisedOverIdeal * 100).toFixed(1)}%), CPU time ${t.cpuSpeedup}×; steps: uncached ${t.uncachedStepMs} ms, computed ${t.computedStepMs} ms, reused ${t.reusedStepMs} ms`,
     ]),
     ['report / plot', `${join(outDir, 'report.json')} / ${plotFile}`],
   ];
@@ -387,7 +415,7 @@ async function main(): Promise<void> {
       best: summarise(overall),
       fasterThanSeedBy,
       psnrGainAtSameSpeed,
-      timing: timing.map(({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal }) => ({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal })),
+      timing: timing.map(({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal, cpuSpeedup }) => ({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal, cpuSpeedup })),
     })}\n`,
   );
 }
