@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { StudioError } from '../../../main/ipc/contract.ts';
 
-const small = { prompt: 'red heart', seed: 3, steps: 6 } as const;
+const small = { prompt: 'red heart', seed: 3, steps: 6, width: 32, height: 32 } as const;
 
 /** Collects a host's events until the returned stop() is called. */
 function record(host: EngineHost): { events: HostEvent[]; stop: () => void } {

@@ -90,7 +90,7 @@ describe('StudioService runs, records and compares', () => {
 
   it('records a finished run and announces it with events that fit the contract', async () => {
     seen.length = 0;
-    const { jobId } = (await service.dispatch('generate', { request: { prompt: 'red heart', seed: 5, steps: 8, cache: { threshold: 0.3 } } })) as { jobId: string };
+    const { jobId } = (await service.dispatch('generate', { request: { prompt: 'red heart', seed: 5, steps: 8, width: 32, height: 32, cache: { threshold: 0.3 } } })) as { jobId: string };
     run = await jobDone(jobId);
     const names = seen.filter((message) => 'jobId' in message.payload && message.payload.jobId === jobId).map((message) => message.name);
     expect(names[0]).toBe('jobQueued');
@@ -151,7 +151,7 @@ describe('StudioService runs, records and compares', () => {
   });
 
   it('cancels through the contract with CANCELLED', async () => {
-    const { jobId } = (await service.dispatch('generate', { request: { prompt: 'x', seed: 1, steps: 300, cache: { enabled: false } } })) as { jobId: string };
+    const { jobId } = (await service.dispatch('generate', { request: { prompt: 'x', seed: 1, steps: 300, width: 32, height: 32, cache: { enabled: false } } })) as { jobId: string };
     const done = jobDone(jobId);
     expect((await service.dispatch('listJobs', {})) as unknown).toMatchObject({ jobs: [{ jobId }] });
     expect(await service.dispatch('cancel', { jobId })).toEqual({ cancelled: true });

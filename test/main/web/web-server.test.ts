@@ -146,7 +146,7 @@ describe('web server', () => {
       const steps: number[] = [];
       api.onSteps((batch) => steps.push(...batch.events.map((event) => event.index)));
       const done = new Promise<{ hits: number; misses: number }>((resolve) => api.onJobDone((event) => resolve(event.entry.stats)));
-      await api.generate({ prompt: 'red heart', seed: 2, steps: 5 });
+      await api.generate({ prompt: 'red heart', seed: 2, steps: 5, width: 32, height: 32 });
       const stats = await done;
       expect(steps).toEqual([0, 1, 2, 3, 4]);
       expect(stats.hits + stats.misses).toBe(5);
