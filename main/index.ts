@@ -11,7 +11,7 @@ import { EngineHost } from './host/engine-host.ts';
 import { forwardEvents, registerIpcHandlers } from './ipc/electron-ipc.ts';
 import { StudioService } from './ipc/studio-service.ts';
 import { menuTemplate } from './shell/menu.ts';
-import { APP_ENTRY_URL, APP_SCHEME, isAppUrl, isExternalWebUrl, rendererFileFor } from './shell/navigation.ts';
+import { APP_ENTRY_URL, APP_SCHEME, isAppUrl, isExternalWebUrl, isTrustedFrame, rendererFileFor } from './shell/navigation.ts';
 import { contentSecurityPolicy } from './web/csp.ts';
 
 const HOMEPAGE = 'https://github.com/teacache-studio/teacache-studio';
@@ -31,8 +31,8 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let mainWindow: BrowserWindow | undefined;
 
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  return mainWindow !== undefined && !mainWindow.isDestroyed() && frame !== null && frame === mainWindow.webContents.mainFrame && isAppUrl(frame.url, devOrigin);
+  const mainFrame = mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents.mainFrame : undefined;
+  return isTrustedFrame(event.senderFrame, mainFrame, devOrigin);
 }
 
 function openExternal(url: string): void {
@@ -68,7 +68,6 @@ function createWindow(): BrowserWindow {
     title: app.name,
     show: false,
     backgroundColor: '#111214',
-    titleBarStyle: process.platform === 'darwin' ? 'hiddenInset' : 'default',
     webPreferences: {
       preload: preloadFile,
       sandbox: true,

@@ -49,3 +49,20 @@ export function rendererFileFor(root: string, url: string): string | undefined {
   const file = resolve(base, `.${pathname === '/' ? '/index.html' : pathname}`);
   return file.startsWith(base + sep) ? file : undefined;
 }
+
+/** The parts of Electron's WebFrameMain the sender check reads. */
+export interface FrameLike {
+  readonly url: string;
+  readonly processId: number;
+  readonly routingId: number;
+  readonly parent: unknown;
+}
+
+/**
+ * Whether an IPC message came from our window's top frame showing one of our pages: not an iframe, not another
+ * window, not a page the window was somehow steered to.
+ */
+export function isTrustedFrame(sender: FrameLike | null | undefined, mainFrame: FrameLike | undefined, devOrigin?: string): boolean {
+  if (!sender || !mainFrame || sender.parent !== null) return false;
+  return sender.processId === mainFrame.processId && sender.routingId === mainFrame.routingId && isAppUrl(sender.url, devOrigin);
+}

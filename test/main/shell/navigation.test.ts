@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_ENTRY_URL, isAppUrl, isExternalWebUrl, rendererFileFor } from '../../../main/shell/navigation.ts';
+import { APP_ENTRY_URL, isAppUrl, isExternalWebUrl, isTrustedFrame, rendererFileFor } from '../../../main/shell/navigation.ts';
 
 describe('isExternalWebUrl', () => {
   it('lets only http and https links out', () => {
@@ -39,5 +39,22 @@ describe('rendererFileFor', () => {
     // The URL parser folds a literal or escaped "..", so these stay inside.
     expect(rendererFileFor(root, 'app://studio/../secret')).toBe(join(root, 'secret'));
     expect(rendererFileFor(root, 'app://studio/%2e%2e/secret')).toBe(join(root, 'secret'));
+  });
+});
+
+describe('isTrustedFrame', () => {
+  const main = { url: APP_ENTRY_URL, processId: 4, routingId: 1, parent: null };
+  it('trusts only our window top frame on an app page', () => {
+    expect(isTrustedFrame(main, main)).toBe(true);
+    expect(isTrustedFrame({ ...main }, main)).toBe(true);
+  });
+
+  it('refuses iframes, other frames, foreign pages and missing frames', () => {
+    expect(isTrustedFrame({ ...main, parent: main }, main)).toBe(false);
+    expect(isTrustedFrame({ ...main, routingId: 2 }, main)).toBe(false);
+    expect(isTrustedFrame({ ...main, processId: 5 }, main)).toBe(false);
+    expect(isTrustedFrame({ ...main, url: 'https://example.com/' }, main)).toBe(false);
+    expect(isTrustedFrame(null, main)).toBe(false);
+    expect(isTrustedFrame(main, undefined)).toBe(false);
   });
 });
