@@ -26,8 +26,8 @@ export function defaultDataDir(explicit?: string): string {
 export interface HistoryProblem {
   readonly file: string;
   readonly message: string;
-  /** Where the file was moved, so nothing a user made is deleted. */
-  readonly movedTo: string;
+  /** Where the file was moved, so nothing a user made is deleted; null when it was left in place. */
+  readonly movedTo: string | null;
 }
 
 /**
@@ -86,15 +86,31 @@ export class HistoryStore {
       }
       if (!name.endsWith('.json')) continue;
       const id = name.slice(0, -'.json'.length);
+      let value: unknown;
       try {
-        const parsed = RecordFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-        if (!parsed.success) throw new Error(`it does not fit the history format: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-        if (parsed.data.entry.id !== id) throw new Error(`it names run ${parsed.data.entry.id}, not ${id}`);
-        if (!existsSync(this.imageFile(id))) throw new Error('its image is missing');
-        this.entries.set(id, parsed.data.entry);
+        value = JSON.parse(readFileSync(file, 'utf8'));
       } catch (error) {
-        this.setAside(id, file, (error as Error).message);
+        this.setAside(id, file, `it is not valid JSON: ${(error as Error).message}`);
+        continue;
       }
+      const format = (value as { format?: unknown } | null)?.format;
+      if (typeof format === 'number' && format > HISTORY_FORMAT) {
+        // Not broken, just newer: leave it for the version that wrote it.
+        const problem = { file, message: `History record ${file} was saved by a newer TeaCache Studio (format ${format}); left it in place.`, movedTo: null };
+        this.problems.push(problem);
+        console.warn(problem.message);
+        continue;
+      }
+      const parsed = RecordFileSchema.safeParse(value);
+      const problem = !parsed.success
+        ? `it does not fit the history format: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`
+        : parsed.data.entry.id !== id
+          ? `it names run ${parsed.data.entry.id}, not ${id}`
+          : !existsSync(join(this.runsDir, `${id}.png`))
+            ? 'its image is missing'
+            : undefined;
+      if (problem !== undefined || !parsed.success) this.setAside(id, file, problem ?? 'it does not fit the history format');
+      else this.entries.set(id, parsed.data.entry);
     }
     // An image without a record is a run that crashed before its record was written: not a run yet.
     for (const name of names) {
@@ -108,7 +124,8 @@ export class HistoryStore {
     mkdirSync(this.asideDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     let movedTo = '';
-    for (const path of [file, this.imageFile(id)]) {
+    // Raw names here: a file set aside may have a name no run id could have.
+    for (const path of [file, join(this.runsDir, `${id}.png`)]) {
       if (!existsSync(path)) continue;
       const target = join(this.asideDir, `${stamp}-${path.slice(this.runsDir.length + 1)}`);
       renameSync(path, target);

@@ -75,7 +75,7 @@ describe('HistoryStore', () => {
     expect(reopened.list().map((entry) => entry.id)).toEqual(['good']);
     expect(reopened.problems).toHaveLength(2);
     const messages = reopened.problems.map((problem) => problem.message).join('\n');
-    expect(messages).toMatch(/broken\.json could not be read \(.*JSON/);
+    expect(messages).toMatch(/broken\.json could not be read \(it is not valid JSON/);
     expect(messages).toMatch(/wrong\.json could not be read \(it does not fit the history format: entry\.stats\.hits/);
     // Moved, not deleted: the user's files are still there to recover.
     const aside = readdirSync(reopened.asideDir);
@@ -92,6 +92,19 @@ describe('HistoryStore', () => {
     expect(reopened.list().map((entry) => entry.id)).toEqual(['kept']);
     expect(readdirSync(reopened.runsDir).sort()).toEqual(['kept.json', 'kept.png']);
     expect(reopened.problems.map((problem) => problem.message).join()).toMatch(/half\.png.*no record/);
+  });
+
+  it('sets aside files whose names are not run ids, and leaves records of a newer format in place', async () => {
+    const store = HistoryStore.open(dir);
+    writeFileSync(join(store.runsDir, 'not an id!.json'), JSON.stringify({ format: 1, entry: entryFixture('x', 'y') }));
+    writeFileSync(join(store.runsDir, 'future.json'), JSON.stringify({ format: 99, entry: { id: 'future' } }));
+    const reopened = HistoryStore.open(dir);
+    expect(reopened.list()).toEqual([]);
+    expect(readdirSync(reopened.runsDir)).toEqual(['future.json']);
+    const future = reopened.problems.find((problem) => problem.file.endsWith('future.json'));
+    const oddName = reopened.problems.find((problem) => problem.file.endsWith('not an id!.json'));
+    expect(future).toMatchObject({ movedTo: null, message: expect.stringMatching(/newer TeaCache Studio \(format 99\); left it in place/) });
+    expect(oddName?.movedTo).toMatch(/set-aside/);
   });
 
   it('sets aside a record whose image is missing', async () => {
