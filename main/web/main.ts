@@ -1,6 +1,8 @@
 // `npm run web`: the app in a browser. Starts the engine host, opens the history, serves the renderer and the
 // contract on 127.0.0.1 and prints the URL. Runs in Node; no Electron imports.
 
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, HistoryStore } from '../history/history-store.ts';
 import { EngineHost } from '../host/engine-host.ts';
@@ -20,6 +22,19 @@ export const DEFAULT_PORT = 5174;
 
 export function defaultRendererDir(): string {
   return fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
+}
+
+/** First run from sources: build the UI once (a couple of seconds) rather than serve a page that says to. */
+async function buildRenderer(): Promise<void> {
+  const config = fileURLToPath(new URL('../../renderer/vite.config.ts', import.meta.url));
+  if (!existsSync(config)) return;
+  process.stdout.write('The renderer is not built yet; building it (npm run build:renderer)...\n');
+  try {
+    const { build } = await import('vite');
+    await build({ configFile: config, root: dirname(config), logLevel: 'warn' });
+  } catch (error) {
+    process.stderr.write(`Could not build the renderer: ${(error as Error).message}\nRun npm run build:renderer and look at its output.\n`);
+  }
 }
 
 export interface WebMode {
@@ -43,11 +58,14 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) throw new UsageError(`--port expects a whole number from 0 to 65535, got "${rawPort}".`);
 
+  const rendererDir = values.renderer ?? defaultRendererDir();
+  if (!values.renderer && !existsSync(join(rendererDir, 'index.html'))) await buildRenderer();
+
   const dataDir = defaultDataDir(values['data-dir']);
   const history = HistoryStore.open(dataDir);
   const host = new EngineHost(values.model ? { modelDir: values.model } : {});
   const service = new StudioService(host, history);
-  const server = await startWebServer({ service, rendererDir: values.renderer ?? defaultRendererDir(), port });
+  const server = await startWebServer({ service, rendererDir, port });
 
   process.stdout.write(`TeaCache Studio (web mode) is serving ${server.url}\n  history: ${history.runsDir} (${history.list().length} runs)\n`);
   for (const problem of history.problems) process.stderr.write(`note: ${problem.message}\n`);
