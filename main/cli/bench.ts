@@ -2,55 +2,32 @@
 // process — forward time, forwards computed, wall-time speedup against the
 // uncached run, and the cache bookkeeping's cost. Last line: one JSON object.
 
-import { createGenerator } from '../engine/engine.ts';
+import { openGenerator } from '../engine/engine.ts';
 import type { GenerationResult } from '../engine/generate.ts';
+import type { GenerationRequest } from '../engine/request.ts';
+import { describeBackend, parseBackendPreference, type BackendPreference } from '../engine/mlx/load-backend.ts';
 import { resolveRequest } from '../engine/resolve-request.ts';
 import { scheduleFor } from '../engine/sampler/schedule.ts';
-import { SeedPolicy } from '../engine/teacache/seed-policy.ts';
-import { TeaCache } from '../engine/teacache/teacache.ts';
+import { bookkeepingMsPerStep } from './bookkeeping.ts';
 import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 import { mean, median, round } from './stats.ts';
 
 const USAGE = `Usage: npm run bench -- [--repeats N] [--prompt "…"] [--seed N] [--steps N]
          [--threshold T --rescale R --skip-early K] [--model DIR]
+         [--backend npm|native|auto ...]
 
 Runs the same request uncached and cached, alternating, --repeats times each
-(default 3) after one warm-up, and reports medians.`;
+(default 3) after one warm-up, and reports medians. Give --backend more than
+once (e.g. --backend npm --backend native) to measure backends side by side in
+one process.`;
 
-/**
- * Time per step of the cache's own work — the policy's decision plus storing
- * or fetching the output — over many passes of the real schedule.
- */
-export function bookkeepingMsPerStep(config: ConstructorParameters<typeof SeedPolicy>[0], timesteps: readonly number[], passes = 20_000): number {
-  const output = {};
-  const steps = timesteps.length - 1;
-  const started = performance.now();
-  for (let pass = 0; pass < passes; pass++) {
-    const cache = new TeaCache<object>(new SeedPolicy(config));
-    for (let step = 0; step < steps; step++) {
-      const t = timesteps[step]!;
-      if (cache.shouldCompute(step, t)) cache.updateCFGCache(output, output, t);
-      else cache.getCFGCached();
-    }
-  }
-  return (performance.now() - started) / (passes * steps);
-}
+type Figures = Awaited<ReturnType<typeof measure>>;
 
-async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, repeats: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (values['no-cache']) throw new UsageError('bench always runs both uncached and cached; drop --no-cache.');
-  const repeats = Number(values.repeats ?? 3);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats expects a positive integer, got "${values.repeats}".`);
-
-  const request = requestFromOptions(values, { prompt: 'red heart', seed: 1 });
-  const uncachedRequest = { ...request, cache: { enabled: false } };
-  const generator = createGenerator(values.model ? { modelDir: values.model } : {});
+async function measure(backend: BackendPreference, request: GenerationRequest, repeats: number, modelDir: string | undefined) {
+  const generator = await openGenerator({ backend, ...(modelDir ? { modelDir } : {}) });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`${generator.model.info.name} on ${generator.backend.package} ${generator.backend.version} (${generator.backend.device})`);
+  log(`${generator.model.info.name} on ${describeBackend(generator.backend)}`);
+  const uncachedRequest = { ...request, cache: { enabled: false } };
 
   await generator.generate({ ...uncachedRequest, steps: Math.min(4, request.steps ?? 4) });
   const uncached: GenerationResult[] = [];
@@ -69,11 +46,11 @@ async function main(): Promise<void> {
   const uncachedWallMs = median(uncached.map((run) => run.wallMs));
   const cachedWallMs = median(cached.map((run) => run.wallMs));
   const bookkeepingMs = bookkeepingMsPerStep(resolved.cache, scheduleFor(resolved, generator.model.info.sizeMultiple));
-
-  const figures = {
+  return {
     model: generator.model.info.id,
     trained: generator.model.info.trained,
-    backend: `${generator.backend.package}@${generator.backend.version}`,
+    backend: generator.backend.name,
+    backendVersion: `${generator.backend.package}@${generator.backend.mlxVersion ?? generator.backend.version}`,
     device: generator.backend.device,
     size: `${resolved.width}x${resolved.height}`,
     steps,
@@ -90,18 +67,55 @@ async function main(): Promise<void> {
     bookkeepingUsPerStep: round(bookkeepingMs * 1000, 3),
     bookkeepingFractionOfForward: round(bookkeepingMs / forwardMs, 7),
   };
+}
 
-  const rows: Array<[string, string]> = [
-    ['per-step forward (uncached step)', `${figures.forwardMs} ms`],
-    ['reused step (CFG recombine + update)', `${figures.reusedStepMs} ms`],
-    ['forwards computed', `${forwards} of ${steps}`],
-    ['wall time uncached / cached', `${figures.uncachedWallMs} / ${figures.cachedWallMs} ms`],
-    ['wall-time speedup (ideal)', `${figures.speedup}× (${figures.idealSpeedup}×)`],
-    ['cache bookkeeping per step', `${figures.bookkeepingUsPerStep} µs = ${(figures.bookkeepingFractionOfForward * 100).toFixed(5)}% of a forward`],
+function printTable(columns: readonly Figures[]): void {
+  const rows: Array<[string, (f: Figures) => string]> = [
+    ['per-step forward (uncached step)', (f) => `${f.forwardMs} ms`],
+    ['reused step (recombine + update)', (f) => `${f.reusedStepMs} ms`],
+    ['forwards computed', (f) => `${f.forwards} of ${f.steps}`],
+    ['wall time uncached / cached', (f) => `${f.uncachedWallMs} / ${f.cachedWallMs} ms`],
+    ['wall-time speedup (ideal)', (f) => `${f.speedup}× (${f.idealSpeedup}×)`],
+    ['cache bookkeeping per step', (f) => `${f.bookkeepingUsPerStep} µs = ${(f.bookkeepingFractionOfForward * 100).toFixed(5)}% of a forward`],
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  const labelWidth = Math.max(...rows.map(([label]) => label.length));
+  const cells = rows.map(([, cell]) => columns.map(cell));
+  const widths = columns.map((_, c) => Math.max(columns[c]!.backend.length, ...cells.map((row) => row[c]!.length)));
+  if (columns.length > 1) {
+    process.stdout.write(`${''.padEnd(labelWidth)}  ${columns.map((f, c) => f.backend.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+  }
+  rows.forEach(([label], r) => {
+    process.stdout.write(`${label.padEnd(labelWidth)}  ${cells[r]!.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    ...generationOptions,
+    repeats: { type: 'string' },
+    backend: { type: 'string', multiple: true },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values['no-cache']) throw new UsageError('bench always runs both uncached and cached; drop --no-cache.');
+  const repeats = Number(values.repeats ?? 3);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats expects a positive integer, got "${values.repeats}".`);
+  const backends = (values.backend ?? ['auto']).map((value) => {
+    try {
+      return parseBackendPreference(value);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+
+  const request = requestFromOptions(values, { prompt: 'red heart', seed: 1 });
+  const measured: Figures[] = [];
+  for (const backend of backends) measured.push(await measure(backend, request, repeats, values.model));
+  printTable(measured);
+  const summary = measured.length === 1 ? measured[0] : { byBackend: Object.fromEntries(measured.map((f) => [f.backend, f])) };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
 await runCli(main, USAGE);

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openGenerator } from '../engine/engine.ts';
+import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
 
   const generator = await openGenerator({ ...(values.model ? { modelDir: values.model } : {}), quantize: quantizeOption(values.quantize) });
   const { info } = generator.model;
-  process.stderr.write(`${info.name} on ${generator.backend.package} ${generator.backend.version} (${generator.backend.device})\n`);
+  process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
 
   const tty = process.stderr.isTTY;
