@@ -42,7 +42,7 @@ export function explainLoadFailure(error: unknown): BackendLoadError {
   if (/mlx\.node/.test(detail) && fixes.length === 0) {
     fixes.push(
       process.platform === 'darwin'
-        ? `On macOS the Metal build of MLX is fetched by ${NPM_PACKAGE}'s install script: run npm rebuild ${NPM_PACKAGE} with network access.`
+        ? `On macOS the Metal build of MLX is fetched by ${NPM_PACKAGE}'s install script: run npm run fetch:binaries with network access (installs never download binaries by themselves).`
         : `Reinstall the package with npm ci; its Linux x64 build ships inside the package.`,
     );
   }

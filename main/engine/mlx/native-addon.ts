@@ -6,12 +6,18 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import type { MxArray, MxBackend } from './backend.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Where `npm run build:native` (cmake-js) leaves the addon. */
-export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/teacache_mlx.node', import.meta.url));
+/** Where `npm run build:native` (cmake-js) leaves the addon, relative to the app's root. */
+const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'teacache_mlx.node');
+
+/** The built addon, found from the sources, the bundle or a packaged app alike. */
+export const DEFAULT_ADDON_PATH =
+  findShippedFile(ADDON_RELATIVE_PATH, import.meta.url, electronResourcesPath()) ??
+  fileURLToPath(new URL(`../../../${ADDON_RELATIVE_PATH}`, import.meta.url));
 
 /** Set to load the addon from elsewhere (a packaged app, a debug build). */
 export const ADDON_PATH_VARIABLE = 'TEACACHE_NATIVE_ADDON';

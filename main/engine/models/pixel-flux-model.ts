@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { applicableCalibration } from '../calibration/calibration-file.ts';
 import { EngineError } from '../errors.ts';
+import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
 import { FluxTransformer, type TextConditioning } from './flux/transformer.ts';
@@ -50,17 +51,12 @@ export const TEXT_ENCODER_FILE = 'text_encoder.safetensors';
  */
 export function builtinModelDir(
   env: NodeJS.ProcessEnv = process.env,
-  resourcesPath: string | undefined = (process as { resourcesPath?: string }).resourcesPath,
+  resourcesPath: string | undefined = electronResourcesPath(),
   moduleUrl: string = import.meta.url,
 ): string {
   if (env.TEACACHE_MODEL_DIR !== undefined) return env.TEACACHE_MODEL_DIR;
-  const candidates = resourcesPath ? [join(resourcesPath, 'models', 'builtin')] : [];
-  // Bundling moves this code to another depth, so look upwards rather than a fixed number of levels.
-  for (let dir = dirname(fileURLToPath(moduleUrl)); ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'models', 'builtin'));
-    if (dirname(dir) === dir) break;
-  }
-  return candidates.find((dir) => existsSync(join(dir, MANIFEST_FILE))) ?? fileURLToPath(new URL('../../../models/builtin/', moduleUrl));
+  const manifest = findShippedFile(join('models', 'builtin', MANIFEST_FILE), moduleUrl, resourcesPath);
+  return manifest ? dirname(manifest) : fileURLToPath(new URL('../../../models/builtin/', moduleUrl));
 }
 
 function readJson(file: string): unknown {
