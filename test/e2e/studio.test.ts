@@ -87,7 +87,8 @@ describe('TeaCache Studio in Chromium', () => {
     await progress.waitFor();
     // Cancel once the first steps have arrived, so the run is truly under way.
     await poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(2);
-    await page.getByRole('button', { name: 'Cancel' }).first().click();
+    // The stage's Cancel exists only while the run is active (the sidebar's turns back into Generate in place).
+    await page.getByRole('main', { name: 'Run' }).getByRole('button', { name: 'Cancel' }).click();
 
     const status = page.getByRole('status').filter({ hasText: /^Cancelled after/ });
     await status.waitFor();

@@ -1,7 +1,7 @@
 // Launches Debian's Chromium headless through playwright-core with a fresh
 // profile, as CI runs it. Test-only.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,6 +15,7 @@ export interface Browser {
 }
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CONSOLE_LOG = 'test-results/browser.log';
 
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'teacache-chromium-'));
@@ -28,9 +29,23 @@ export async function launchBrowser(): Promise<Browser> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  // The page's console, kept for diagnosing a failed run in CI.
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync(CONSOLE_LOG, '');
+  const note = (line: string) => appendFileSync(CONSOLE_LOG, `${new Date().toISOString()} ${line}\n`);
+  page.on('pageerror', (error) => {
+    errors.push(`pageerror: ${error.message}`);
+    note(`pageerror: ${error.stack ?? error.message}`);
+  });
   page.on('console', (message) => {
+    note(`${message.type()}: ${message.text()}`);
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('request', (request) => {
+    if (request.url().includes('/api/')) note(`request ${request.method()} ${request.url()} ${request.postData() ?? ''}`);
+  });
+  page.on('response', (response) => {
+    if (response.url().includes('/api/')) note(`response ${response.status()} ${response.url()}`);
   });
   return {
     context,

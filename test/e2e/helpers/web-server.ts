@@ -2,7 +2,7 @@
 // for one spec file, and stops it (its whole process group) afterwards. Test-only.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,11 @@ export async function startWebServer(): Promise<WebServer> {
     detached: true,
   });
   let output = '';
+  // Kept for diagnosing a failed run in CI.
+  mkdirSync('test-results', { recursive: true });
+  const log = createWriteStream('test-results/web-server.log');
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run web printed no URL within ${START_TIMEOUT_MS / 1000} s. Output:\n${output}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
