@@ -75,8 +75,11 @@ describe('TeaCache Studio in Chromium', () => {
   it('cancels a run partway: it stops, and nothing is added to history', async () => {
     const { page } = browser;
     const runsBefore = (await history()).length;
-    // The largest size and most steps: a run far longer than the round trip of Cancel.
+    // The largest size, the most steps and no reuse: a run far longer than the round trip of Cancel, even on a busy machine.
     await page.getByRole('radio', { name: '64×64' }).click();
+    const caching = page.getByRole('switch', { name: 'Step caching' });
+    await caching.click();
+    await poll(() => caching.getAttribute('aria-checked')).toBe('false');
     const steps = page.getByRole('slider', { name: 'Steps', exact: true });
     await steps.focus();
     await steps.press('End');
@@ -105,6 +108,8 @@ describe('TeaCache Studio in Chromium', () => {
     for (let i = 0; i < 26; i++) await steps.press('ArrowRight');
     await poll(() => steps.getAttribute('aria-valuetext')).toBe('30');
     await page.getByRole('radio', { name: '32×32' }).click();
+    await caching.click();
+    await poll(() => caching.getAttribute('aria-checked')).toBe('true');
   });
 
   it('keeps the run in history across a reload, with its image and chart', async () => {
