@@ -6,12 +6,15 @@
 //
 //   npx tsx scripts/measure-flux1-memory.ts --part transformer --quantize 4 [--size 32] [--text 4]
 //   npx tsx scripts/measure-flux1-memory.ts --part t5 --quantize 8 [--text 8]
-//   npx tsx scripts/measure-flux1-memory.ts --part vae --size 512
+//   npx tsx scripts/measure-flux1-memory.ts --part vae --size 512 --backend native
+//   npx tsx scripts/measure-flux1-memory.ts --part blocks --quantize none --size 1024 --text 512
+// (`blocks`: full width, one double and one single block: a forward's live
+// activations at full resolution, which do not grow with depth once compiled.)
 
 import { parseArgs } from 'node:util';
 import { materialize, runReleasing, type Quantization, type TensorPlan } from '../main/engine/io/materialize.ts';
 import type { MxArray } from '../main/engine/mlx/backend.ts';
-import { loadNpmBackend } from '../main/engine/mlx/load-backend.ts';
+import { loadBackend, type BackendPreference } from '../main/engine/mlx/load-backend.ts';
 import { releaseUnreferencedArrays } from '../main/engine/mlx/memory.ts';
 import { FLUX1_DEV, fluxParamShapes } from '../main/engine/models/flux/config.ts';
 import { FluxTransformer } from '../main/engine/models/flux/transformer.ts';
@@ -27,12 +30,14 @@ const { values } = parseArgs({
     quantize: { type: 'string', default: '4' },
     size: { type: 'string', default: '32' },
     text: { type: 'string', default: '4' },
+    backend: { type: 'string', default: 'npm' },
   },
 });
-const quantization: Quantization = values.quantize === 'none' ? 'none' : (Number(values.quantize) as 4 | 8);
+// The engine keeps the autoencoder float32 whatever the transformer's level.
+const quantization: Quantization = values.quantize === 'none' || values.part === 'vae' ? 'none' : (Number(values.quantize) as 4 | 8);
 const size = Number(values.size);
 const textTokens = Number(values.text);
-const { mx } = loadNpmBackend();
+const { mx, info } = loadBackend(values.backend as BackendPreference);
 const GB = 1024 ** 3;
 const gb = (bytes: number) => Number((bytes / GB).toFixed(2));
 const rss = () => process.memoryUsage().rss;
@@ -58,7 +63,8 @@ function randomPlans(shapes: ParamShapes): { plans: TensorPlan[]; drop: () => vo
         mx.eval(source);
         sources.set(key, source);
       }
-      return source;
+      // A copy per parameter: sharing one buffer would under-count what stays resident unquantized.
+      return mx.multiply(source, 1);
     },
   }));
   return { plans, drop: () => sources.clear() };
@@ -67,7 +73,8 @@ function randomPlans(shapes: ParamShapes): { plans: TensorPlan[]; drop: () => vo
 async function main(): Promise<void> {
   const started = performance.now();
   const idle = rss();
-  const shapes = values.part === 't5' ? t5ParamShapes(T5_XXL) : values.part === 'vae' ? vaeDecoderParamShapes(FLUX1_VAE) : fluxParamShapes(FLUX1_DEV);
+  const fluxConfig = values.part === 'blocks' ? { ...FLUX1_DEV, depth: 1, depthSingle: 1 } : FLUX1_DEV;
+  const shapes = values.part === 't5' ? t5ParamShapes(T5_XXL) : values.part === 'vae' ? vaeDecoderParamShapes(FLUX1_VAE) : fluxParamShapes(fluxConfig);
   const { plans, drop } = randomPlans(shapes);
   const params = await runReleasing(materialize(mx, plans, quantization));
   drop();
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
     const out = encoder.encode([Array.from({ length: textTokens }, (_, i) => (i * 37) % 32000)]);
     mx.eval(out);
   } else {
-    const transformer = new FluxTransformer(mx, FLUX1_DEV, params);
+    const transformer = new FluxTransformer(mx, fluxConfig, params);
     const tokens = (size / 16) ** 2;
     const out = transformer.forward({
       x: mx.random.normal([1, tokens, 64]),
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
   });
   const report = {
     part: values.part,
+    backend: `${info.package} ${info.version}`,
     quantization,
     forward: values.part === 't5' ? { textTokens } : values.part === 'vae' ? { width: size, height: size } : { width: size, height: size, textTokens },
     paramsGb: gb(paramsBytes(shapes, quantization)),

@@ -26,8 +26,15 @@ export interface Flux1Configs {
 
 const GB = 1024 ** 3;
 const F32 = 4;
-/** Node, V8, MLX's own buffers and caches: measured about 0.3 GB idle; rounded up. */
-export const RUNTIME_OVERHEAD_BYTES = 0.75 * GB;
+/**
+ * Node, V8, MLX's allocator cache and compiled graphs: a full-size transformer
+ * measured 1.3 GB resident beyond its parameters at 4 and at 8 bits
+ * (scripts/measure-flux1-memory.ts); rounded up.
+ */
+export const RUNTIME_OVERHEAD_BYTES = 1.5 * GB;
+/** The autoencoder decoder's measured peak on CPU: a base plus a cost per output pixel (see estimateFlux1Memory). */
+const DECODE_BASE_BYTES = 0.9 * GB;
+const DECODE_BYTES_PER_PIXEL = 10_430;
 
 /** Bytes of one [out, in] linear weight held as float32 or quantized (uint32 packs plus float32 scale and bias per group). */
 export function linearBytes(out: number, inDim: number, quantization: Quantization): number {
@@ -89,11 +96,12 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   const textLength = size.textTokens;
   const textPhase = t5Bytes + clipBytes + F32 * b * (t5.num_heads * textLength * textLength + 3 * textLength * t5.d_ff + 6 * textLength * t5.d_model);
 
-  // Decoding: a few full-resolution feature maps of the widest last stage and the mid-block attention.
-  const channels = [...configs.vae.block_out_channels];
+  // Decoding, from measurement rather than a model of it: MLX's CPU
+  // convolutions unfold 3×3 windows, so the decoder's peak grows by about
+  // 10.4 KB per output pixel over a 0.9 GB base (FLUX.1's decoder measured
+  // 1.5 GB at 256² and 3.4 GB at 512², MLX 0.32.2, scripts/measure-flux1-memory.ts).
   const pixels = size.width * size.height;
-  const latentPixels = pixels / 64;
-  const decode = F32 * (4 * pixels * channels[0]! * 2 + latentPixels * latentPixels + 4 * latentPixels * channels[channels.length - 1]!);
+  const decode = DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (configs.vae.block_out_channels[0]! / 128);
 
   // Quantizing on load holds one layer's stored and float32 copies.
   const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));

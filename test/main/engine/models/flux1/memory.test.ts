@@ -51,14 +51,17 @@ describe('estimateFlux1Memory', () => {
 describe('chooseQuantization', () => {
   it('auto picks the lightest level that fits', () => {
     expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', size, 200 * GB).quantization).toBe('none');
-    expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', size, 24 * GB).quantization).toBe(8);
-    expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', size, 14 * GB).quantization).toBe(4);
+    expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', size, 30 * GB).quantization).toBe(8);
+    expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', size, 22 * GB).quantization).toBe(4);
+    // At 512×512 the decoder needs far less, and 8 bits fit the same 22 GB.
+    expect(chooseQuantization(configs, 'FLUX.1 [dev]', 'auto', { ...size, width: 512, height: 512 }, 22 * GB).quantization).toBe(8);
   });
 
   it('refuses an explicit level that cannot fit, naming every level’s figure and the one that fits', () => {
-    expect(() => chooseQuantization(configs, 'FLUX.1 [dev]', 'none', size, 24 * GB)).toThrow(
-      /FLUX\.1 \[dev\] at unquantized \(float32\) cannot fit in the 24\.0 GB .* at 1024×1024 \(estimated peak: unquantized \(float32\) about \d+\.\d GB, 8-bit about \d+\.\d GB, 4-bit about \d+\.\d GB\)\. Choose 8-bit quantization \(--quantize 8\)\./,
+    expect(() => chooseQuantization(configs, 'FLUX.1 [dev]', 'none', size, 30 * GB)).toThrow(
+      /FLUX\.1 \[dev\] at unquantized \(float32\) cannot fit in the 30\.0 GB .* at 1024×1024 \(estimated peak: unquantized \(float32\) about \d+\.\d GB, 8-bit about \d+\.\d GB, 4-bit about \d+\.\d GB\)\. Choose 8-bit quantization \(--quantize 8\)\./,
     );
+    expect(() => chooseQuantization(configs, 'FLUX.1 [dev]', 8, size, 22 * GB)).toThrow(/at 8-bit cannot fit .* Choose 4-bit quantization \(--quantize 4\)\./);
   });
 
   it('says so when nothing fits', () => {
