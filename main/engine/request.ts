@@ -3,7 +3,7 @@
 // may use it too.
 
 import { z } from 'zod';
-import { POLICY_NAMES, REUSE_MODES } from './teacache/policy.ts';
+import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS } from './teacache/policy.ts';
 
 export const MAX_SEED = 0xffff_ffff;
 
@@ -30,6 +30,11 @@ export const CacheSettingsSchema = z.object({
   maxConsecutiveReuses: z.number().int().nonnegative().max(1000).nullable().optional(),
   /** Always compute the last step (default false; the teacache policy always does). */
   alwaysComputeLast: z.boolean().optional(),
+  /**
+   * How the teacache policy accumulates: 'consecutive' (default, the original) adds each step's change;
+   * 'since-compute' adds the change since the last computed step, as the seed does with timesteps.
+   */
+  accumulate: z.enum(TEACACHE_ACCUMULATIONS).optional(),
   /** The teacache policy's rescale polynomial, highest power first. Omitted: the model's calibrated one, else FLUX.1's. */
   coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
 });
@@ -61,7 +66,8 @@ export const ResolvedRequestSchema = z.object({
   guidanceScale: z.number(),
   guidanceMode: z.enum(['cfg', 'embedded', 'none']),
   shift: z.boolean(),
-  cache: CacheSettingsSchema.required(),
+  // accumulate came later: records and fixtures written before it mean 'consecutive'.
+  cache: CacheSettingsSchema.required().partial({ accumulate: true }),
 });
 
 export type ResolvedRequest = z.infer<typeof ResolvedRequestSchema>;

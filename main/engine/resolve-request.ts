@@ -55,6 +55,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
       skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
       reuse: cache.reuse ?? 'output',
+      accumulate: cache.accumulate ?? 'consecutive',
       ...options,
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
     },

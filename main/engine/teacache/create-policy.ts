@@ -2,7 +2,7 @@
 // predictions and the renderer all build the very same policy.
 
 import { OptionsPolicy, hasPolicyOptions, type PolicyOptions } from './policy-options.ts';
-import type { CachePolicy, PolicyName } from './policy.ts';
+import type { CachePolicy, PolicyName, TeaCacheAccumulation } from './policy.ts';
 import { SeedPolicy } from './seed-policy.ts';
 import { TeaCachePolicy } from './teacache-policy.ts';
 import { TimestepConsecutivePolicy } from './timestep-consecutive-policy.ts';
@@ -14,6 +14,8 @@ export interface PolicySettings extends PolicyOptions {
   readonly skipEarlySteps: number;
   /** The teacache policy's rescale polynomial, highest power first; ignored by timestep policies. */
   readonly coefficients: readonly number[];
+  /** The teacache policy's accumulation; 'consecutive' (the original) when omitted. */
+  readonly accumulate?: TeaCacheAccumulation;
 }
 
 export function createPolicy(settings: PolicySettings): CachePolicy {
@@ -23,7 +25,7 @@ export function createPolicy(settings: PolicySettings): CachePolicy {
       ? new SeedPolicy({ threshold, rescaleFactor, skipEarlySteps })
       : settings.policy === 'timestep-consecutive'
         ? new TimestepConsecutivePolicy({ threshold, rescaleFactor, skipEarlySteps })
-        : new TeaCachePolicy({ threshold, rescaleFactor, skipEarlySteps, coefficients: settings.coefficients });
+        : new TeaCachePolicy({ threshold, rescaleFactor, skipEarlySteps, coefficients: settings.coefficients, accumulate: settings.accumulate ?? 'consecutive' });
   // Unwrapped when the options are neutral, so the seed runs exactly as ported.
   return hasPolicyOptions(settings) ? new OptionsPolicy(base, settings) : base;
 }

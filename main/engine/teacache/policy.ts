@@ -31,6 +31,10 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export const REUSE_MODES = ['output', 'residual', 'taylor'] as const;
 export type ReuseMode = (typeof REUSE_MODES)[number];
 
+/** How the teacache policy adds up its signal (see TeaCachePolicyConfig.accumulate). */
+export const TEACACHE_ACCUMULATIONS = ['consecutive', 'since-compute'] as const;
+export type TeaCacheAccumulation = (typeof TEACACHE_ACCUMULATIONS)[number];
+
 export interface Decision {
   readonly compute: boolean;
   readonly reason: DecisionReason;

@@ -4,7 +4,7 @@
 // sum stays below the threshold, reset when it fires. Pure; it never sees
 // tensors — the sampler measures the signal and passes it in.
 
-import type { CachePolicy, Decision, StepContext } from './policy.ts';
+import type { CachePolicy, Decision, StepContext, TeaCacheAccumulation } from './policy.ts';
 
 /**
  * FLUX.1's rescale polynomial, highest power first, as published in
@@ -31,7 +31,15 @@ export interface TeaCachePolicyConfig {
   readonly rescaleFactor?: number;
   /** Steps `0 … skipEarlySteps − 1` always run the model. */
   readonly skipEarlySteps?: number;
+  /**
+   * 'consecutive' (the original): add each step's rescaled change. 'since-compute': add the
+   * estimated distance from the last computed step (the sum of changes since), as the seed
+   * does with timesteps — it grows with every reuse, so it bounds the accumulated error.
+   */
+  readonly accumulate?: TeaCacheAccumulation;
 }
+
+
 
 export class TeaCachePolicy implements CachePolicy {
   readonly name = 'teacache';
@@ -40,7 +48,10 @@ export class TeaCachePolicy implements CachePolicy {
   private readonly coefficients: readonly number[];
   private readonly rescaleFactor: number;
   private readonly skipEarlySteps: number;
+  private readonly accumulate: TeaCacheAccumulation;
   private accumulated = 0;
+  /** Rescaled change since the last computed step ('since-compute' only). */
+  private drift = 0;
 
   constructor(config: TeaCachePolicyConfig) {
     if (config.coefficients.length === 0 || !config.coefficients.every(Number.isFinite)) {
@@ -50,6 +61,7 @@ export class TeaCachePolicy implements CachePolicy {
     this.coefficients = [...config.coefficients];
     this.rescaleFactor = config.rescaleFactor ?? 1;
     this.skipEarlySteps = Math.trunc(config.skipEarlySteps ?? 0);
+    this.accumulate = config.accumulate ?? 'consecutive';
   }
 
   decide(step: number, _timestep: number, hasCache: boolean, context?: StepContext): Decision {
@@ -57,7 +69,7 @@ export class TeaCachePolicy implements CachePolicy {
     const last = step === context.totalSteps - 1;
     if (step === 0 || last || step < this.skipEarlySteps || !hasCache) {
       // As in the original, the first and last steps restart the accumulator.
-      if (step === 0 || last) this.accumulated = 0;
+      if (step === 0 || last) this.accumulated = this.drift = 0;
       const reason = step === 0 ? 'first-step' : last ? 'last-step' : step < this.skipEarlySteps ? 'skip-early' : 'cold-cache';
       return { compute: true, reason, distance: 0, accumulated: this.accumulated };
     }
@@ -66,17 +78,19 @@ export class TeaCachePolicy implements CachePolicy {
     }
     // A fitted polynomial can dip below zero outside the range it was fitted on; a negative
     // change would pay back drift already accumulated. (FLUX.1's stays above 0.18 for x ≥ 0.)
-    const distance = Math.max(0, polyval(this.coefficients, context.signal)) * this.rescaleFactor;
+    const change = Math.max(0, polyval(this.coefficients, context.signal)) * this.rescaleFactor;
+    this.drift += change;
+    const distance = this.accumulate === 'consecutive' ? change : this.drift;
     this.accumulated += distance;
     const accumulated = this.accumulated;
     // The original reuses while strictly below the threshold, so reaching it fires.
     if (accumulated < this.threshold) return { compute: false, reason: 'reuse', distance, accumulated };
-    this.accumulated = 0;
+    this.accumulated = this.drift = 0;
     return { compute: true, reason: 'threshold', distance, accumulated };
   }
 
   /** A fresh residual makes the drift measured so far irrelevant, whoever forced the compute. */
   markComputed(): void {
-    this.accumulated = 0;
+    this.accumulated = this.drift = 0;
   }
 }

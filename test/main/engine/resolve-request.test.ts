@@ -21,6 +21,7 @@ describe('resolveRequest cache settings', () => {
       rescaleFactor: 1,
       skipEarlySteps: 3,
       reuse: 'output',
+      accumulate: 'consecutive',
       startFraction: 0,
       endFraction: 1,
       maxConsecutiveReuses: null,
@@ -47,6 +48,8 @@ describe('resolveRequest cache settings', () => {
     expect(parse({ policy: 'teacache', reuse: 'residual', maxConsecutiveReuses: null, alwaysComputeLast: true })).toBe(true);
     expect(parse({ policy: 'magic' })).toBe(false);
     expect(parse({ reuse: 'everything' })).toBe(false);
+    expect(parse({ accumulate: 'since-compute' })).toBe(true);
+    expect(parse({ accumulate: 'sometimes' })).toBe(false);
     expect(parse({ endFraction: 1.5 })).toBe(false);
     expect(parse({ maxConsecutiveReuses: -1 })).toBe(false);
   });

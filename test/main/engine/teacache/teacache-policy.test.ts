@@ -84,3 +84,15 @@ describe('TeaCachePolicy with a fitted polynomial', () => {
     expect(pattern(policy, [undefined, 0.7, 0.1, 0.7, 0.1])).toBe('CRRCC');
   });
 });
+
+describe("TeaCachePolicy accumulating 'since-compute'", () => {
+  it('adds the change since the last computed step, so each reuse costs more than the last', () => {
+    // Changes 0.1 each: since-compute adds 0.1, 0.2, 0.3 (sum 0.6 ≥ 0.5 fires at step 3); consecutive needs 5 steps.
+    const signals = [undefined, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+    const sinceCompute = new TeaCachePolicy({ threshold: 0.5, coefficients: IDENTITY, accumulate: 'since-compute' });
+    const decisions = run(sinceCompute, signals).decisions;
+    expect(decisions.map((d) => (d.compute ? 'C' : 'R')).join('')).toBe('CRRCRRCC');
+    expect(decisions.slice(1, 4).map((d) => d.distance)).toEqual([0.1, 0.2, 0.30000000000000004]);
+    expect(pattern(new TeaCachePolicy({ threshold: 0.5, coefficients: IDENTITY }), signals)).toBe('CRRRRCRC');
+  });
+});
