@@ -39,8 +39,6 @@ export interface TeaCachePolicyConfig {
   readonly accumulate?: TeaCacheAccumulation;
 }
 
-
-
 export class TeaCachePolicy implements CachePolicy {
   readonly name = 'teacache';
   readonly needsSignal = true;
