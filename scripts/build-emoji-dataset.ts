@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
@@ -34,7 +35,7 @@ const SETS: readonly ArtSet[] = [
 ];
 const NAMES_PKG = { pkg: 'unicode-emoji-json', version: '0.9.0' };
 
-interface DatasourceEntry {
+export interface DatasourceEntry {
   readonly name: string | null;
   readonly unified: string;
   readonly image: string;
@@ -45,7 +46,7 @@ interface DatasourceEntry {
 }
 
 /** Fetches a package tarball once and unpacks it into its own folder; returns that folder's `package/`. */
-function fetchPackage(dir: string, pkg: string, version: string): string {
+function fetchPackage(dir: string, pkg: string, version: string, images: boolean): string {
   const folder = join(dir, `${pkg}-${version}`);
   const root = join(folder, 'package');
   if (existsSync(join(root, 'package.json'))) return root;
@@ -56,21 +57,22 @@ function fetchPackage(dir: string, pkg: string, version: string): string {
     execFileSync('npm', ['pack', `${pkg}@${version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   // Only the 64 px images and the metadata: the tarballs also carry large sprite sheets.
-  execFileSync('tar', ['xzf', tarball, '-C', folder, '--wildcards', 'package/*.json', 'package/*.md', 'package/LICENSE*', 'package/img/*/64/*'], {
+  const members = ['package/*.json', 'package/*.md', 'package/LICENSE*', ...(images ? ['package/img/*/64/*'] : [])];
+  execFileSync('tar', ['xzf', tarball, '-C', folder, '--wildcards', ...members], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return root;
 }
 
 /** Emoji sequences compared without variation selectors, which the two data sets write differently. */
-function sequenceKey(chars: string): string {
+export function sequenceKey(chars: string): string {
   return [...chars]
     .filter((c) => c !== '\uFE0F' && c !== '\uFE0E')
     .map((c) => c.codePointAt(0)!.toString(16))
     .join('-');
 }
 
-function unifiedKey(unified: string): string {
+export function unifiedKey(unified: string): string {
   return unified
     .toLowerCase()
     .split('-')
@@ -84,7 +86,7 @@ function phrase(text: string): string {
   return WordTokenizer.words(text.replace(/_/g, ' ')).join(' ');
 }
 
-function captionsFor(entry: DatasourceEntry, name: string, style: string): string[] {
+export function captionsFor(entry: DatasourceEntry, name: string, style: string): string[] {
   const shortNames = entry.short_names.map(phrase).filter((s) => s.length > 0 && s !== name);
   const subcategory = phrase(entry.subcategory);
   const captions = new Set<string>([`${name}, ${style} style`, name, `${style} style ${name}`, `${name}, ${subcategory}, ${style} style`]);
@@ -93,7 +95,7 @@ function captionsFor(entry: DatasourceEntry, name: string, style: string): strin
 }
 
 /** RGBA over white: every set gets the same background, and the model never sees transparency. */
-function onWhite(png: Uint8Array, file: string): Uint8Array {
+export function onWhite(png: Uint8Array, file: string): Uint8Array {
   const image = decode(png);
   let data = image.data as Uint8Array;
   let channels = image.channels;
@@ -146,7 +148,7 @@ function main(): void {
   mkdirSync(packagesDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
 
-  const namesRoot = fetchPackage(packagesDir, NAMES_PKG.pkg, NAMES_PKG.version);
+  const namesRoot = fetchPackage(packagesDir, NAMES_PKG.pkg, NAMES_PKG.version, false);
   const cldr = JSON.parse(readFileSync(join(namesRoot, 'data-by-emoji.json'), 'utf8')) as Record<string, { name: string }>;
   const cldrNames = new Map(Object.entries(cldr).map(([chars, info]) => [sequenceKey(chars), info.name]));
 
@@ -154,7 +156,7 @@ function main(): void {
   const items: { set: string; unified: string; name: string; captions: string[] }[] = [];
   let skipped = 0;
   for (const set of SETS) {
-    const root = fetchPackage(packagesDir, set.pkg, set.version);
+    const root = fetchPackage(packagesDir, set.pkg, set.version, true);
     const entries = JSON.parse(readFileSync(join(root, 'emoji.json'), 'utf8')) as DatasourceEntry[];
     for (const entry of entries) {
       // Country and region flags are ~260 near-identical rectangles named only by place: capacity better spent elsewhere.
@@ -205,4 +207,4 @@ function main(): void {
   process.stderr.write(`${items.length} images (${skipped} entries skipped), ${vocab.length} vocabulary entries, written to ${outDir}\n`);
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();
