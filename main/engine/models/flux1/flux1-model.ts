@@ -13,6 +13,7 @@ import { fluxParamShapes } from '../flux/config.ts';
 import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
 import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
+import { decodeTiled } from '../vae/tiled-decode.ts';
 import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
 import { chooseQuantization, formatGb, type MemoryEstimate } from './memory.ts';
 
@@ -175,11 +176,9 @@ export class Flux1Model implements ImageModel {
   }
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
-    const { mx } = this;
-    const latents = unpack(mx, tokens, PATCH, height / 8, width / 8);
-    const image = this.decode(latents);
-    const bytes = mx.clip(mx.multiply(mx.add(mx.reshape(image, height, width, 3), 1), 127.5), 0, 255);
-    return Uint8Array.from((bytes.tolist() as number[][][]).flat(2), (v) => Math.round(v));
+    const latents = unpack(this.mx, tokens, PATCH, height / 8, width / 8);
+    const rgb = decodeTiled(this.mx, latents, this.decode);
+    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
   }
 }
 

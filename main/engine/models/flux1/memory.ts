@@ -15,6 +15,7 @@ import type { FluxConfig } from '../flux/config.ts';
 import type { ClipTextConfig } from '../text/clip.ts';
 import type { T5Config } from '../text/t5.ts';
 import type { VaeConfig } from '../vae/decoder.ts';
+import { DEFAULT_TILES } from '../vae/tiled-decode.ts';
 
 /** What the estimate needs: the four parts' configurations. */
 export interface Flux1Configs {
@@ -100,7 +101,9 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   // convolutions unfold 3×3 windows, so the decoder's peak grows by about
   // 10.4 KB per output pixel over a 0.9 GB base (FLUX.1's decoder measured
   // 1.5 GB at 256² and 3.4 GB at 512², MLX 0.32.2, scripts/measure-flux1-memory.ts).
-  const pixels = size.width * size.height;
+  // Larger images decode in tiles (vae/tiled-decode.ts), so one tile bounds it.
+  const tileSide = DEFAULT_TILES.tile * 8;
+  const pixels = Math.min(size.width * size.height, tileSide * tileSide);
   const decode = DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (configs.vae.block_out_channels[0]! / 128);
 
   // Quantizing on load holds one layer's stored and float32 copies.
