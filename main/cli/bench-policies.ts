@@ -18,8 +18,7 @@ import { ssim } from '../engine/metrics/ssim.ts';
 import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
 import { resolveRequest } from '../engine/resolve-request.ts';
 import { scheduleFor } from '../engine/sampler/schedule.ts';
-import { readsScheduleOnly, type PolicySettings } from '../engine/teacache/create-policy.ts';
-import { NO_POLICY_OPTIONS } from '../engine/teacache/policy-options.ts';
+import { readsScheduleOnly } from '../engine/teacache/create-policy.ts';
 import type { PolicyName, ReuseMode } from '../engine/teacache/policy.ts';
 import { thresholdForSpeedup } from '../engine/teacache/predict.ts';
 import { FLUX1_COEFFICIENTS } from '../engine/teacache/teacache-policy.ts';
@@ -50,6 +49,8 @@ interface Variant {
   readonly flux1?: boolean;
   /** The teacache policy's accumulation when not the original's. */
   readonly accumulate?: 'since-compute';
+  /** Drop the teacache policy's forced last step (the original computes it). */
+  readonly skipLast?: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
@@ -61,6 +62,7 @@ const VARIANTS: readonly Variant[] = [
   { policy: 'teacache', reuse: 'residual' },
   { policy: 'teacache', reuse: 'taylor' },
   { policy: 'teacache', reuse: 'output', accumulate: 'since-compute' },
+  { policy: 'teacache', reuse: 'output', accumulate: 'since-compute', skipLast: true },
 ];
 
 const COLOURS: Record<string, Rgb> = {
@@ -73,9 +75,10 @@ const COLOURS: Record<string, Rgb> = {
   'teacache/taylor': [0, 170, 190],
   'teacache-flux1/residual': [120, 120, 120],
   'teacache-since-compute/output': [0, 0, 0],
+  'teacache-since-compute-nolast/output': [230, 60, 160],
 };
 
-const label = (v: Variant) => `${v.policy}${v.flux1 ? '-flux1' : ''}${v.accumulate ? `-${v.accumulate}` : ''}/${v.reuse}`;
+const label = (v: Variant) => `${v.policy}${v.flux1 ? '-flux1' : ''}${v.accumulate ? `-${v.accumulate}` : ''}${v.skipLast ? '-nolast' : ''}/${v.reuse}`;
 /** PSNR of identical images is infinite; JSON and means need a number. */
 const PSNR_CAP = 99;
 
@@ -94,6 +97,7 @@ interface ConfigResult {
   readonly reuse: ReuseMode;
   readonly flux1?: boolean;
   readonly accumulate?: 'since-compute';
+  readonly skipLast?: boolean;
   readonly target: number;
   readonly threshold: number;
   readonly predictedSpeedup: number;
@@ -161,13 +165,8 @@ async function main(): Promise<void> {
     threshold: config.threshold,
     ...(config.flux1 ? { coefficients: [...FLUX1_COEFFICIENTS] } : {}),
     ...(config.accumulate ? { accumulate: config.accumulate } : {}),
+    ...(config.skipLast ? { alwaysComputeLast: false } : {}),
   });
-  const base: Omit<PolicySettings, 'threshold' | 'policy'> = {
-    rescaleFactor: resolved.cache.rescaleFactor,
-    skipEarlySteps: resolved.cache.skipEarlySteps,
-    coefficients: resolved.cache.coefficients,
-    ...NO_POLICY_OPTIONS,
-  };
 
   // Warm-up: the first run compiles and faults in memory.
   await generator.generate({ ...requestFor(prompts[0]!, seeds[0]!, { enabled: false }), steps: 3 });
@@ -201,12 +200,8 @@ async function main(): Promise<void> {
   for (const variant of variants) {
     const seen = new Set<string>();
     for (const target of targets) {
-      const settings = {
-        ...base,
-        policy: variant.policy,
-        ...(variant.flux1 ? { coefficients: [...FLUX1_COEFFICIENTS] } : {}),
-        ...(variant.accumulate ? { accumulate: variant.accumulate } : {}),
-      };
+      // Resolved exactly as the runs below will be, so the prediction uses the same settings.
+      const settings = resolveRequest(model, requestFor(prompts[0]!, seeds[0]!, cacheFor({ ...variant, threshold: 0 }))).cache;
       const solution = thresholdForSpeedup(settings, timesteps, target, readsScheduleOnly(variant.policy) ? undefined : meanTrace);
       const pattern = solution.prediction.decisions.map((d) => (d.compute ? 'C' : 'R')).join('');
       if (seen.has(pattern)) continue;

@@ -28,7 +28,7 @@ export const CacheSettingsSchema = z.object({
   endFraction: z.number().finite().min(0).max(1).optional(),
   /** Most reuses in a row; null or omitted for no cap. */
   maxConsecutiveReuses: z.number().int().nonnegative().max(1000).nullable().optional(),
-  /** Always compute the last step (default false; the teacache policy always does). */
+  /** Always compute the last step. Default: true for the teacache policy (as the original), false for timestep rules. */
   alwaysComputeLast: z.boolean().optional(),
   /**
    * How the teacache policy accumulates: 'consecutive' (default, the original) adds each step's change;

@@ -30,7 +30,8 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     startFraction: cache.startFraction ?? 0,
     endFraction: cache.endFraction ?? 1,
     maxConsecutiveReuses: cache.maxConsecutiveReuses ?? null,
-    alwaysComputeLast: cache.alwaysComputeLast ?? false,
+    // The original TeaCache always computes the last step; the timestep rules never forced it.
+    alwaysComputeLast: cache.alwaysComputeLast ?? policy === 'teacache',
   };
   try {
     checkPolicyOptions(options);

@@ -25,9 +25,18 @@ export function createPolicy(settings: PolicySettings): CachePolicy {
       ? new SeedPolicy({ threshold, rescaleFactor, skipEarlySteps })
       : settings.policy === 'timestep-consecutive'
         ? new TimestepConsecutivePolicy({ threshold, rescaleFactor, skipEarlySteps })
-        : new TeaCachePolicy({ threshold, rescaleFactor, skipEarlySteps, coefficients: settings.coefficients, accumulate: settings.accumulate ?? 'consecutive' });
+        : new TeaCachePolicy({
+            threshold,
+            rescaleFactor,
+            skipEarlySteps,
+            coefficients: settings.coefficients,
+            accumulate: settings.accumulate ?? 'consecutive',
+            computeLastStep: settings.alwaysComputeLast,
+          });
+  // The teacache policy handles the last step itself (resetting its sum there, as the original does).
+  const options = settings.policy === 'teacache' ? { ...settings, alwaysComputeLast: false } : settings;
   // Unwrapped when the options are neutral, so the seed runs exactly as ported.
-  return hasPolicyOptions(settings) ? new OptionsPolicy(base, settings) : base;
+  return hasPolicyOptions(options) ? new OptionsPolicy(base, options) : base;
 }
 
 /** Policies whose decisions follow from the schedule alone (predictable exactly before a run). */

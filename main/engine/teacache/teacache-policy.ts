@@ -37,6 +37,8 @@ export interface TeaCachePolicyConfig {
    * does with timesteps — it grows with every reuse, so it bounds the accumulated error.
    */
   readonly accumulate?: TeaCacheAccumulation;
+  /** Always compute the last step, as the original does (default true). */
+  readonly computeLastStep?: boolean;
 }
 
 export class TeaCachePolicy implements CachePolicy {
@@ -47,6 +49,7 @@ export class TeaCachePolicy implements CachePolicy {
   private readonly rescaleFactor: number;
   private readonly skipEarlySteps: number;
   private readonly accumulate: TeaCacheAccumulation;
+  private readonly computeLastStep: boolean;
   private accumulated = 0;
   /** Rescaled change since the last computed step ('since-compute' only). */
   private drift = 0;
@@ -60,11 +63,12 @@ export class TeaCachePolicy implements CachePolicy {
     this.rescaleFactor = config.rescaleFactor ?? 1;
     this.skipEarlySteps = Math.trunc(config.skipEarlySteps ?? 0);
     this.accumulate = config.accumulate ?? 'consecutive';
+    this.computeLastStep = config.computeLastStep ?? true;
   }
 
   decide(step: number, _timestep: number, hasCache: boolean, context?: StepContext): Decision {
     if (!context) throw new Error('The teacache policy needs the step context (total steps and input-side signal).');
-    const last = step === context.totalSteps - 1;
+    const last = this.computeLastStep && step === context.totalSteps - 1;
     if (step === 0 || last || step < this.skipEarlySteps || !hasCache) {
       // As in the original, the first and last steps restart the accumulator.
       if (step === 0 || last) this.accumulated = this.drift = 0;

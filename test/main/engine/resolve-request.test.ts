@@ -32,7 +32,8 @@ describe('resolveRequest cache settings', () => {
 
   it("gives the teacache policy the original's threshold and the model's calibrated polynomial", () => {
     const calibrated = { info, defaults: { ...defaults, teacache: { ...defaults.teacache, coefficients: [3, 2, 1] } } };
-    expect(resolveRequest(calibrated, { prompt: 'x', seed: 1, cache: { policy: 'teacache' } }).cache).toMatchObject({ threshold: 0.4, coefficients: [3, 2, 1] });
+    expect(resolveRequest(calibrated, { prompt: 'x', seed: 1, cache: { policy: 'teacache' } }).cache).toMatchObject({ threshold: 0.4, coefficients: [3, 2, 1], alwaysComputeLast: true });
+    expect(resolveRequest(calibrated, { prompt: 'x', seed: 1, cache: { policy: 'teacache', alwaysComputeLast: false } }).cache.alwaysComputeLast).toBe(false);
     expect(resolveRequest(calibrated, { prompt: 'x', seed: 1, cache: { policy: 'teacache', threshold: 0.2, coefficients: [1, 0] } }).cache).toMatchObject({
       threshold: 0.2,
       coefficients: [1, 0],

@@ -68,10 +68,17 @@ describe('policy options', () => {
   it('restarts the teacache sum on a forced compute but not the seed accumulator', () => {
     const signals = [undefined, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2];
     // Alone at 0.5: 0.2, 0.4, 0.6 fires → CRRCRRCC. Capped at one reuse, each forced compute restarts the sum.
-    expect(pattern(settings({ policy: 'teacache', threshold: 0.5 }), linspace(8), signals)).toBe('CRRCRRCC');
-    const capped = decide(settings({ policy: 'teacache', threshold: 0.5, maxConsecutiveReuses: 1 }), linspace(8), signals);
+    expect(pattern(settings({ policy: 'teacache', threshold: 0.5, alwaysComputeLast: true }), linspace(8), signals)).toBe('CRRCRRCC');
+    const capped = decide(settings({ policy: 'teacache', threshold: 0.5, maxConsecutiveReuses: 1, alwaysComputeLast: true }), linspace(8), signals);
     expect(capped.map((d) => d.reason)).toEqual(['first-step', 'reuse', 'max-reuse', 'reuse', 'max-reuse', 'reuse', 'max-reuse', 'last-step']);
     expect(capped.map((d) => d.accumulated)).toEqual([0, 0.2, 0.4, 0.2, 0.4, 0.2, 0.4, 0]);
+  });
+
+  it("lets the teacache policy skip the original's forced last step", () => {
+    const signals = [undefined, 0.2, 0.2, 0.2, 0.2, 0.2];
+    expect(decide(settings({ policy: 'teacache', threshold: 1, alwaysComputeLast: true }), linspace(6), signals).at(-1)!.reason).toBe('last-step');
+    expect(pattern(settings({ policy: 'teacache', threshold: 1 }), linspace(6), signals)).toBe('CRRRRC');
+    expect(pattern(settings({ policy: 'teacache', threshold: 1.1 }), linspace(6), signals)).toBe('CRRRRR');
   });
 
   it('rejects windows that leave nothing to cache', () => {
