@@ -23,6 +23,7 @@ import type { ParamShapes } from '../main/engine/models/layers.ts';
 import { CLIP_L } from '../main/engine/models/text/clip.ts';
 import { T5Encoder, T5_XXL, t5ParamShapes } from '../main/engine/models/text/t5.ts';
 import { FLUX1_VAE, VaeDecoder, vaeDecoderParamShapes } from '../main/engine/models/vae/decoder.ts';
+import { decodeTiled } from '../main/engine/models/vae/tiled-decode.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,8 +87,8 @@ async function main(): Promise<void> {
   if (values.part === 'vae') {
     const decoder = new VaeDecoder(mx, FLUX1_VAE, params);
     const decode = (latents: MxArray) => decoder.decode(decoder.unscale(latents));
-    const image = (mx.compile ? mx.compile(decode) : decode)(mx.random.normal([1, 16, size / 8, size / 8]));
-    mx.eval(image);
+    // As the engine decodes: compiled, in 512-pixel tiles beyond 512×512.
+    decodeTiled(mx, mx.random.normal([1, 16, size / 8, size / 8]), mx.compile ? mx.compile(decode) : decode);
   } else if (values.part === 't5') {
     const encoder = new T5Encoder(mx, T5_XXL, params);
     const out = encoder.encode([Array.from({ length: textTokens }, (_, i) => (i * 37) % 32000)]);

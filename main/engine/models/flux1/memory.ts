@@ -34,7 +34,7 @@ const F32 = 4;
  */
 export const RUNTIME_OVERHEAD_BYTES = 1.5 * GB;
 /** The autoencoder decoder's measured peak on CPU: a base plus a cost per output pixel (see estimateFlux1Memory). */
-const DECODE_BASE_BYTES = 0.9 * GB;
+const DECODE_BASE_BYTES = 1.15 * GB;
 const DECODE_BYTES_PER_PIXEL = 10_430;
 
 /** Bytes of one [out, in] linear weight held as float32 or quantized (uint32 packs plus float32 scale and bias per group). */
@@ -99,8 +99,9 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
 
   // Decoding, from measurement rather than a model of it: MLX's CPU
   // convolutions unfold 3×3 windows, so the decoder's peak grows by about
-  // 10.4 KB per output pixel over a 0.9 GB base (FLUX.1's decoder measured
-  // 1.5 GB at 256² and 3.4 GB at 512², MLX 0.32.2, scripts/measure-flux1-memory.ts).
+  // 10.4 KB per output pixel (FLUX.1's decoder measured 1.5 GB at 256² and
+  // 3.4 GB at 512², and 3.7 GB at 768² in four 512² tiles; MLX 0.32.2,
+  // scripts/measure-flux1-memory.ts). The base is set so one tile gives 3.7 GB.
   // Larger images decode in tiles (vae/tiled-decode.ts), so one tile bounds it.
   const tileSide = DEFAULT_TILES.tile * 8;
   const pixels = Math.min(size.width * size.height, tileSide * tileSide);

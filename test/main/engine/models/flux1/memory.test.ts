@@ -43,8 +43,8 @@ describe('estimateFlux1Memory', () => {
 
   it('grows with the image once denoising outweighs one decoder tile', () => {
     const at = (side: number) => estimateFlux1Memory(configs, 4, { ...size, width: side, height: side }).activationBytes;
-    // Tiled decoding caps the decoder at one 512×512 tile's 3.4 GB (measured).
-    expect(at(512) / GB).toBeCloseTo(3.45, 1);
+    // Tiled decoding caps the decoder at one 512×512 tile's (3.7 GB measured at 768×768 in four tiles).
+    expect(at(512) / GB).toBeCloseTo(3.7, 1);
     expect(at(1024)).toBe(at(512));
     expect(at(2048)).toBeGreaterThan(at(1024));
   });
