@@ -2,7 +2,9 @@
 // Runs in the engine (worker thread or CLI); no Electron imports. Failing to
 // load gives an error that says how to fix it.
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
 import { missingOps, type BackendInfo, type LoadedBackend, type MxBackend } from './backend.ts';
 import { nativeStatus } from './native-addon.ts';
 
@@ -132,6 +134,10 @@ export function loadNativeBackend(env: NodeJS.ProcessEnv = process.env): LoadedB
  * `info.fallbackReason`. Without an argument, TEACACHE_BACKEND decides.
  */
 export function loadBackend(preference: BackendPreference = backendPreferenceFromEnv(), env: NodeJS.ProcessEnv = process.env): LoadedBackend {
+  return withUsableCompile(pickBackend(preference, env), env);
+}
+
+function pickBackend(preference: BackendPreference, env: NodeJS.ProcessEnv): LoadedBackend {
   if (preference === 'native') return loadNativeBackend(env);
   if (preference === 'npm') return loadNpmBackend();
   let reason: string;
@@ -143,6 +149,33 @@ export function loadBackend(preference: BackendPreference = backendPreferenceFro
   }
   const npm = loadNpmBackend();
   return { mx: npm.mx, info: { ...npm.info, fallbackReason: reason } };
+}
+
+/** Set to 0 to run every graph uncompiled, whatever the backend can do. */
+export const COMPILE_VARIABLE = 'TEACACHE_COMPILE';
+
+function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+/**
+ * Why `compile` cannot be used on this machine, or undefined when it can.
+ * MLX compiles fused CPU kernels by running `g++` at evaluation time; without
+ * it the process aborts (an uncatchable C++ exception, seen here). Metal
+ * kernels need no system compiler.
+ */
+export function compileUnavailableReason(device: BackendInfo['device'], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env[COMPILE_VARIABLE] === '0') return `${COMPILE_VARIABLE}=0`;
+  if (device === 'cpu' && !onPath('g++', env)) return 'MLX compiles CPU kernels with g++, which is not on PATH';
+  return undefined;
+}
+
+/** The backend as the engine should see it: without `compile` where using it would crash. */
+function withUsableCompile(loaded: LoadedBackend, env: NodeJS.ProcessEnv): LoadedBackend {
+  const reason = compileUnavailableReason(loaded.info.device, env);
+  if (reason === undefined || !loaded.mx.compile) return loaded;
+  const mx = Object.create(loaded.mx, { compile: { value: undefined } }) as MxBackend;
+  return { mx, info: loaded.info };
 }
 
 /** One line for logs, the CLI and the UI: which backend, which MLX, which device, and any fallback. */

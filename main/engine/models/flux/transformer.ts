@@ -95,6 +95,7 @@ export class FluxTransformer {
     private readonly mx: MxBackend,
     readonly config: FluxConfig,
     params: Params,
+    private readonly options: { readonly compile?: boolean } = {},
   ) {
     // A compiled graph must capture evaluated weights: this MLX fails
     // (`_Map_base::at`) when a traced function closes over pending arrays.
@@ -168,7 +169,7 @@ export class FluxTransformer {
    */
   blocks(input: EmbeddedInput): MxArray {
     const { img, txt, vec, rotary } = input;
-    if (!this.mx.compile) return this.runBlocks(img, txt, vec, rotary.cos, rotary.sin);
+    if (!this.mx.compile || this.options.compile === false) return this.runBlocks(img, txt, vec, rotary.cos, rotary.sin);
     this.compiledBlocks ??= this.mx.compile((...args: [MxArray, MxArray, MxArray, MxArray, MxArray]) => this.runBlocks(...args));
     return this.compiledBlocks(img, txt, vec, rotary.cos, rotary.sin);
   }

@@ -101,7 +101,10 @@ export class Flux1Model implements ImageModel {
     );
     const transformerParams = yield* materialize(mx, transformerPlans(mx, parts), memory.quantization);
     parts.transformer.checkpoint.close();
-    const transformer = new FluxTransformer(mx, parts.transformer.config, transformerParams);
+    // Uncompiled: this MLX's CPU compiler aborted the process on FLUX.1-size
+    // blocks (a failed g++ build of a strided kernel at 4,608 tokens), and an
+    // abort cannot be caught. The built-in model's small graphs compile fine.
+    const transformer = new FluxTransformer(mx, parts.transformer.config, transformerParams, { compile: false });
     const { vae } = parts;
     const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
     vae.checkpoint.close();

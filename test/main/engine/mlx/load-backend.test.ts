@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { missingOps } from '../../../../main/engine/mlx/backend.ts';
 import {
   BackendLoadError,
+  compileUnavailableReason,
   backendPreferenceFromEnv,
   describeBackend,
   explainLoadFailure,
@@ -100,5 +101,23 @@ describe('describeBackend', () => {
     expect(
       describeBackend({ name: 'npm', package: '@frost-beta/mlx', version: '0.0.7', device: 'cpu', fallbackReason: 'native backend not built: x does not exist\n  - Build it' }),
     ).toBe('@frost-beta/mlx 0.0.7 on the cpu; native unavailable: native backend not built: x does not exist');
+  });
+});
+
+describe('compileUnavailableReason', () => {
+  it('refuses CPU compile without g++ on PATH, since MLX would abort the process', () => {
+    expect(compileUnavailableReason('cpu', { PATH: '/nonexistent' })).toMatch(/g\+\+, which is not on PATH/);
+  });
+
+  it('allows Metal compile without a system compiler, and honours TEACACHE_COMPILE=0', () => {
+    expect(compileUnavailableReason('gpu', { PATH: '/nonexistent' })).toBeUndefined();
+    expect(compileUnavailableReason('gpu', { TEACACHE_COMPILE: '0' })).toBe('TEACACHE_COMPILE=0');
+  });
+
+  it('hides compile from the engine where it is unusable', () => {
+    const { mx } = loadBackend('npm', { PATH: '/nonexistent' });
+    expect(mx.compile).toBeUndefined();
+    expect(typeof mx.add).toBe('function');
+    expect(loadBackend('npm', { PATH: process.env.PATH }).mx.compile).toBeTypeOf('function');
   });
 });
