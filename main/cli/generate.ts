@@ -14,6 +14,7 @@ import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageE
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
          [--threshold T --rescale R --skip-early K | --no-cache]
+         [--policy seed|timestep-consecutive|teacache] [--reuse output|residual|taylor]
          [--model DIR [--quantize 4|8|none|auto]] --out FILE.png
 
 Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json

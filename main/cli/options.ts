@@ -22,6 +22,8 @@ export const generationOptions = {
   threshold: { type: 'string' },
   rescale: { type: 'string' },
   'skip-early': { type: 'string' },
+  policy: { type: 'string' },
+  reuse: { type: 'string' },
   'no-cache': { type: 'boolean' },
   model: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -46,9 +48,9 @@ export function parseCommandLine<O extends ParseArgsConfig['options']>(argv: str
 
 /** Builds the engine request from parsed flags; defaults are the model's. */
 export function requestFromOptions(values: GenerationValues, fallback: { prompt?: string; seed?: number } = {}): GenerationRequest {
-  const cacheFlags = [values.threshold, values.rescale, values['skip-early']].some((v) => v !== undefined);
+  const cacheFlags = [values.threshold, values.rescale, values['skip-early'], values.policy, values.reuse].some((v) => v !== undefined);
   if (values['no-cache'] && cacheFlags) {
-    throw new UsageError('--no-cache cannot be combined with --threshold, --rescale or --skip-early.');
+    throw new UsageError('--no-cache cannot be combined with --threshold, --rescale, --skip-early, --policy or --reuse.');
   }
   const prompt = values.prompt ?? fallback.prompt;
   if (prompt === undefined) throw new UsageError('--prompt is required, for example --prompt "red heart".');
@@ -67,6 +69,8 @@ export function requestFromOptions(values: GenerationValues, fallback: { prompt?
           threshold: number('threshold', values.threshold),
           rescaleFactor: number('rescale', values.rescale),
           skipEarlySteps: number('skip-early', values['skip-early']),
+          policy: values.policy,
+          reuse: values.reuse,
         },
   };
   const parsed = GenerationRequestSchema.safeParse(JSON.parse(JSON.stringify(candidate)));
@@ -78,6 +82,8 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   negativePrompt: '--negative',
   guidanceScale: '--guidance',
   'cache.threshold': '--threshold',
+  'cache.policy': '--policy',
+  'cache.reuse': '--reuse',
   'cache.rescaleFactor': '--rescale',
   'cache.skipEarlySteps': '--skip-early',
 };

@@ -31,6 +31,14 @@ describe('npm run generate', () => {
     expect(JSON.parse(png.text['teacache-studio']!).stats).toEqual(record.stats);
   });
 
+  it('runs the policy and reuse mode asked for', () => {
+    const out = join(dir, 'teacache.png');
+    expect(generate('--prompt', 'red heart', '--seed', '2', '--steps', '8', '--policy', 'teacache', '--reuse', 'residual', '--out', out).status).toBe(0);
+    const record = JSON.parse(readFileSync(join(dir, 'teacache.json'), 'utf8'));
+    expect(record.request.cache).toMatchObject({ policy: 'teacache', reuse: 'residual', alwaysComputeLast: true });
+    expect(record.events.at(-1).computed).toBe(true);
+  });
+
   it('gives byte-identical images for --threshold 0 and --no-cache', () => {
     const zero = join(dir, 'zero.png');
     const off = join(dir, 'off.png');
@@ -46,6 +54,7 @@ describe('npm run generate', () => {
     [['--prompt', 'x', '--no-cache', '--threshold', '0.1', '--out', 'x.png'], /--no-cache cannot be combined/],
     [['--prompt', 'x', '--seed=-1', '--out', 'x.png'], /--seed: .*>=0/],
     [['--prompt', 'x', '--colour', 'red', '--out', 'x.png'], /Unknown option '--colour'/],
+    [['--prompt', 'x', '--policy', 'magic', '--out', 'x.png'], /--policy: .*"seed"\|"timestep-consecutive"\|"teacache"/],
   ])('rejects %j with a usage message', (args, message) => {
     const run = generate(...args);
     expect(run.status).toBe(2);
