@@ -13,7 +13,7 @@ import { EngineError } from '../errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
-import { FluxTransformer, type TextConditioning } from './flux/transformer.ts';
+import { FluxTransformer, transformerInput, type TextConditioning } from './flux/transformer.ts';
 import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
 import { randomParams, type ParamShapes } from './layers.ts';
 import { pack, unpack } from './packing.ts';
@@ -155,18 +155,11 @@ export class PixelFluxModel implements ImageModel {
   }
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
-    return this.transformer.forward({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+    return this.transformer.forward(transformerInput(x, rows, cols, timestep, text, guidance));
   }
 
   split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): ModelSplitStep {
-    const { transformer } = this;
-    const embedded = transformer.embed({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
-    return {
-      blockInput: embedded.img,
-      signal: transformer.modulatedInput(embedded),
-      blocks: () => transformer.blocks(embedded),
-      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded.vec),
-    };
+    return this.transformer.split(transformerInput(x, rows, cols, timestep, text, guidance));
   }
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {

@@ -16,6 +16,7 @@ import {
   type Linear,
   type Params,
 } from '../layers.ts';
+import type { ModelSplitStep } from '../image-model.ts';
 import { TIME_EMBED_DIM, type FluxConfig } from './config.ts';
 import { applyRotary, imagePositionIds, rotaryTables, type RotaryTables } from './rope.ts';
 
@@ -39,6 +40,11 @@ export interface TransformerInput {
   readonly text: TextConditioning;
   /** Distilled guidance strength; required when the model embeds guidance. */
   readonly guidance?: number;
+}
+
+/** The transformer's input from the ImageModel call shape, omitting an absent guidance. */
+export function transformerInput(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): TransformerInput {
+  return { x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) };
 }
 
 /** What the blocks see: embedded streams plus the conditioning vector. */
@@ -132,6 +138,20 @@ export class FluxTransformer {
     }));
     this.finalLinear = linear(mx, params, 'final_layer.linear');
     this.finalMod = linear(mx, params, 'final_layer.adaLN_modulation.1');
+  }
+
+  /**
+   * The forward in its parts, for cache modes that reuse the blocks' residual
+   * or read the first block's modulated input.
+   */
+  split(input: TransformerInput): ModelSplitStep {
+    const embedded = this.embed(input);
+    return {
+      blockInput: embedded.img,
+      signal: this.modulatedInput(embedded),
+      blocks: () => this.blocks(embedded),
+      output: (blockOutput) => this.finalLayer(blockOutput, embedded.vec),
+    };
   }
 
   /** Predicted velocity for the packed tokens, [B, rows·cols, inChannels]. */

@@ -6,7 +6,7 @@
 import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
-import { FluxTransformer, type TextConditioning } from '../flux/transformer.ts';
+import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack, unpack } from '../packing.ts';
 import { fluxParamShapes } from '../flux/config.ts';
@@ -164,18 +164,11 @@ export class Flux1Model implements ImageModel {
   }
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
-    return this.transformer.forward({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
+    return this.transformer.forward(transformerInput(x, rows, cols, timestep, text, guidance));
   }
 
   split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): ModelSplitStep {
-    const { transformer } = this;
-    const embedded = transformer.embed({ x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) });
-    return {
-      blockInput: embedded.img,
-      signal: transformer.modulatedInput(embedded),
-      blocks: () => transformer.blocks(embedded),
-      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded.vec),
-    };
+    return this.transformer.split(transformerInput(x, rows, cols, timestep, text, guidance));
   }
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
