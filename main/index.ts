@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HistoryStore } from './history/history-store.ts';
 import { EngineHost } from './host/engine-host.ts';
-import { forwardEvents, registerIpcHandlers } from './ipc/electron-ipc.ts';
+import { startupModel } from './host/model-choice.ts';
+import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from './ipc/electron-ipc.ts';
 import { StudioService } from './ipc/studio-service.ts';
 import { menuTemplate } from './shell/menu.ts';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl, isExternalWebUrl, isTrustedFrame, rendererFileFor } from './shell/navigation.ts';
@@ -120,9 +121,20 @@ async function main(): Promise<void> {
     app.exit(1);
     return;
   }
-  const host = new EngineHost();
-  const service = new StudioService(host, history);
+  // The remembered model folder when it still validates, else the built-in model with a note the UI shows.
+  const startup = startupModel(history.dir);
+  if (startup.source.note) console.warn(startup.source.note);
+  const host = new EngineHost(startup.modelDir ? { modelDir: startup.modelDir } : {});
+  const service = new StudioService(host, history, { modelSource: startup.source });
   registerIpcHandlers({ ipcMain, service, isTrustedSender });
+  registerModelFolderPicker({
+    ipcMain,
+    isTrustedSender,
+    showOpenDialog: () => {
+      const options = { title: 'Open a model folder', properties: ['openDirectory' as const] };
+      return mainWindow && !mainWindow.isDestroyed() ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options);
+    },
+  });
   forwardEvents(service, () => BrowserWindow.getAllWindows().map((window) => window.webContents));
   void host.info().catch((error: unknown) => console.error(`The engine did not start: ${(error as Error).message}`));
 

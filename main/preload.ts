@@ -1,5 +1,5 @@
 // The preload: exposes the contract to the renderer as named functions on window.studioBridge (one per request,
-// one subscription per event), never ipcRenderer itself. Runs sandboxed in the renderer process; bundled to
+// one subscription per event, plus the native model-folder picker), never ipcRenderer itself. Runs sandboxed in the renderer process; bundled to
 // CommonJS (dist/preload/preload.cjs), so it may import only 'electron' and pure modules.
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
@@ -24,6 +24,9 @@ const subscriptions = EVENT_NAMES.map((name) => [
   },
 ]);
 
-const bridge = Object.freeze(Object.fromEntries([...requestFunctions, ...subscriptions])) as StudioBridge;
+// The native folder dialog for model management; main answers it only for our window, like every request.
+const pickModelFolder = (): Promise<Envelope<unknown>> => ipcRenderer.invoke(ipcChannel.pickModelFolder) as Promise<Envelope<unknown>>;
+
+const bridge = Object.freeze(Object.fromEntries([...requestFunctions, ...subscriptions, ['pickModelFolder', pickModelFolder]])) as StudioBridge;
 
 contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, bridge);

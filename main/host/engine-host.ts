@@ -87,9 +87,38 @@ export class EngineHost {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Workers started so far; tests read it to see a restart. */
   workersStarted = 0;
+  private modelDir: string | undefined;
 
   constructor(options: EngineHostOptions = {}) {
     this.options = options;
+    this.modelDir = options.modelDir;
+  }
+
+  /** The folder the engine loads; undefined for the built-in model. */
+  get currentModelDir(): string | undefined {
+    return this.modelDir;
+  }
+
+  /**
+   * Restarts the worker on another model (undefined: the built-in one). Refused with BAD_REQUEST while jobs are
+   * queued or running, since they were set up for the model they were submitted to.
+   */
+  async switchModel(modelDir: string | undefined): Promise<void> {
+    if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
+    if (this.running || this.queue.length > 0) {
+      throw new StudioError('BAD_REQUEST', 'Runs are still queued or running: wait for them to finish (or cancel them), then switch the model.', {
+        jobs: this.jobs().map((job) => job.jobId),
+      });
+    }
+    this.modelDir = modelDir;
+    const worker = this.worker;
+    // Forgotten before it ends, so its exit is not taken for a crash.
+    this.worker = undefined;
+    this.ready_?.reject(new StudioError('MODEL_NOT_FOUND', 'The model was switched while it loaded.'));
+    this.loaded = false;
+    this.loadCrashes = 0;
+    await worker?.terminate();
+    this.ensureWorker();
   }
 
   /** Backend and model; starts the worker if needed and waits for it to load. */
@@ -185,7 +214,7 @@ export class EngineHost {
     this.ready.catch(() => {});
     this.loaded = false;
     const worker = startWorker(this.options.workerUrl ?? defaultWorkerUrl(), {
-      ...(this.options.modelDir ? { modelDir: this.options.modelDir } : {}),
+      ...(this.modelDir ? { modelDir: this.modelDir } : {}),
       previewIntervalMs: this.options.previewIntervalMs ?? 150,
       testHooks: this.options.testHooks ?? false,
     });

@@ -1,12 +1,14 @@
 // Turns a transport's bridge (Electron preload or web) into the typed StudioApi: validates every response and
 // event against the contract and surfaces failures as StudioError. Runs in the renderer; no Node, no Electron.
 
+import type { z } from 'zod';
 import {
   BRIDGE_GLOBAL,
   ErrorPayloadSchema,
   EVENT_NAMES,
   events,
   parsePayload,
+  PickedFolderSchema,
   requests,
   StudioError,
   type Envelope,
@@ -27,9 +29,8 @@ export interface TransportExtras {
 }
 
 export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = {}): StudioApi {
-  async function call<K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> {
-    const send = bridge[name] as (input: RequestInput<K>) => Promise<Envelope<unknown>>;
-    const envelope = (await send(input)) as Envelope<unknown> | undefined;
+  /** The envelope's value checked against `schema`, or its error thrown as a StudioError. */
+  function unwrap<S extends z.ZodType>(name: string, envelope: Envelope<unknown> | undefined, schema: S): z.infer<S> {
     if (!envelope || typeof envelope !== 'object' || typeof envelope.ok !== 'boolean') {
       throw new StudioError('INTERNAL', `The ${name} call returned something that is not a response envelope.`);
     }
@@ -37,7 +38,12 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
       const error = ErrorPayloadSchema.safeParse(envelope.error);
       throw error.success ? StudioError.fromPayload(error.data) : new StudioError('INTERNAL', `The ${name} call failed with an unreadable error.`, envelope.error);
     }
-    return parsePayload(requests[name].output, envelope.value, `${name} response`) as RequestOutput<K>;
+    return parsePayload(schema, envelope.value, `${name} response`);
+  }
+
+  async function call<K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>> {
+    const send = bridge[name] as (input: RequestInput<K>) => Promise<Envelope<unknown>>;
+    return unwrap(name, (await send(input)) as Envelope<unknown> | undefined, requests[name].output) as RequestOutput<K>;
   }
 
   function subscribe<K extends EventName>(name: K, listener: Listener<K>): Unsubscribe {
@@ -51,7 +57,13 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     });
   }
 
+  const pick = bridge.pickModelFolder;
+  const pickModelFolder = pick
+    ? async (): Promise<string | null> => unwrap('pickModelFolder', await pick(), PickedFolderSchema)
+    : undefined;
+
   return {
+    ...(pickModelFolder ? { pickModelFolder } : {}),
     getInfo: () => call('getInfo', {}),
     generate: (request) => call('generate', { request }),
     generateBaseline: (runId) => call('generateBaseline', { runId }),
@@ -68,6 +80,9 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     onJobDone: (listener) => subscribe('jobDone', listener),
     onJobFailed: (listener) => subscribe('jobFailed', listener),
     onHistoryChanged: (listener) => subscribe('historyChanged', listener),
+    getModelSource: () => call('getModelSource', {}),
+    setModelFolder: (dir) => call('setModelFolder', { dir }),
+    onModelChanged: (listener) => subscribe('modelChanged', listener),
     onConnectionChange: (listener) => {
       if (extras.onConnectionChange) return extras.onConnectionChange(listener);
       listener(true);

@@ -200,6 +200,27 @@ export const JobSummarySchema = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
+/** One reason a model folder cannot be used: the file (or folder) at fault and what was expected of it. */
+export const ModelFolderProblemSchema = z.object({ path: z.string(), message: z.string() });
+export type ModelFolderProblem = z.infer<typeof ModelFolderProblemSchema>;
+
+/** Where the loaded model comes from; `note` says why a remembered folder was not used (the UI shows it). */
+export const ModelSourceSchema = z.object({
+  kind: z.enum(['builtin', 'folder']),
+  /** The absolute folder; null for the built-in model. */
+  dir: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
+/** A path the user typed or picked: bounded so a pasted blob cannot reach the file system. */
+export const ModelFolderPathSchema = z
+  .string()
+  .trim()
+  .min(1, 'give the path of a model folder')
+  .max(4096, 'a folder path is at most 4096 characters')
+  .refine((path) => !path.includes('\0'), 'a path cannot contain a NUL character');
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: name → input and output. Every input is an object so every transport validates one shape.
 
@@ -234,6 +255,16 @@ export const requests = {
       difference: ImageSchema,
     }),
   },
+  /** Which model is loaded and why (a remembered folder that no longer validates falls back to the built-in one). */
+  getModelSource: { input: Empty, output: ModelSourceSchema },
+  /**
+   * Checks folder `dir` (null: the built-in model) and, when it has no problems, restarts the engine on it and
+   * remembers it. A folder with problems is refused (`accepted: false`) and the running model is left alone.
+   */
+  setModelFolder: {
+    input: z.object({ dir: ModelFolderPathSchema.nullable() }).strict(),
+    output: z.object({ accepted: z.boolean(), problems: z.array(ModelFolderProblemSchema), source: ModelSourceSchema }),
+  },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type RequestName = keyof typeof requests;
@@ -257,6 +288,8 @@ export const events = {
   jobFailed: z.object({ jobId: IdSchema, error: ErrorPayloadSchema }),
   /** An entry was added, changed (e.g. its baseline arrived) or deleted. */
   historyChanged: z.object({ id: IdSchema, change: z.enum(['added', 'updated', 'deleted']) }),
+  /** The engine restarted on another model: fetch getInfo again. */
+  modelChanged: z.object({ source: ModelSourceSchema }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;
@@ -289,6 +322,11 @@ export interface StudioApi {
   onJobDone(listener: Listener<'jobDone'>): Unsubscribe;
   onJobFailed(listener: Listener<'jobFailed'>): Unsubscribe;
   onHistoryChanged(listener: Listener<'historyChanged'>): Unsubscribe;
+  getModelSource(): Promise<ModelSource>;
+  setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>>;
+  onModelChanged(listener: Listener<'modelChanged'>): Unsubscribe;
+  /** Electron only: the native folder picker; resolves with the chosen folder, or null when cancelled. */
+  pickModelFolder?(): Promise<string | null>;
   /** Web transport only: whether the event stream is connected (Electron: always true). */
   onConnectionChange(listener: (connected: boolean) => void): Unsubscribe;
 }
@@ -304,6 +342,9 @@ export type StudioBridge = {
   readonly [K in RequestName]: (input: RequestInput<K>) => Promise<Envelope<unknown>>;
 } & {
   readonly [K in EventName as `on${Capitalize<K>}`]: (listener: (payload: unknown) => void) => Unsubscribe;
+} & {
+  /** Electron only (the preload has it; web mode does not): the native folder dialog. */
+  readonly pickModelFolder?: () => Promise<Envelope<unknown>>;
 };
 
 export const BRIDGE_GLOBAL = 'studioBridge';
@@ -312,7 +353,12 @@ export const BRIDGE_GLOBAL = 'studioBridge';
 export const ipcChannel = {
   request: (name: RequestName) => `studio:request:${name}`,
   event: (name: EventName) => `studio:event:${name}`,
+  /** The native folder dialog; not a contract request, since web mode has no such thing. */
+  pickModelFolder: 'studio:pick-model-folder',
 } as const;
+
+/** What pickModelFolder's envelope carries: the chosen folder, or null when the dialog was cancelled. */
+export const PickedFolderSchema = z.string().nullable();
 
 /** Web transport paths. */
 export const webPaths = {

@@ -44,3 +44,27 @@ export function forwardEvents(service: StudioService, targets: () => Iterable<Pi
     }
   });
 }
+
+export interface FolderPickerOptions {
+  readonly ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  isTrustedSender(event: IpcMainInvokeEvent): boolean;
+  /** Electron's dialog.showOpenDialog bound to the window, passed in so tests drive it with a fake. */
+  showOpenDialog(): Promise<{ canceled: boolean; filePaths: string[] }>;
+}
+
+/** Answers the preload's pickModelFolder with the folder chosen in the native dialog (null when cancelled). */
+export function registerModelFolderPicker(options: FolderPickerOptions): () => void {
+  options.ipcMain.handle(ipcChannel.pickModelFolder, async (event): Promise<Envelope<unknown>> => {
+    if (!options.isTrustedSender(event)) {
+      const url = event.senderFrame?.url ?? 'an unknown frame';
+      return { ok: false, error: new StudioError('FORBIDDEN', `The folder picker was asked for by ${url}, which is not the app's window.`).toPayload() };
+    }
+    try {
+      const result = await options.showOpenDialog();
+      return { ok: true, value: result.canceled ? null : (result.filePaths[0] ?? null) };
+    } catch (error) {
+      return { ok: false, error: toErrorPayload(error) };
+    }
+  });
+  return () => options.ipcMain.removeHandler(ipcChannel.pickModelFolder);
+}

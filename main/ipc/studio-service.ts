@@ -8,6 +8,7 @@ import { psnr } from '../engine/metrics/psnr.ts';
 import type { GenerationRequest } from '../engine/request.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
+import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from '../host/model-choice.ts';
 import {
   events,
   parsePayload,
@@ -18,6 +19,7 @@ import {
   type EventPayload,
   type HistoryEntry,
   type Image,
+  type ModelSource,
   type Psnr,
   type RequestInput,
   type RequestName,
@@ -41,16 +43,28 @@ export function baselineRequest(entry: HistoryEntry): GenerationRequest {
   return { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache: { ...cache, enabled: false } };
 }
 
+export interface StudioServiceOptions {
+  /** Where the loaded model came from (main/host/model-choice.ts startupModel); the built-in model by default. */
+  readonly modelSource?: ModelSource;
+  /** Checks a model folder; the engine's checkModelFolder by default (tests pass a stand-in). */
+  readonly checkFolder?: FolderChecker;
+}
+
 export class StudioService {
   private readonly listeners = new Set<(message: EventMessage) => void>();
   private readonly stopHost: () => void;
   /** Saving finished runs one at a time keeps baseline links consistent. */
   private saving: Promise<void> = Promise.resolve();
+  private modelSource: ModelSource;
+  /** One model switch at a time: two racing would leave the remembered folder and the loaded one apart. */
+  private switching: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly host: EngineHost,
     readonly history: HistoryStore,
+    private readonly options: StudioServiceOptions = {},
   ) {
+    this.modelSource = options.modelSource ?? BUILTIN_SOURCE;
     this.stopHost = host.on((event) => this.onHostEvent(event));
   }
 
@@ -158,7 +172,28 @@ export class StudioService {
       const difference: Image = { width: entry.width, height: entry.height, dataUrl: pngDataUrl(encodePng(map.rgb, entry.width, entry.height)) };
       return { id, against: otherId, psnr: psnrOf(a!, b!), maxDifference: map.maxDifference, meanDifference: total / a!.length, difference };
     },
+    getModelSource: async () => this.modelSource,
+    setModelFolder: async ({ dir }) => {
+      const run = this.switching.then(() => this.setModelFolder(dir));
+      this.switching = run.catch(() => {});
+      return run;
+    },
   };
+
+  /** Refuses a folder with problems untouched; otherwise restarts the engine on it, remembers it and says so. */
+  private async setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>> {
+    let source: ModelSource = BUILTIN_SOURCE;
+    if (dir !== null) {
+      const checked = folderProblems(dir, this.options.checkFolder);
+      if (checked.problems.length > 0) return { accepted: false, problems: checked.problems, source: this.modelSource };
+      source = { kind: 'folder', dir: checked.dir, note: null };
+    }
+    await this.host.switchModel(source.dir ?? undefined);
+    this.modelSource = source;
+    this.emit('modelChanged', { source });
+    await saveModelChoice(this.history.dir, source.dir);
+    return { accepted: true, problems: [], source };
+  }
 
   private onHostEvent(event: HostEvent): void {
     switch (event.type) {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, HistoryStore } from '../history/history-store.ts';
 import { EngineHost } from '../host/engine-host.ts';
+import { startupModel } from '../host/model-choice.ts';
 import { StudioService } from '../ipc/studio-service.ts';
 import { parseCommandLine, runCli, UsageError } from '../cli/options.ts';
 import { startWebServer, WEB_HOST, type RunningWebServer } from './web-server.ts';
@@ -15,7 +16,7 @@ export const WEB_USAGE = `Usage: npm run web -- [--port N] [--data-dir DIR] [--m
 Serves TeaCache Studio at http://${WEB_HOST}:PORT/ (this machine only).
   --port N        port to listen on (default: $PORT, else 5174; 0 picks a free one)
   --data-dir DIR  where the run history lives (default: $TEACACHE_STUDIO_DATA, else ~/.teacache-studio)
-  --model DIR     a model folder (default: the built-in model)
+  --model DIR     a model folder (default: the one last opened in the app, else the built-in model)
   --renderer DIR  the built UI (default: dist/renderer; build it with npm run build:renderer)`;
 
 export const DEFAULT_PORT = 5174;
@@ -63,12 +64,15 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
 
   const dataDir = defaultDataDir(values['data-dir']);
   const history = HistoryStore.open(dataDir);
-  const host = new EngineHost(values.model ? { modelDir: values.model } : {});
-  const service = new StudioService(host, history);
+  // --model wins; else the remembered folder when it still validates, else the built-in model with a note.
+  const startup = startupModel(history.dir, values.model ? { explicit: values.model } : {});
+  const host = new EngineHost(startup.modelDir ? { modelDir: startup.modelDir } : {});
+  const service = new StudioService(host, history, { modelSource: startup.source });
   const server = await startWebServer({ service, rendererDir, port });
 
   process.stdout.write(`TeaCache Studio (web mode) is serving ${server.url}\n  history: ${history.runsDir} (${history.list().length} runs)\n`);
   for (const problem of history.problems) process.stderr.write(`note: ${problem.message}\n`);
+  if (startup.source.note) process.stderr.write(`note: ${startup.source.note}\n`);
   // Load the engine now, so the first Generate does not wait for it.
   host.info().then(
     (info) => process.stdout.write(`  engine: ${info.model.name} on ${info.backend.package} ${info.backend.version} (${info.backend.device})\n`),

@@ -7,6 +7,7 @@ import { useStudio } from '../store/store.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { HistoryPanel } from './history-panel.tsx';
 import { CupIcon } from './icons.tsx';
+import { ModelControl } from './model-control.tsx';
 import { SettingsPanel } from './settings-panel.tsx';
 import { Stage } from './stage.tsx';
 
@@ -39,6 +40,7 @@ export function App() {
               <span className="muted">{model.backendLabel}</span>
             </div>
           )}
+          <ModelControl />
         </div>
       </header>
       {model && draft ? (

@@ -92,6 +92,12 @@ export function createBackend(api: StudioApi): StudioBackend {
   const images = new Map<string, Promise<RunImage>>();
 
   return {
+    ...(api.pickModelFolder ? { pickModelFolder: api.pickModelFolder.bind(api) } : {}),
+    modelSource: () => api.getModelSource(),
+    setModelFolder: (dir) => api.setModelFolder(dir),
+    onModelChanged(listener) {
+      return api.onModelChanged(({ source }) => listener(source));
+    },
     async model(): Promise<ModelSummary> {
       const { model, backend } = await api.getInfo();
       return { info: model, defaults: model.defaults, backendLabel: `${backend.package} ${backend.version} · ${backend.device.toUpperCase()}` };

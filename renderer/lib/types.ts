@@ -1,12 +1,12 @@
 // The renderer's view of the studio: what the store needs from the IPC contract
 // (main/ipc/contract.ts), shaped for the UI. Types only.
 
-import type { EngineInfo, ErrorPayload, HistoryEntry, Psnr } from '../../main/ipc/contract.ts';
+import type { EngineInfo, ErrorPayload, HistoryEntry, ModelFolderProblem, ModelSource, Psnr } from '../../main/ipc/contract.ts';
 import type { ModelDefaults, ModelInfo } from '../../main/engine/models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from '../../main/engine/request.ts';
 import type { StepEvent } from '../../main/engine/sampler/sampler.ts';
 
-export type { EngineInfo, GenerationRequest, HistoryEntry, ModelDefaults, ModelInfo, Psnr, ResolvedRequest, StepEvent };
+export type { EngineInfo, ModelFolderProblem, ModelSource, GenerationRequest, HistoryEntry, ModelDefaults, ModelInfo, Psnr, ResolvedRequest, StepEvent };
 
 /** What resolveRequest needs, plus how the UI names the model and backend. */
 export interface ModelSummary {
@@ -73,6 +73,14 @@ export interface StudioBackend {
   removeRun(id: string): Promise<void>;
   /** Another window or a reload changed the history. */
   onHistoryChanged(listener: () => void): () => void;
+  /** Where the loaded model comes from, with the note to show when a remembered folder was not usable. */
+  modelSource(): Promise<ModelSource>;
+  /** Switches to folder `dir` (null: the built-in model); a refused folder comes back with its problems. */
+  setModelFolder(dir: string | null): Promise<{ accepted: boolean; problems: ModelFolderProblem[]; source: ModelSource }>;
+  /** The desktop app's native folder dialog (null when cancelled); absent in web mode, which types a path. */
+  readonly pickModelFolder?: () => Promise<string | null>;
+  /** The engine restarted on another model (this window or another switched it). */
+  onModelChanged(listener: (source: ModelSource) => void): () => void;
   /** Whether the event stream is up (web mode can lose it; Electron always is). */
   onConnectionChange(listener: (connected: boolean) => void): () => void;
 }

@@ -68,9 +68,16 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   const state = store.getState();
   void state.loadModel().then(() => store.getState().resumeJobs());
   void state.loadHistory();
+  void state.loadModelSource();
   let wasConnected = true;
   const stops = [
     backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onModelChanged((source) => {
+      // This window's own switch already reloaded; another window's (or web client's) did not.
+      const current = store.getState().modelSource;
+      if (current?.kind === source.kind && current.dir === source.dir) return;
+      void store.getState().modelChanged(source);
+    }),
     backend.onConnectionChange((connected) => {
       store.setState({ connected });
       // Back after a drop: whatever finished meanwhile is only in the host's history.

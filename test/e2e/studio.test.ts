@@ -1,6 +1,6 @@
 // The studio end to end: Debian's Chromium drives web mode against the real
 // engine — prompt, threshold, generate, chart marks against the engine's stats,
-// Cancel, history after a reload, and a screenshot. Test-only.
+// Cancel, history after a reload, a screenshot, and a refused model folder. Test-only.
 
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,21 @@ describe('TeaCache Studio in Chromium', () => {
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('refuses a model folder that does not exist, naming it, and keeps the loaded model', async () => {
+    const { page } = browser;
+    const missing = '/nonexistent/teacache-e2e-model';
+    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Model folder path' }).fill(missing);
+    await page.getByRole('button', { name: 'Open folder', exact: true }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: missing });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain(`${missing}: The model folder ${missing} does not exist.`);
+    expect(await server.call('getModelSource')).toEqual({ kind: 'builtin', dir: null, note: null });
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('button', { name: 'Generate' }).waitFor();
     expect(browser.errors).toEqual([]);
   });
 });

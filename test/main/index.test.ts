@@ -18,6 +18,7 @@ const fake = vi.hoisted(() => {
     privileged: [] as unknown[],
     ipcHandlers: new Map<string, Listener>(),
     opened: [] as string[],
+    dialogs: [] as unknown[],
     menu: undefined as unknown,
     permissionHandler: undefined as undefined | ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void),
   };
@@ -81,7 +82,13 @@ const fake = vi.hoisted(() => {
     },
     Menu: { buildFromTemplate: (template: unknown) => template, setApplicationMenu: (menu: unknown) => void (state.menu = menu) },
     shell: { openExternal: async (url: string) => void state.opened.push(url) },
-    dialog: { showErrorBox: () => {} },
+    dialog: {
+      showErrorBox: () => {},
+      showOpenDialog: async (...args: unknown[]) => {
+        state.dialogs.push(args.at(-1));
+        return { canceled: false, filePaths: ['/models/flux-schnell'] };
+      },
+    },
   };
   return { state, electron };
 });
@@ -160,7 +167,7 @@ describe('main/index.ts', () => {
   });
 
   it('answers IPC only from its window main frame, validating the payload', async () => {
-    expect([...state.ipcHandlers.keys()].sort()).toEqual(REQUEST_NAMES.map((name) => ipcChannel.request(name)).sort());
+    expect([...state.ipcHandlers.keys()].sort()).toEqual([...REQUEST_NAMES.map((name) => ipcChannel.request(name)), ipcChannel.pickModelFolder].sort());
     const listHistory = state.ipcHandlers.get(ipcChannel.request('listHistory'))! as (event: unknown, input: unknown) => Promise<Envelope<unknown>>;
     expect(await listHistory({ senderFrame: window.mainFrame }, {})).toEqual({ ok: true, value: { entries: [] } });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -168,5 +175,13 @@ describe('main/index.ts', () => {
     warn.mockRestore();
     const generate = state.ipcHandlers.get(ipcChannel.request('generate'))! as (event: unknown, input: unknown) => Promise<Envelope<unknown>>;
     expect(await generate({ senderFrame: window.mainFrame }, { request: { prompt: 1 } })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+  });
+
+  it('opens the native folder dialog for the model picker, for its window only', async () => {
+    const pick = state.ipcHandlers.get(ipcChannel.pickModelFolder)! as (event: unknown) => Promise<Envelope<unknown>>;
+    expect(await pick({ senderFrame: window.mainFrame })).toEqual({ ok: true, value: '/models/flux-schnell' });
+    expect(state.dialogs).toEqual([{ title: 'Open a model folder', properties: ['openDirectory'] }]);
+    expect(await pick({ senderFrame: { ...window.mainFrame, routingId: 9 } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(state.dialogs).toHaveLength(1);
   });
 });

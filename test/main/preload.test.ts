@@ -40,7 +40,7 @@ describe('main/preload.ts', () => {
   it('exposes one named function per request and per event, and nothing else', () => {
     expect([...state.exposed.keys()]).toEqual([BRIDGE_GLOBAL]);
     const bridge = state.exposed.get(BRIDGE_GLOBAL)!;
-    const expected = [...REQUEST_NAMES, ...EVENT_NAMES.map((name) => `on${name[0]!.toUpperCase()}${name.slice(1)}`)];
+    const expected = [...REQUEST_NAMES, ...EVENT_NAMES.map((name) => `on${name[0]!.toUpperCase()}${name.slice(1)}`), 'pickModelFolder'];
     expect(Object.keys(bridge).sort()).toEqual(expected.sort());
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function');
     expect(Object.values(bridge)).not.toContain(fake.electron.ipcRenderer);
@@ -51,6 +51,13 @@ describe('main/preload.ts', () => {
     const bridge = state.exposed.get(BRIDGE_GLOBAL)! as Record<string, (input: unknown) => Promise<unknown>>;
     expect(await bridge.cancel!({ jobId: 'j' })).toEqual({ ok: true, value: { echoed: { jobId: 'j' } } });
     expect(state.invoked).toEqual([[ipcChannel.request('cancel'), { jobId: 'j' }]]);
+  });
+
+  it('asks main for the native folder picker on its own channel, with no input', async () => {
+    const bridge = state.exposed.get(BRIDGE_GLOBAL)! as Record<string, (input?: unknown) => Promise<unknown>>;
+    state.invoked.length = 0;
+    await bridge.pickModelFolder!('ignored');
+    expect(state.invoked).toEqual([[ipcChannel.pickModelFolder, undefined]]);
   });
 
   it('hands listeners the payload only, and unsubscribes', () => {

@@ -1,7 +1,7 @@
 // Shared fixtures for renderer tests: a model summary like the built-in one and
 // a scriptable fake of the store's backend. Test-only.
 
-import type { JobCallbacks, ModelSummary, PendingJob as HostJob, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
+import type { JobCallbacks, ModelFolderProblem, ModelSource, ModelSummary, PendingJob as HostJob, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -146,6 +146,26 @@ export class FakeBackend implements StudioBackend {
   onConnectionChange(listener: (connected: boolean) => void) {
     this.connectionListeners.add(listener);
     return () => void this.connectionListeners.delete(listener);
+  }
+  source: ModelSource = { kind: 'builtin', dir: null, note: null };
+  /** Folders setModelFolder refuses, with their problems. */
+  refusals = new Map<string, ModelFolderProblem[]>();
+  folderCalls: (string | null)[] = [];
+  private modelListeners = new Set<(source: ModelSource) => void>();
+  async modelSource() {
+    return this.source;
+  }
+  async setModelFolder(dir: string | null) {
+    this.folderCalls.push(dir);
+    const problems = dir === null ? undefined : this.refusals.get(dir);
+    if (problems) return { accepted: false, problems, source: this.source };
+    this.source = dir === null ? { kind: 'builtin', dir: null, note: null } : { kind: 'folder', dir, note: null };
+    this.modelListeners.forEach((listener) => listener(this.source));
+    return { accepted: true, problems: [], source: this.source };
+  }
+  onModelChanged(listener: (source: ModelSource) => void) {
+    this.modelListeners.add(listener);
+    return () => void this.modelListeners.delete(listener);
   }
   /** As the host's historyChanged event does. */
   emitHistoryChanged() {

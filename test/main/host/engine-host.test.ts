@@ -1,5 +1,6 @@
 // EngineHost against the real engine on a worker thread: events and stats agree, the main event loop keeps
-// turning during a generation, queue order, cancel, surviving a worker crash, and rejecting malformed messages.
+// turning during a generation, queue order, cancel, surviving a worker crash, rejecting malformed messages, and
+// switching the model (refused while busy; otherwise a fresh worker on the new folder).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
@@ -179,6 +180,30 @@ describe('EngineHost checks what the worker sends', () => {
       expect(error.code).toBe('INTERNAL');
       expect(error.message).toMatch(/malformed/);
       expect(events.some((event) => event.type === 'steps')).toBe(false);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('EngineHost.switchModel', () => {
+  it('refuses while a job is queued or running, then restarts the worker on the new folder once idle', async () => {
+    const host = new EngineHost();
+    try {
+      await host.info();
+      const job = host.submit(small);
+      const busy = await rejection(host.switchModel('/elsewhere'));
+      expect(busy.code).toBe('BAD_REQUEST');
+      expect(busy.message).toMatch(/still queued or running.*then switch the model/);
+      expect(host.currentModelDir).toBeUndefined();
+      await job.done;
+      const started = host.workersStarted;
+      await host.switchModel('/no/such/model');
+      expect(host.workersStarted).toBe(started + 1);
+      expect(host.currentModelDir).toBe('/no/such/model');
+      // The new worker really loads that folder: it says the folder is missing.
+      const failed = await rejection(host.info());
+      expect(failed.message).toContain('/no/such/model');
     } finally {
       await host.close();
     }

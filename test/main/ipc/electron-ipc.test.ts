@@ -1,6 +1,6 @@
 // The Electron transport's main side, with a fake ipcMain: every contract request has a handler; a sender that
 // is not our main frame is refused with FORBIDDEN; malformed payloads come back as INVALID_PAYLOAD envelopes;
-// events reach every live window on their contract channel.
+// events reach every live window on their contract channel; the model-folder picker answers our window only.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HistoryStore } from '../../../main/history/history-store.ts';
 import { EngineHost } from '../../../main/host/engine-host.ts';
 import { ipcChannel, REQUEST_NAMES, type Envelope } from '../../../main/ipc/contract.ts';
-import { forwardEvents, registerIpcHandlers } from '../../../main/ipc/electron-ipc.ts';
+import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from '../../../main/ipc/electron-ipc.ts';
 import { StudioService } from '../../../main/ipc/studio-service.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'teacache-ipc-'));
@@ -80,5 +80,39 @@ describe('forwardEvents', () => {
       ['a', ipcChannel.event('jobFailed')],
     ]);
     expect(sent[1]![2]).toMatchObject({ jobId: job.jobId, error: { code: 'CANCELLED' } });
+  });
+});
+
+describe('registerModelFolderPicker', () => {
+  const pickerHandlers = new Map<string, Handler>();
+  const pickerIpc = {
+    handle: (channel: string, handler: Handler) => void pickerHandlers.set(channel, handler),
+    removeHandler: (channel: string) => void pickerHandlers.delete(channel),
+  };
+  let answer = { canceled: false, filePaths: ['/models/flux-schnell'] };
+  let opened = 0;
+  const stop = registerModelFolderPicker({
+    ipcMain: pickerIpc as never,
+    isTrustedSender: (event) => event === trusted,
+    showOpenDialog: async () => {
+      opened++;
+      return answer;
+    },
+  });
+
+  it('answers our window with the chosen folder, or null when the dialog is cancelled', async () => {
+    const pick = pickerHandlers.get(ipcChannel.pickModelFolder)!;
+    expect(await pick(trusted, undefined)).toEqual({ ok: true, value: '/models/flux-schnell' });
+    answer = { canceled: true, filePaths: [] };
+    expect(await pick(trusted, undefined)).toEqual({ ok: true, value: null });
+  });
+
+  it('refuses any other sender without opening a dialog', async () => {
+    const before = opened;
+    const envelope = await pickerHandlers.get(ipcChannel.pickModelFolder)!(stranger, undefined);
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(opened).toBe(before);
+    stop();
+    expect(pickerHandlers.size).toBe(0);
   });
 });

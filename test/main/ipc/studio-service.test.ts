@@ -1,14 +1,17 @@
 // StudioService, the main side of the contract, against the real engine and a real history folder: requests
 // by name with malformed inputs refused, a run recorded and announced, its uncached baseline linked with PSNR
-// and speedup, comparison with a difference image, and deletion that leaves no dangling links.
+// and speedup, comparison with a difference image, deletion that leaves no dangling links, and model folders
+// (a refused one leaves the engine alone; an accepted one restarts it, is announced and remembered).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/history/history-store.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
 import { EngineHost } from '../../../main/host/engine-host.ts';
+import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/host/model-choice.ts';
 import { events as eventSchemas, StudioError, type EventMessage, type HistoryEntry } from '../../../main/ipc/contract.ts';
 import { StudioService } from '../../../main/ipc/studio-service.ts';
 
@@ -157,5 +160,53 @@ describe('StudioService runs, records and compares', () => {
     expect(await service.dispatch('cancel', { jobId })).toEqual({ cancelled: true });
     expect((await failure(done)).code).toBe('CANCELLED');
     expect(await service.dispatch('cancel', { jobId })).toEqual({ cancelled: false });
+  });
+});
+
+describe('StudioService model folders', () => {
+  it('starts on the built-in model', async () => {
+    expect(await service.dispatch('getModelSource', {})).toEqual({ kind: 'builtin', dir: null, note: null });
+  });
+
+  it('refuses a path that is not a non-empty string at the boundary', async () => {
+    expect((await failure(service.dispatch('setModelFolder', { dir: 5 }))).code).toBe('INVALID_PAYLOAD');
+    const empty = await failure(service.dispatch('setModelFolder', { dir: '  ' }));
+    expect(empty.code).toBe('INVALID_PAYLOAD');
+    expect(empty.message).toContain('give the path of a model folder');
+    expect((await failure(service.dispatch('setModelFolder', {}))).code).toBe('INVALID_PAYLOAD');
+  });
+
+  it('refuses a folder with problems, naming them, without touching the running model or the remembered one', async () => {
+    await service.dispatch('getInfo', {});
+    const started = host.workersStarted;
+    const before = seen.length;
+    const missing = join(dir, 'no-such-model');
+    const result = (await service.dispatch('setModelFolder', { dir: missing })) as { accepted: boolean; problems: { path: string; message: string }[] };
+    expect(result.accepted).toBe(false);
+    expect(result.problems).toEqual([{ path: missing, message: expect.stringContaining('does not exist') }]);
+    expect(host.workersStarted).toBe(started);
+    expect(host.currentModelDir).toBeUndefined();
+    expect(seen.slice(before).some((message) => message.name === 'modelChanged')).toBe(false);
+    expect(existsSync(join(dir, MODEL_CHOICE_FILE))).toBe(false);
+  });
+
+  it('switches to a valid folder: restarts the engine on it, announces it and remembers it', async () => {
+    const folder = builtinModelDir();
+    const started = host.workersStarted;
+    const before = seen.length;
+    const result = await service.dispatch('setModelFolder', { dir: folder });
+    const source = { kind: 'folder', dir: resolve(folder), note: null };
+    expect(result).toEqual({ accepted: true, problems: [], source });
+    expect(host.workersStarted).toBe(started + 1);
+    expect(host.currentModelDir).toBe(resolve(folder));
+    expect(seen.slice(before).filter((message) => message.name === 'modelChanged').map((message) => message.payload)).toEqual([{ source }]);
+    expect(readModelChoice(dir)).toBe(resolve(folder));
+    expect(await service.dispatch('getModelSource', {})).toEqual(source);
+    const info = (await service.dispatch('getInfo', {})) as { model: { id: string } };
+    expect(info.model.id).toBeTruthy();
+    // Back to the built-in model, remembered as such.
+    expect(await service.dispatch('setModelFolder', { dir: null })).toEqual({ accepted: true, problems: [], source: { kind: 'builtin', dir: null, note: null } });
+    expect(host.currentModelDir).toBeUndefined();
+    expect(readModelChoice(dir)).toBeNull();
   });
 });

@@ -45,6 +45,14 @@ function fakeApi() {
     onJobDone: on('jobDone'),
     onJobFailed: on('jobFailed'),
     onHistoryChanged: on('historyChanged'),
+    getModelSource: async () => ({ kind: 'builtin' as const, dir: null, note: null }),
+    setModelFolder: async (dir: string | null) => {
+      calls.push(`setModelFolder ${dir}`);
+      return dir === '/bad'
+        ? { accepted: false, problems: [{ path: '/bad/vae', message: 'missing' }], source: { kind: 'builtin' as const, dir: null, note: null } }
+        : { accepted: true, problems: [], source: { kind: 'folder' as const, dir, note: null } };
+    },
+    onModelChanged: on('modelChanged'),
     onConnectionChange: () => () => {},
   } satisfies StudioApi;
   const emit = <K extends EventName>(name: K, payload: EventPayload<K>) => listeners.get(name)?.forEach((l) => (l as (p: EventPayload<K>) => void)(payload));
@@ -111,5 +119,28 @@ describe('createBackend', () => {
     expect(a).toEqual({ width: 32, height: 32, src: 'data:image/png;base64,run1' });
     expect(b).toBe(a);
     expect(calls.filter((c) => c.startsWith('image'))).toEqual(['image run1']);
+  });
+});
+
+describe('createBackend model folders', () => {
+  it('passes folder switches and their refusals through, and model-changed events as their source', async () => {
+    const { api, emit, calls } = fakeApi();
+    const backend = createBackend(api);
+    expect(backend.pickModelFolder).toBeUndefined();
+    expect(await backend.modelSource()).toEqual({ kind: 'builtin', dir: null, note: null });
+    expect(await backend.setModelFolder('/bad')).toMatchObject({ accepted: false, problems: [{ path: '/bad/vae', message: 'missing' }] });
+    expect(calls).toContain('setModelFolder /bad');
+    const seen: unknown[] = [];
+    const stop = backend.onModelChanged((source) => seen.push(source));
+    emit('modelChanged', { source: { kind: 'folder', dir: '/m', note: null } });
+    stop();
+    emit('modelChanged', { source: { kind: 'builtin', dir: null, note: null } });
+    expect(seen).toEqual([{ kind: 'folder', dir: '/m', note: null }]);
+  });
+
+  it('offers the native picker only when the transport has one', async () => {
+    const { api } = fakeApi();
+    const backend = createBackend({ ...api, pickModelFolder: async () => '/picked' });
+    expect(await backend.pickModelFolder!()).toBe('/picked');
   });
 });

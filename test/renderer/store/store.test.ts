@@ -1,4 +1,5 @@
-// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history.
+// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history, and
+// switching model folders (refusals kept with their problems, switches reloading the model).
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
@@ -287,5 +288,45 @@ describe('history', () => {
     await store.getState().loadImage('run1');
     expect(calls).toBe(1);
     expect(store.getState().images.run1).toEqual({ state: 'ready', value: { width: 32, height: 32, src: 'data:image/png;base64,run1' } });
+  });
+});
+
+describe('model folders', () => {
+  it('keeps a refused folder’s problems and leaves the loaded model alone', async () => {
+    backend.refusals.set('/models/broken', [{ path: '/models/broken/vae', message: 'missing: the autoencoder folder' }]);
+    const ok = await store.getState().openModelFolder('/models/broken');
+    expect(ok).toBe(false);
+    expect(store.getState().modelRefusal).toEqual({ dir: '/models/broken', problems: [{ path: '/models/broken/vae', message: 'missing: the autoencoder folder' }] });
+    expect(store.getState().model).toEqual(MODEL);
+    expect(store.getState().modelSwitching).toBe(false);
+  });
+
+  it('reloads the model after a switch, keeping the prompt, and clears an earlier refusal', async () => {
+    backend.refusals.set('/bad', [{ path: '/bad', message: 'does not exist' }]);
+    await store.getState().openModelFolder('/bad');
+    store.getState().setDraft({ prompt: 'yellow face' });
+    const other = { ...MODEL, info: { ...MODEL.info, id: 'flux1-schnell', name: 'FLUX.1 schnell' }, defaults: { ...MODEL.defaults, steps: 4 } };
+    backend.modelResult = other;
+    expect(await store.getState().openModelFolder('/models/schnell')).toBe(true);
+    const state = store.getState();
+    expect(state.modelRefusal).toBeNull();
+    expect(state.modelSource).toEqual({ kind: 'folder', dir: '/models/schnell', note: null });
+    expect(state.model?.info.id).toBe('flux1-schnell');
+    expect(state.draft?.steps).toBe(4);
+    expect(state.draft?.prompt).toBe('yellow face');
+    expect(backend.folderCalls).toEqual(['/bad', '/models/schnell']);
+  });
+
+  it('boots with the host’s model source, note included, and follows switches made elsewhere', async () => {
+    backend.source = { kind: 'builtin', dir: null, note: 'The remembered model folder /gone cannot be used (/gone: does not exist).' };
+    const stop = bootStudio(store, backend);
+    await flush();
+    expect(store.getState().modelSource?.note).toContain('/gone: does not exist');
+    backend.modelResult = { ...MODEL, info: { ...MODEL.info, id: 'other' } };
+    await backend.setModelFolder('/elsewhere');
+    await flush();
+    expect(store.getState().modelSource?.dir).toBe('/elsewhere');
+    expect(store.getState().model?.info.id).toBe('other');
+    stop();
   });
 });
