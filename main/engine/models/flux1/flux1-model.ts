@@ -56,7 +56,7 @@ export class Flux1Model implements ImageModel {
     readonly parts: Flux1Parts,
     readonly memory: MemoryEstimate,
     private readonly transformer: FluxTransformer,
-    private readonly vae: VaeDecoder,
+    vae: VaeDecoder,
   ) {
     const { variant } = parts;
     const q = memory.quantization;
