@@ -81,6 +81,11 @@ export function quantizedLinear(mx: MxBackend, params: Params, prefix: string): 
   return { apply: bias ? (x) => mx.add(matmul(x), bias) : matmul };
 }
 
+/** A LayerNorm's [weight, bias], as PyTorch checkpoints name them. */
+export function layerNormParams(params: Params, prefix: string): readonly [MxArray, MxArray] {
+  return [param(params, `${prefix}.weight`), param(params, `${prefix}.bias`)];
+}
+
 export function silu(mx: MxBackend, x: MxArray): MxArray {
   return mx.multiply(x, mx.sigmoid(x));
 }

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
+import { layerNormParams, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of transformers' CLIPTextConfig (config.json) the encoder reads. */
 export const ClipTextConfigSchema = z.object({
@@ -108,7 +108,7 @@ export class ClipTextEncoder {
     readonly config: ClipTextConfig,
     params: Params,
   ) {
-    const norm = (prefix: string) => [param(params, `${prefix}.weight`), param(params, `${prefix}.bias`)] as const;
+    const norm = (prefix: string) => layerNormParams(params, prefix);
     this.tokenEmbedding = param(params, `${P}.embeddings.token_embedding.weight`);
     this.positionEmbedding = param(params, `${P}.embeddings.position_embedding.weight`);
     this.finalNorm = norm(`${P}.final_layer_norm`);

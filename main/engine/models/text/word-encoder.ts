@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import { geluTanh, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
+import { geluTanh, layerNormParams, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 export const WordEncoderConfigSchema = z.object({
   maxTokens: z.number().int().min(2),
@@ -117,7 +117,7 @@ export class WordEncoder {
     readonly tokenizer: WordTokenizer,
     params: Params,
   ) {
-    const norm = (p: string) => [param(params, `${p}.weight`), param(params, `${p}.bias`)] as const;
+    const norm = (prefix: string) => layerNormParams(params, prefix);
     this.tokenEmbedding = param(params, 'token_embedding.weight');
     this.positionEmbedding = param(params, 'position_embedding.weight');
     this.layers = Array.from({ length: config.depth }, (_, i) => ({
