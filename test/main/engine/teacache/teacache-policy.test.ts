@@ -96,3 +96,26 @@ describe("TeaCachePolicy accumulating 'since-compute'", () => {
     expect(pattern(new TeaCachePolicy({ threshold: 0.5, coefficients: IDENTITY }), signals)).toBe('CRRRRCRC');
   });
 });
+
+describe('TeaCachePolicy with two forced early steps (the policy benchmark\'s "early2" variant)', () => {
+  // The built-in model's signal, averaged over the benchmark's three prompts (30 steps, seed 1).
+  const BUILTIN_TRACE = [
+    undefined, 0.3531, 0.1185, 0.104, 0.0967, 0.0893, 0.0823, 0.079, 0.0754, 0.0713, 0.069, 0.0667, 0.067, 0.0643, 0.0631, 0.0645, 0.0647, 0.0658, 0.068,
+    0.0698, 0.0712, 0.073, 0.0762, 0.0806, 0.0808, 0.0867, 0.0885, 0.0898, 0.0961, 0.1082,
+  ];
+  const early = (skipEarlySteps: number) =>
+    new TeaCachePolicy({ threshold: 2.1, coefficients: FLUX1_COEFFICIENTS, accumulate: 'since-compute', computeLastStep: false, skipEarlySteps });
+
+  it('lets the signal reuse step 2 and spends the forward later: 7 forwards', () => {
+    const prediction = run(early(2), BUILTIN_TRACE);
+    expect(prediction.decisions.map((d) => (d.compute ? 'C' : 'R')).join('')).toBe('CCRRRCRRRRCRRRRCRRRRCRRRRCRRRR');
+    expect(prediction.decisions.slice(0, 3).map((d) => d.reason)).toEqual(['first-step', 'skip-early', 'reuse']);
+    expect(prediction.forwards).toBe(7);
+  });
+
+  it('with the default three forced steps the same threshold computes step 2 and one forward more', () => {
+    const prediction = run(early(3), BUILTIN_TRACE);
+    expect(prediction.decisions[2]).toMatchObject({ compute: true, reason: 'skip-early' });
+    expect(prediction.forwards).toBe(8);
+  });
+});
