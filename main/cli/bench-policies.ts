@@ -100,14 +100,9 @@ interface ImageScore {
   readonly pattern: string;
 }
 
-interface ConfigResult {
+/** One variant at one target speedup, measured over the prompt set. */
+interface ConfigResult extends Variant {
   readonly variant: string;
-  readonly policy: PolicyName;
-  readonly reuse: ReuseMode;
-  readonly flux1?: boolean;
-  readonly accumulate?: 'since-compute';
-  readonly skipLast?: boolean;
-  readonly skipEarly?: number;
   readonly target: number;
   readonly threshold: number;
   readonly predictedSpeedup: number;
