@@ -8,7 +8,7 @@ import type { ImageModel, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
 import { resolveRequest } from './resolve-request.ts';
 import { scheduleFor } from './sampler/schedule.ts';
-import { sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
+import { combineGuidance, sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
 import { createPolicy } from './teacache/create-policy.ts';
 import { TeaCache, type CacheStats } from './teacache/teacache.ts';
 
@@ -51,6 +51,8 @@ export class Generator {
     const resolved = resolveRequest(model, request);
     const { width, height, guidanceMode } = resolved;
 
+    // Only a model that embeds guidance sees the value; under CFG it weighs the two branches instead.
+    const embeddedGuidance = guidanceMode === 'embedded' ? resolved.guidanceScale : undefined;
     const prompts = guidanceMode === 'cfg' ? [resolved.prompt, resolved.negativePrompt] : [resolved.prompt];
     const text = model.encodeTextReleasing ? await model.encodeTextReleasing(prompts) : model.encodeText(prompts);
     mx.eval(text.context, text.pooled);
@@ -71,7 +73,7 @@ export class Generator {
           }
         : {
             mode: 'single',
-            velocity: (x, t) => model.velocity(x, rows, cols, t, text, guidanceMode === 'embedded' ? resolved.guidanceScale : undefined),
+            velocity: (x, t) => model.velocity(x, rows, cols, t, text, embeddedGuidance),
           };
     const { split } = model;
     if (split) {
@@ -84,12 +86,12 @@ export class Generator {
                 ...part,
                 velocity: (blockOutput) => {
                   const [pos, neg] = mx.split(part.output(blockOutput), 2, 0) as [MxArray, MxArray];
-                  return mx.add(neg, mx.multiply(mx.subtract(pos, neg), guidance.scale));
+                  return combineGuidance(mx, pos, neg, guidance.scale);
                 },
               };
             }
           : (x, t) => {
-              const part = split.call(model, x, rows, cols, t, text, guidanceMode === 'embedded' ? resolved.guidanceScale : undefined);
+              const part = split.call(model, x, rows, cols, t, text, embeddedGuidance);
               return { ...part, velocity: part.output };
             };
     }

@@ -62,6 +62,11 @@ export type Guidance =
       split?(x: MxArray, timestep: number): SplitStep;
     };
 
+/** True CFG's guided velocity, neg + scale·(pos − neg), always recombined fresh from the two branches. */
+export function combineGuidance(mx: MxBackend, pos: MxArray, neg: MxArray, scale: number): MxArray {
+  return mx.add(neg, mx.multiply(mx.subtract(pos, neg), scale));
+}
+
 export interface SamplerInput {
   readonly noise: MxArray;
   /** The N+1 time points; step i goes from timesteps[i] to timesteps[i+1]. */
@@ -93,7 +98,6 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   const { timesteps, guidance, cache, signal } = input;
   const total = timesteps.length - 1;
   const events: StepEvent[] = [];
-  const combine = (pos: MxArray, neg: MxArray, scale: number) => mx.add(neg, mx.multiply(mx.subtract(pos, neg), scale));
 
   const computeVelocity = (x: MxArray, timestep: number): MxArray => {
     if (guidance.mode === 'single') {
@@ -103,13 +107,13 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     }
     const [pos, neg] = guidance.velocityPair(x, timestep);
     cache?.updateCFGCache(pos, neg, timestep);
-    return combine(pos, neg, guidance.scale);
+    return combineGuidance(mx, pos, neg, guidance.scale);
   };
 
   const reuseVelocity = (cached: TeaCache<MxArray>): MxArray => {
     if (guidance.mode === 'single') return cached.getCached()!;
     const [pos, neg] = cached.getCFGCached();
-    return combine(pos!, neg!, guidance.scale);
+    return combineGuidance(mx, pos!, neg!, guidance.scale);
   };
 
   const reuse = input.reuse ?? 'output';
@@ -130,7 +134,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   const plainVelocity = (x: MxArray, timestep: number): MxArray => {
     if (guidance.mode === 'single') return guidance.velocity(x, timestep);
     const [pos, neg] = guidance.velocityPair(x, timestep);
-    return combine(pos, neg, guidance.scale);
+    return combineGuidance(mx, pos, neg, guidance.scale);
   };
 
   const computeWith = (x: MxArray, timestep: number, part: SplitStep | undefined): MxArray => {
