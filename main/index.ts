@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HistoryStore } from './history/history-store.ts';
+import { userCalibrationDir } from './host/calibration-store.ts';
 import { EngineHost } from './host/engine-host.ts';
 import { startupModel } from './host/model-choice.ts';
 import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from './ipc/electron-ipc.ts';
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
   // The remembered model folder when it still validates, else the built-in model with a note the UI shows.
   const startup = startupModel(history.dir);
   if (startup.source.note) console.warn(startup.source.note);
-  const host = new EngineHost(startup.modelDir ? { modelDir: startup.modelDir } : {});
+  // Calibrations of the built-in model (and of read-only folders) live beside the history.
+  const host = new EngineHost({ ...(startup.modelDir ? { modelDir: startup.modelDir } : {}), calibrationDir: userCalibrationDir(history.dir) });
   const service = new StudioService(host, history, { modelSource: startup.source });
   registerIpcHandlers({ ipcMain, service, isTrustedSender });
   registerModelFolderPicker({

@@ -38,14 +38,15 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, file);
   } catch (error) {
+    // A full disk fails the write itself: leave no half-written temporary behind either.
     await rm(temporary, { force: true });
     throw error;
   }

@@ -1,12 +1,24 @@
-// EngineHost: owns the engine's worker thread, queues jobs, cancels at step boundaries, batches step events
-// and survives the worker dying. Runs in the main process (Electron or web mode); no Electron imports.
+// EngineHost: owns the engine's worker thread, queues jobs (generations and calibrations, one at a time), cancels
+// at step boundaries, batches step and progress events and survives the worker dying. Runs in the main process
+// (Electron or web mode); no Electron imports.
 
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
-import { parsePayload, StudioError, toErrorPayload, type EngineInfo, type ErrorPayload, type JobSummary } from '../ipc/contract.ts';
+import {
+  CalibrationRequestSchema,
+  parsePayload,
+  StudioError,
+  toErrorPayload,
+  type CalibrationProgress,
+  type CalibrationRequest,
+  type CalibrationResult,
+  type EngineInfo,
+  type ErrorPayload,
+  type JobSummary,
+} from '../ipc/contract.ts';
 import { FromWorkerSchema, type FromWorker, type ToWorker, type WorkerOptions, type WorkerResult } from './worker-protocol.ts';
 
 export interface EngineHostOptions {
@@ -18,6 +30,8 @@ export interface EngineHostOptions {
   readonly previewIntervalMs?: number;
   /** How long step events gather before they are sent as one batch, in ms. */
   readonly stepBatchMs?: number;
+  /** The app's calibrations folder (calibration-store.ts userCalibrationDir): the built-in model's calibrations live there. */
+  readonly calibrationDir?: string;
   /** Lets tests make the worker exit; never set in the app. */
   readonly testHooks?: boolean;
 }
@@ -28,7 +42,11 @@ export type HostEvent =
   | { readonly type: 'steps'; readonly jobId: string; readonly events: StepEvent[] }
   | { readonly type: 'preview'; readonly jobId: string; readonly index: number; readonly width: number; readonly height: number; readonly png: Uint8Array }
   | { readonly type: 'done'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null }
-  | { readonly type: 'failed'; readonly jobId: string; readonly error: ErrorPayload };
+  | { readonly type: 'failed'; readonly jobId: string; readonly error: ErrorPayload }
+  | { readonly type: 'calibration-queued'; readonly jobId: string; readonly request: CalibrationRequest; readonly position: number }
+  | { readonly type: 'calibration-progress'; readonly jobId: string; readonly progress: CalibrationProgress }
+  | { readonly type: 'calibration-done'; readonly jobId: string; readonly result: CalibrationResult }
+  | { readonly type: 'calibration-failed'; readonly jobId: string; readonly error: ErrorPayload };
 
 export interface JobHandle {
   readonly jobId: string;
@@ -36,13 +54,45 @@ export interface JobHandle {
   readonly done: Promise<WorkerResult>;
 }
 
-interface Job {
+export interface CalibrationHandle {
   readonly jobId: string;
+  /** Resolves once the fit is saved and in force; rejects with a StudioError (CANCELLED, BAD_REQUEST, HISTORY_IO, ...). */
+  readonly done: Promise<CalibrationResult>;
+}
+
+interface JobBase {
+  readonly jobId: string;
+  state: 'queued' | 'running';
+  reject(error: StudioError): void;
+}
+
+interface GenerationJob extends JobBase {
+  readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
-  state: 'queued' | 'running';
   resolve(result: WorkerResult): void;
-  reject(error: StudioError): void;
+}
+
+interface CalibrationJob extends JobBase {
+  readonly kind: 'calibrate';
+  readonly request: CalibrationRequest;
+  resolve(result: CalibrationResult): void;
+}
+
+/** Both kinds share one queue: a calibration's runs must never share the engine with a generation. */
+type Job = GenerationJob | CalibrationJob;
+
+/** A promise with its settle functions, not rejecting unhandled when nobody awaits it. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: StudioError): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: StudioError) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Callers that only follow events must not see unhandled rejections.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 /** Crashes while loading in a row before the host stops restarting the worker on its own. */
@@ -84,10 +134,14 @@ export class EngineHost {
   private loadCrashes = 0;
   private closed = false;
   private readonly pendingSteps = new Map<string, StepEvent[]>();
+  /** Only the latest progress of a calibration matters; several steps' worth fold into one event. */
+  private readonly pendingProgress = new Map<string, CalibrationProgress>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Workers started so far; tests read it to see a restart. */
   workersStarted = 0;
   private modelDir: string | undefined;
+  /** What the loaded worker reported, updated when a calibration puts new coefficients in force. */
+  private loadedInfo: EngineInfo | undefined;
 
   constructor(options: EngineHostOptions = {}) {
     this.options = options;
@@ -137,19 +191,32 @@ export class EngineHost {
     if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
     const request = parsePayload(GenerationRequestSchema, input, 'generation request');
     const jobId = meta.jobId ?? newJobId();
-    let resolve!: (result: WorkerResult) => void;
-    let reject!: (error: StudioError) => void;
-    const done = new Promise<WorkerResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // Callers that only follow events must not see unhandled rejections.
-    done.catch(() => {});
-    const job: Job = { jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
+    const { promise: done, resolve, reject } = deferred<WorkerResult>();
+    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
     this.queue.push(job);
-    this.emit({ type: 'queued', jobId, request, baselineOf: job.baselineOf, position: this.queue.length - 1 + (this.running ? 1 : 0) });
+    this.emit({ type: 'queued', jobId, request, baselineOf: job.baselineOf, position: this.position() });
     this.pump();
     return { jobId, done };
+  }
+
+  /**
+   * Queues a calibration of the loaded model behind any queued generations; throws INVALID_PAYLOAD at once for a
+   * request that does not fit the schema. Once it succeeds, info() and every later run use the new polynomial.
+   */
+  calibrate(input: CalibrationRequest = {}, meta: { jobId?: string } = {}): CalibrationHandle {
+    if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
+    const request = parsePayload(CalibrationRequestSchema, input, 'calibration request');
+    const jobId = meta.jobId ?? newJobId();
+    const { promise: done, resolve, reject } = deferred<CalibrationResult>();
+    this.queue.push({ kind: 'calibrate', jobId, request, state: 'queued', resolve, reject });
+    this.emit({ type: 'calibration-queued', jobId, request, position: this.position() });
+    this.pump();
+    return { jobId, done };
+  }
+
+  /** Where the job just queued stands: 0 when it runs next. */
+  private position(): number {
+    return this.queue.length - 1 + (this.running ? 1 : 0);
   }
 
   /** True when the job was queued or running (a running one ends with CANCELLED at its next step). */
@@ -157,7 +224,7 @@ export class EngineHost {
     const index = this.queue.findIndex((job) => job.jobId === jobId);
     if (index >= 0) {
       const [job] = this.queue.splice(index, 1);
-      this.finish(job!, { code: 'CANCELLED', message: 'The generation was cancelled before it started.' });
+      this.finish(job!, { code: 'CANCELLED', message: `The ${job!.kind === 'calibrate' ? 'calibration' : 'generation'} was cancelled before it started.` });
       return true;
     }
     if (this.running?.jobId === jobId) {
@@ -167,8 +234,9 @@ export class EngineHost {
     return false;
   }
 
+  /** Generations not yet finished, running first (calibrations report themselves through their own events). */
   jobs(): JobSummary[] {
-    return [...(this.running ? [this.running] : []), ...this.queue].map((job) => ({
+    return [...(this.running ? [this.running] : []), ...this.queue].flatMap((job) => (job.kind === 'generate' ? [job] : [])).map((job) => ({
       jobId: job.jobId,
       state: job.state,
       request: job.request,
@@ -216,6 +284,7 @@ export class EngineHost {
     const worker = startWorker(this.options.workerUrl ?? defaultWorkerUrl(), {
       ...(this.modelDir ? { modelDir: this.modelDir } : {}),
       previewIntervalMs: this.options.previewIntervalMs ?? 150,
+      ...(this.options.calibrationDir ? { calibrationDir: this.options.calibrationDir } : {}),
       testHooks: this.options.testHooks ?? false,
     });
     this.worker = worker;
@@ -244,6 +313,7 @@ export class EngineHost {
     const message: FromWorker = parsed.data;
     switch (message.type) {
       case 'ready':
+        this.loadedInfo = message.info;
         this.loaded = true;
         this.loadCrashes = 0;
         this.ready_?.resolve(message.info);
@@ -275,6 +345,10 @@ export class EngineHost {
       }
       return;
     }
+    if (job.kind === 'calibrate') {
+      this.onCalibrationMessage(job, message);
+      return;
+    }
     switch (message.type) {
       case 'started':
         this.emit({ type: 'started', jobId: job.jobId, request: message.request, timesteps: message.timesteps, baselineOf: job.baselineOf });
@@ -297,6 +371,40 @@ export class EngineHost {
         this.finish(job, message.error);
         this.pump();
         return;
+      case 'calibration-progress':
+      case 'calibrated':
+        this.finish(job, { code: 'INTERNAL', message: `The engine answered a generation with a calibration message (${message.type}); the job was stopped.` });
+        this.pump();
+        return;
+    }
+  }
+
+  private onCalibrationMessage(job: CalibrationJob, message: Exclude<FromWorker, { type: 'ready' | 'load-failed' | 'protocol-error' }>): void {
+    switch (message.type) {
+      case 'calibration-progress':
+        this.pendingProgress.set(job.jobId, message.progress);
+        this.scheduleFlush();
+        return;
+      case 'calibrated': {
+        this.flushSteps();
+        this.running = undefined;
+        // In force from now on: info() answers with the model as the next run will use it.
+        if (this.loadedInfo) {
+          this.loadedInfo = { ...this.loadedInfo, model: message.result.model };
+          this.ready = Promise.resolve(this.loadedInfo);
+        }
+        job.resolve(message.result);
+        this.emit({ type: 'calibration-done', jobId: job.jobId, result: message.result });
+        this.pump();
+        return;
+      }
+      case 'failed':
+        this.finish(job, message.error);
+        this.pump();
+        return;
+      default:
+        this.finish(job, { code: 'INTERNAL', message: `The engine answered a calibration with a generation message (${message.type}); the job was stopped.` });
+        this.pump();
     }
   }
 
@@ -330,7 +438,7 @@ export class EngineHost {
       this.running = undefined;
     }
     job.reject(StudioError.fromPayload(error));
-    this.emit({ type: 'failed', jobId: job.jobId, error });
+    this.emit({ type: job.kind === 'calibrate' ? 'calibration-failed' : 'failed', jobId: job.jobId, error });
     this.updateRef();
   }
 
@@ -345,7 +453,7 @@ export class EngineHost {
     this.running = job;
     this.updateRef();
     try {
-      this.post({ type: 'generate', jobId: job.jobId, request: job.request });
+      this.post(job.kind === 'calibrate' ? { type: 'calibrate', jobId: job.jobId, request: job.request } : { type: 'generate', jobId: job.jobId, request: job.request });
     } catch (error) {
       // postMessage throws on values that cannot be cloned; the request schema should make that impossible.
       this.finish(job, toErrorPayload(error));
@@ -357,6 +465,10 @@ export class EngineHost {
     const pending = this.pendingSteps.get(jobId);
     if (pending) pending.push(event);
     else this.pendingSteps.set(jobId, [event]);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     this.flushTimer ??= setTimeout(() => this.flushSteps(), this.options.stepBatchMs ?? 16);
   }
 
@@ -365,5 +477,7 @@ export class EngineHost {
     this.flushTimer = undefined;
     for (const [jobId, events] of this.pendingSteps) this.emit({ type: 'steps', jobId, events });
     this.pendingSteps.clear();
+    for (const [jobId, progress] of this.pendingProgress) this.emit({ type: 'calibration-progress', jobId, progress });
+    this.pendingProgress.clear();
   }
 }

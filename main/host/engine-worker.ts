@@ -1,14 +1,22 @@
-// The engine worker's entry: loads the backend and model once, then runs one generation at a time for
-// EngineHost, posting each step as it completes. Runs on a worker_threads Worker; no Electron imports.
+// The engine worker's entry: loads the backend and model once (with the calibration in force for it), then runs
+// one job at a time for EngineHost, generation or calibration, posting progress as it goes. Runs on a
+// worker_threads Worker; no Electron imports.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { calibrateModel } from '../engine/calibration/calibrate.ts';
+import { withCoefficients } from '../engine/calibration/calibrated-model.ts';
+import { weightsFingerprint } from '../engine/calibration/calibration-file.ts';
+import { DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/default-prompts.ts';
 import { openGenerator } from '../engine/engine.ts';
-import type { Generator } from '../engine/generate.ts';
+import { CancelledError } from '../engine/errors.ts';
+import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
+import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
 import { resolveRequest } from '../engine/resolve-request.ts';
 import { scheduleFor } from '../engine/sampler/schedule.ts';
-import { IdSchema, toErrorPayload } from '../ipc/contract.ts';
+import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../ipc/contract.ts';
+import { calibrationSummary, findCalibration, saveCalibration, type CalibrationPlace, type StoredCalibration } from './calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (EngineHost starts it).');
@@ -20,12 +28,42 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(FromWorkerSchema.parse(message), transfer);
 }
 
+type Job = Extract<ToWorker, { type: 'generate' | 'calibrate' }>;
+
 /** The job in flight, and the flag its sampler checks between steps. */
 let current: { jobId: string; signal: { aborted: boolean } } | undefined;
-const queue: Extract<ToWorker, { type: 'generate' }>[] = [];
+const queue: Job[] = [];
+/** The model as loaded, never replaced while this worker lives. */
+let loaded: Generator | undefined;
+/** What runs: `loaded`, or a view of its model carrying the calibration in force (see useCalibration). */
 let generator: Generator | undefined;
+let calibration: StoredCalibration | undefined;
+/** Calibration files that could not be read at load, for the model's notes. */
+let calibrationNotes: string[] = [];
+const place: CalibrationPlace = { modelDir: options.modelDir ?? builtinModelDir(), builtin: options.modelDir === undefined, userDir: options.calibrationDir };
+let weights: Record<string, string> = {};
 
-async function run(job: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
+/**
+ * Puts `stored` in force without reloading anything: resolveRequest reads the teacache coefficients from the
+ * model's defaults, so the next run's policy uses them. Always built on the model as loaded.
+ */
+function useCalibration(stored: StoredCalibration | undefined): void {
+  const base = loaded!;
+  calibration = stored;
+  generator = stored ? new Generator(base.mx, base.backend, withCoefficients(base.model, stored.calibration.coefficients)) : base;
+}
+
+function engineInfo(): EngineInfo {
+  const gen = generator!;
+  const { info, defaults } = gen.model;
+  return {
+    backend: { ...gen.backend },
+    model: { ...info, notes: [...info.notes, ...calibrationNotes], defaults, calibration: calibration ? calibrationSummary(calibration) : null },
+  };
+}
+
+async function run(job: Job): Promise<void> {
+  if (job.type === 'calibrate') return calibrate(job);
   const gen = generator!;
   const signal = { aborted: false };
   current = { jobId: job.jobId, signal };
@@ -75,6 +113,60 @@ async function run(job: Extract<ToWorker, { type: 'generate' }>): Promise<void> 
   }
 }
 
+/** Fits the loaded model's polynomial, saves it, and only then puts it in force; any failure changes nothing. */
+async function calibrate(job: Extract<ToWorker, { type: 'calibrate' }>): Promise<void> {
+  const gen = generator!;
+  const signal = { aborted: false };
+  current = { jobId: job.jobId, signal };
+  try {
+    // The contract already trimmed the prompts and refused empty ones, so run i is prompt ⌊i / seeds⌋.
+    const prompts = job.request.prompts ?? [...DEFAULT_CALIBRATION_PROMPTS];
+    const seeds = job.request.seeds ?? [1];
+    const runs = prompts.length * seeds.length;
+    let run = 1;
+    const progress = (step: number, steps: number) => {
+      const index = run - 1;
+      post({ type: 'calibration-progress', jobId: job.jobId, progress: { run, runs, prompt: prompts[Math.floor(index / seeds.length)]!, seed: seeds[index % seeds.length]!, step, steps } });
+    };
+    const steps = job.request.steps ?? gen.model.defaults.steps;
+    progress(0, steps);
+    const outcome = await calibrateModel(gen, {
+      prompts,
+      seeds,
+      steps,
+      weights,
+      signal,
+      onStep: (event) => progress(event.index + 1, event.total),
+      onRun: (done) => {
+        if (done >= runs) return;
+        run = done + 1;
+        progress(0, steps);
+      },
+    });
+    // Cancelled after the last step: the user still asked for nothing to change.
+    if (signal.aborted) throw new CancelledError();
+    const stored = await saveCalibration(place, outcome.calibration);
+    useCalibration(stored);
+    post({
+      type: 'calibrated',
+      jobId: job.jobId,
+      result: { ...calibrationSummary(stored), modelId: outcome.calibration.modelId, runs: outcome.calibration.runs, flux1: outcome.flux1, model: engineInfo().model },
+    });
+  } catch (error) {
+    post({ type: 'failed', jobId: job.jobId, error: calibrationError(error) });
+  } finally {
+    current = undefined;
+  }
+}
+
+function calibrationError(error: unknown): ErrorPayload {
+  const payload = toErrorPayload(error);
+  if (payload.code === 'CANCELLED') return { code: 'CANCELLED', message: 'The calibration was cancelled; the earlier polynomial stays in force.' };
+  // calibrateModel and the fit say what was wrong with the inputs (too few samples, no prompts) as RangeErrors.
+  if (payload.code === 'INTERNAL' && error instanceof RangeError) return { ...payload, code: 'BAD_REQUEST' };
+  return payload;
+}
+
 let draining = false;
 async function drain(): Promise<void> {
   if (draining || !generator) return;
@@ -100,6 +192,7 @@ port.on('message', (raw: unknown) => {
   const message = parsed.data;
   switch (message.type) {
     case 'generate':
+    case 'calibrate':
       queue.push(message);
       void drain();
       break;
@@ -107,8 +200,9 @@ port.on('message', (raw: unknown) => {
       if (current?.jobId === message.jobId) current.signal.aborted = true;
       const index = queue.findIndex((job) => job.jobId === message.jobId);
       if (index >= 0) {
+        const what = queue[index]?.type === 'calibrate' ? 'calibration' : 'generation';
         queue.splice(index, 1);
-        post({ type: 'failed', jobId: message.jobId, error: { code: 'CANCELLED', message: 'The generation was cancelled.' } });
+        post({ type: 'failed', jobId: message.jobId, error: { code: 'CANCELLED', message: `The ${what} was cancelled.` } });
       }
       break;
     }
@@ -119,19 +213,16 @@ port.on('message', (raw: unknown) => {
 });
 
 try {
-  generator = await openGenerator(options.modelDir ? { modelDir: options.modelDir } : {});
+  loaded = await openGenerator(options.modelDir ? { modelDir: options.modelDir } : {});
+  weights = weightsFingerprint(place.modelDir);
+  const { found, notes } = findCalibration(place, loaded.model.info.id, weights);
+  calibrationNotes = notes;
+  useCalibration(found);
   // One throwaway step at the default settings traces the compiled blocks and
   // warms MLX's buffers, so the user's first run is not the slowest one (it
   // took twice as long as later runs, which skewed its measured speedup).
-  await generator.generate({ prompt: '', seed: 0, steps: 1 });
-  const { info, defaults } = generator.model;
-  post({
-    type: 'ready',
-    info: {
-      backend: { ...generator.backend },
-      model: { ...info, notes: [...info.notes], defaults },
-    },
-  });
+  await loaded.generate({ prompt: '', seed: 0, steps: 1 });
+  post({ type: 'ready', info: engineInfo() });
   void drain();
 } catch (error) {
   const payload = toErrorPayload(error);

@@ -3,13 +3,28 @@
 
 import { z } from 'zod';
 import { GenerationRequestSchema, ResolvedRequestSchema } from '../engine/request.ts';
-import { BackendInfoSchema, EngineInfoSchema, ErrorPayloadSchema, IdSchema, StatsSchema, StepEventSchema } from '../ipc/contract.ts';
+import {
+  BackendInfoSchema,
+  CalibrationProgressSchema,
+  CalibrationRequestSchema,
+  CalibrationResultSchema,
+  EngineInfoSchema,
+  ErrorPayloadSchema,
+  IdSchema,
+  StatsSchema,
+  StepEventSchema,
+} from '../ipc/contract.ts';
 
 export const WorkerOptionsSchema = z.object({
   /** A model folder; the built-in model when omitted. */
   modelDir: z.string().optional(),
   /** Minimum time between preview images, in ms; 0 sends one after every step. */
   previewIntervalMs: z.number().nonnegative(),
+  /**
+   * The app's own folder for calibrations (under its data folder): where the built-in model's go, and any model's
+   * whose folder is read-only. Omitted: such calibrations cannot be saved, and none are looked for there.
+   */
+  calibrationDir: z.string().optional(),
   /** Honour test-only messages (never set in the app). */
   testHooks: z.boolean(),
 });
@@ -19,6 +34,7 @@ const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expe
 
 export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('generate'), jobId: IdSchema, request: GenerationRequestSchema }),
+  z.object({ type: z.literal('calibrate'), jobId: IdSchema, request: CalibrationRequestSchema }),
   z.object({ type: z.literal('cancel'), jobId: IdSchema }),
   /** Test hook: the worker exits at once (or, inside a generation, at the next step boundary). */
   z.object({ type: z.literal('test-exit'), code: z.number().int() }),
@@ -49,6 +65,9 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('preview'), jobId: IdSchema, index: z.number().int().nonnegative(), width: z.number().int().positive(), height: z.number().int().positive(), png: Bytes }),
   z.object({ type: z.literal('done'), jobId: IdSchema, result: WorkerResultSchema }),
   z.object({ type: z.literal('failed'), jobId: IdSchema, error: ErrorPayloadSchema }),
+  z.object({ type: z.literal('calibration-progress'), jobId: IdSchema, progress: CalibrationProgressSchema }),
+  /** Saved, and in force for the next run. */
+  z.object({ type: z.literal('calibrated'), jobId: IdSchema, result: CalibrationResultSchema }),
   /** The host sent something the worker could not read: a bug on the host side. */
   z.object({ type: z.literal('protocol-error'), jobId: IdSchema.optional(), message: z.string() }),
 ]);

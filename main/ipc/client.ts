@@ -83,6 +83,11 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     getModelSource: () => call('getModelSource', {}),
     setModelFolder: (dir) => call('setModelFolder', { dir }),
     onModelChanged: (listener) => subscribe('modelChanged', listener),
+    calibrate: (request = {}) => call('calibrate', request),
+    onCalibrationQueued: (listener) => subscribe('calibrationQueued', listener),
+    onCalibrationProgress: (listener) => subscribe('calibrationProgress', listener),
+    onCalibrationDone: (listener) => subscribe('calibrationDone', listener),
+    onCalibrationFailed: (listener) => subscribe('calibrationFailed', listener),
     onConnectionChange: (listener) => {
       if (extras.onConnectionChange) return extras.onConnectionChange(listener);
       listener(true);

@@ -3,9 +3,11 @@
 // these. Pure: imports neither Electron nor Node, so main, preload, worker and renderer all share it.
 
 import { z } from 'zod';
+import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/default-prompts.ts';
 import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
-import { GenerationRequestSchema, ResolvedRequestSchema } from '../engine/request.ts';
+import { GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { CalibrationSchema } from '../engine/teacache/calibration.ts';
 import { DECISION_REASONS } from '../engine/teacache/policy.ts';
 
 export { GenerationRequestSchema, ResolvedRequestSchema };
@@ -114,6 +116,24 @@ export const BackendInfoSchema = z.object({
 });
 export type BackendInfoPayload = z.infer<typeof BackendInfoSchema>;
 
+/** Where a calibration is kept: the model folder, or the app's data folder when that one is read-only (or built in). */
+export const CalibrationLocationSchema = z.enum(['model-folder', 'user-data']);
+export type CalibrationLocation = z.infer<typeof CalibrationLocationSchema>;
+
+/** The calibration in force for the loaded model: its polynomial (also in the model's defaults), fit and file. */
+export const CalibrationSummarySchema = z.object({
+  /** Highest power first; the teacache policy's polynomial while no request names its own. */
+  coefficients: CalibrationSchema.shape.coefficients,
+  fit: CalibrationSchema.shape.fit,
+  /** Whether the weights were trained when calibrated: a fit on random weights describes noise. */
+  trained: z.boolean(),
+  createdAt: z.string(),
+  location: CalibrationLocationSchema,
+  /** The absolute path of the calibration file. */
+  file: z.string(),
+});
+export type CalibrationSummary = z.infer<typeof CalibrationSummarySchema>;
+
 /** Everything the UI needs to build, check and predict a request: `resolveRequest({ info: model, defaults: model.defaults }, request)`. */
 export const ModelInfoSchema = z.object({
   id: z.string(),
@@ -125,6 +145,8 @@ export const ModelInfoSchema = z.object({
   sizeMultiple: z.number().int().positive(),
   maxSize: z.number().int().positive(),
   defaults: ModelDefaultsSchema,
+  /** The calibration whose coefficients `defaults` carries; null (or absent) when the model has none. */
+  calibration: CalibrationSummarySchema.nullable().optional(),
 });
 export type ModelInfoPayload = z.infer<typeof ModelInfoSchema>;
 
@@ -222,6 +244,66 @@ export const ModelFolderPathSchema = z
   .refine((path) => !path.includes('\0'), 'a path cannot contain a NUL character');
 
 // ---------------------------------------------------------------------------------------------------------------
+// Calibration: fitting the loaded model's TeaCache polynomial (main/engine/calibration/calibrate.ts) from the app.
+
+/** Most runs (prompts × seeds) one calibration may ask for: a careful fit needs a few dozen at most. */
+export const MAX_CALIBRATION_RUNS = 64;
+/** The fit needs at least one step pair per coefficient. */
+export const MIN_CALIBRATION_SAMPLES = DEFAULT_CALIBRATION_DEGREE + 1;
+
+/** Omitted fields take the engine's choice: the default prompt set, seed 1, the model's steps. */
+export const CalibrationRequestSchema = z
+  .object({
+    /** One prompt per run; omitted: DEFAULT_CALIBRATION_PROMPTS. */
+    prompts: z
+      .array(z.string().trim().min(1, 'a calibration prompt cannot be empty').max(2000, 'a prompt is at most 2000 characters'))
+      .min(1, 'give at least one prompt, or leave prompts out for the default set')
+      .max(MAX_CALIBRATION_RUNS, `at most ${MAX_CALIBRATION_RUNS} prompts`)
+      .optional(),
+    /** Every prompt runs once per seed; omitted: [1]. */
+    seeds: z.array(z.number().int().min(0).max(MAX_SEED)).min(1, 'give at least one seed, or leave seeds out').max(16, 'at most 16 seeds').optional(),
+    /** Steps per run; omitted: the model's default. */
+    steps: z.number().int().min(2, 'a run needs at least 2 steps to compare one with the next').max(200, 'at most 200 steps a run').optional(),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    const runs = (value.prompts?.length ?? DEFAULT_CALIBRATION_PROMPTS.length) * (value.seeds?.length ?? 1);
+    if (runs > MAX_CALIBRATION_RUNS) {
+      context.addIssue({ code: 'custom', path: ['seeds'], message: `${runs} runs (prompts × seeds) is more than ${MAX_CALIBRATION_RUNS}: use fewer prompts or seeds` });
+    }
+    if (value.steps !== undefined && runs * (value.steps - 1) < MIN_CALIBRATION_SAMPLES) {
+      context.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: `${runs} run(s) of ${value.steps} steps give ${runs * (value.steps - 1)} step pairs, but a degree-${DEFAULT_CALIBRATION_DEGREE} fit needs ${MIN_CALIBRATION_SAMPLES}: use more steps or prompts`,
+      });
+    }
+  });
+export type CalibrationRequest = z.infer<typeof CalibrationRequestSchema>;
+
+/** Where a calibration job is: run `run` of `runs` (prompt and seed), `step` of its `steps` steps done. */
+export const CalibrationProgressSchema = z.object({
+  run: z.number().int().positive(),
+  runs: z.number().int().positive(),
+  prompt: z.string(),
+  seed: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  steps: z.number().int().positive(),
+});
+export type CalibrationProgress = z.infer<typeof CalibrationProgressSchema>;
+
+/** A finished calibration: the fit, how FLUX.1's polynomial does on the same samples, and the model now in force. */
+export const CalibrationResultSchema = CalibrationSummarySchema.extend({
+  modelId: z.string(),
+  runs: CalibrationSchema.shape.runs,
+  /** FLUX.1's published polynomial on the same samples: what calibrating gained. */
+  flux1: z.object({ rmse: z.number().nonnegative(), relativeError: z.number().nonnegative() }),
+  /** The loaded model as it now stands: its defaults carry the new coefficients, used from the next run on. */
+  model: ModelInfoSchema,
+});
+export type CalibrationResult = z.infer<typeof CalibrationResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
 // Requests: name → input and output. Every input is an object so every transport validates one shape.
 
 const Empty = z.object({}).strict();
@@ -233,7 +315,12 @@ export const requests = {
   generate: { input: z.object({ request: GenerationRequestSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /** Queues the uncached run of history entry `runId`'s settings, linked to it as its baseline. */
   generateBaseline: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema }) },
-  /** Cancels a queued or running job (a running one stops at its next step); false when it had already ended. */
+  /**
+   * Queues a calibration of the loaded model, run like a generation (never beside one). Its progress and outcome
+   * follow as calibration events; once it succeeds the teacache policy uses the new polynomial. `cancel` stops it.
+   */
+  calibrate: { input: CalibrationRequestSchema, output: z.object({ jobId: IdSchema }) },
+  /** Cancels a queued or running job, generation or calibration (a running one stops at its next step); false when it had already ended. */
   cancel: { input: z.object({ jobId: IdSchema }).strict(), output: z.object({ cancelled: z.boolean() }) },
   /** Jobs not yet finished, running first: lets a reloaded page pick up where it was. */
   listJobs: { input: Empty, output: z.object({ jobs: z.array(JobSummarySchema) }) },
@@ -290,6 +377,13 @@ export const events = {
   historyChanged: z.object({ id: IdSchema, change: z.enum(['added', 'updated', 'deleted']) }),
   /** The engine restarted on another model: fetch getInfo again. */
   modelChanged: z.object({ source: ModelSourceSchema }),
+  calibrationQueued: z.object({ jobId: IdSchema, request: CalibrationRequestSchema, position: z.number().int().nonnegative() }),
+  /** The latest progress of a running calibration (several steps' worth may be folded into one). */
+  calibrationProgress: CalibrationProgressSchema.extend({ jobId: IdSchema }),
+  /** Saved and in force: the result's `model` replaces the loaded model's info. */
+  calibrationDone: z.object({ jobId: IdSchema, result: CalibrationResultSchema }),
+  /** Includes cancellation (code CANCELLED); any earlier calibration stays in force and on disk. */
+  calibrationFailed: z.object({ jobId: IdSchema, error: ErrorPayloadSchema }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;
@@ -325,6 +419,11 @@ export interface StudioApi {
   getModelSource(): Promise<ModelSource>;
   setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>>;
   onModelChanged(listener: Listener<'modelChanged'>): Unsubscribe;
+  calibrate(request?: RequestInput<'calibrate'>): Promise<RequestOutput<'calibrate'>>;
+  onCalibrationQueued(listener: Listener<'calibrationQueued'>): Unsubscribe;
+  onCalibrationProgress(listener: Listener<'calibrationProgress'>): Unsubscribe;
+  onCalibrationDone(listener: Listener<'calibrationDone'>): Unsubscribe;
+  onCalibrationFailed(listener: Listener<'calibrationFailed'>): Unsubscribe;
   /** Electron only: the native folder picker; resolves with the chosen folder, or null when cancelled. */
   pickModelFolder?(): Promise<string | null>;
   /** Web transport only: whether the event stream is connected (Electron: always true). */

@@ -130,6 +130,7 @@ export class StudioService {
       }
       return { jobId: this.host.submit(baselineRequest(entry), { baselineOf: runId }).jobId };
     },
+    calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
     cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),
     listJobs: async () => ({ jobs: this.host.jobs() }),
     listHistory: async () => ({ entries: this.history.list() }),
@@ -211,6 +212,18 @@ export class StudioService {
         return;
       case 'failed':
         this.emit('jobFailed', { jobId: event.jobId, error: event.error });
+        return;
+      case 'calibration-queued':
+        this.emit('calibrationQueued', { jobId: event.jobId, request: event.request, position: event.position });
+        return;
+      case 'calibration-progress':
+        this.emit('calibrationProgress', { jobId: event.jobId, ...event.progress });
+        return;
+      case 'calibration-done':
+        this.emit('calibrationDone', { jobId: event.jobId, result: event.result });
+        return;
+      case 'calibration-failed':
+        this.emit('calibrationFailed', { jobId: event.jobId, error: event.error });
         return;
       case 'done':
         this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, HistoryStore } from '../history/history-store.ts';
+import { userCalibrationDir } from '../host/calibration-store.ts';
 import { EngineHost } from '../host/engine-host.ts';
 import { startupModel } from '../host/model-choice.ts';
 import { StudioService } from '../ipc/studio-service.ts';
@@ -66,7 +67,7 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
   const history = HistoryStore.open(dataDir);
   // --model wins; else the remembered folder when it still validates, else the built-in model with a note.
   const startup = startupModel(history.dir, values.model ? { explicit: values.model } : {});
-  const host = new EngineHost(startup.modelDir ? { modelDir: startup.modelDir } : {});
+  const host = new EngineHost({ ...(startup.modelDir ? { modelDir: startup.modelDir } : {}), calibrationDir: userCalibrationDir(history.dir) });
   const service = new StudioService(host, history, { modelSource: startup.source });
   const server = await startWebServer({ service, rendererDir, port });
 

@@ -5,12 +5,12 @@
 
 import type { Generator } from '../generate.ts';
 import type { MxArray } from '../mlx/backend.ts';
-import { relativeL1 } from '../sampler/sampler.ts';
+import { relativeL1, type StepEvent } from '../sampler/sampler.ts';
 import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration, type CalibrationTrace, type PolynomialFit } from '../teacache/calibration.ts';
 import { FLUX1_COEFFICIENTS, polyval } from '../teacache/teacache-policy.ts';
+import { DEFAULT_CALIBRATION_DEGREE } from './default-prompts.ts';
 
-/** Prompts the built-in model knows, kept apart from the benchmark's so the fit is not judged on its own data. */
-export const DEFAULT_CALIBRATION_PROMPTS: readonly string[] = Object.freeze(['red apple', 'happy dog face', 'blue fish', 'pink flower', 'green tree', 'yellow sun']);
+export { DEFAULT_CALIBRATION_PROMPTS } from './default-prompts.ts';
 
 export interface CalibrationOptions {
   readonly prompts: readonly string[];
@@ -25,6 +25,8 @@ export interface CalibrationOptions {
   readonly weights?: Record<string, string>;
   /** After each run, for progress bars. */
   onRun?(done: number, total: number, prompt: string, seed: number): void;
+  /** After each step of the run under way (finer progress for the app). */
+  onStep?(event: StepEvent): void;
 }
 
 export interface CalibrationOutcome {
@@ -59,6 +61,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
         {
           measureSignal: true,
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onStep ? { onStep: (event: StepEvent) => options.onStep!(event) } : {}),
           onVelocity: (index, velocity) => {
             changes[index] = previous ? relativeL1(mx, velocity, previous) : undefined;
             previous = velocity;
@@ -72,7 +75,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     }
   }
   const { xs, ys } = calibrationSamples(traces);
-  const fit = fitPolynomial(xs, ys, options.degree ?? 4);
+  const fit = fitPolynomial(xs, ys, options.degree ?? DEFAULT_CALIBRATION_DEGREE);
   const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
   const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
   const calibration: Calibration = {

@@ -15,17 +15,21 @@ export function calibrationPath(modelDir: string): string {
 /** The folder's calibration, or undefined when it has none. */
 export function readCalibration(modelDir: string): Calibration | undefined {
   const file = calibrationPath(modelDir);
-  if (!existsSync(file)) return undefined;
+  return existsSync(file) ? readCalibrationFile(file) : undefined;
+}
+
+/** One calibration file wherever it is kept (a model folder, or the app's data folder); throws MODEL_INVALID when unreadable. */
+export function readCalibrationFile(file: string): Calibration {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new EngineError('MODEL_INVALID', `${file} is not valid JSON (${(error as Error).message}): delete it or run npm run calibrate again.`, { file }, { cause: error });
+    throw new EngineError('MODEL_INVALID', `${file} is not valid JSON (${(error as Error).message}): delete it or run npm run calibrate again (or Calibrate in the app).`, { file }, { cause: error });
   }
   const parsed = CalibrationSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new EngineError('MODEL_INVALID', `${file} is not a calibration this version understands (${issues}): delete it or run npm run calibrate again.`, { file });
+    throw new EngineError('MODEL_INVALID', `${file} is not a calibration this version understands (${issues}): delete it or run npm run calibrate again (or Calibrate in the app).`, { file });
   }
   return parsed.data;
 }
@@ -76,10 +80,12 @@ export function applicableCalibration(modelDir: string, modelId: string): Calibr
   const calibration = readCalibration(modelDir);
   if (!calibration || calibration.modelId !== modelId) return undefined;
   if (calibration.weights !== undefined) {
-    const current = weightsFingerprint(modelDir);
-    const recorded = calibration.weights;
-    const same = Object.keys(current).length === Object.keys(recorded).length && Object.entries(current).every(([name, print]) => recorded[name] === print);
-    if (!same) return undefined;
+    if (!sameWeights(calibration.weights, weightsFingerprint(modelDir))) return undefined;
   }
   return calibration;
+}
+
+/** Whether two weights fingerprints name the same files with the same contents. */
+export function sameWeights(recorded: Record<string, string>, current: Record<string, string>): boolean {
+  return Object.keys(current).length === Object.keys(recorded).length && Object.entries(current).every(([name, print]) => recorded[name] === print);
 }

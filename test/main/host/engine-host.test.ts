@@ -1,8 +1,15 @@
 // EngineHost against the real engine on a worker thread: events and stats agree, the main event loop keeps
-// turning during a generation, queue order, cancel, surviving a worker crash, rejecting malformed messages, and
-// switching the model (refused while busy; otherwise a fresh worker on the new folder).
+// turning during a generation, queue order, cancel, surviving a worker crash, rejecting malformed messages,
+// switching the model (refused while busy; otherwise a fresh worker on the new folder), and calibration (queued
+// with generations, progress batched, the fit saved and in force at once, cancel and read-only folders).
 
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calibrationPath, readCalibrationFile } from '../../../main/engine/calibration/calibration-file.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { StudioError } from '../../../main/ipc/contract.ts';
 
@@ -206,6 +213,183 @@ describe('EngineHost.switchModel', () => {
       expect(failed.message).toContain('/no/such/model');
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe('EngineHost.calibrate on the built-in model', () => {
+  let dataDir: string;
+  let host: EngineHost;
+  const tiny = { prompts: ['red apple'], steps: 6 };
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'teacache-host-calibration-'));
+    host = new EngineHost({ calibrationDir: dataDir });
+    await host.info();
+  });
+  afterAll(async () => {
+    await host.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports progress, saves the fit in the data folder and puts it in force for the next teacache run', async () => {
+    const builtinFile = calibrationPath(builtinModelDir());
+    const builtinBefore = existsSync(builtinFile) ? readFileSync(builtinFile, 'utf8') : null;
+    const { events, stop } = record(host);
+    const job = host.calibrate(tiny);
+    const result = await job.done;
+    stop();
+    const mine = events.filter((event) => event.jobId === job.jobId);
+    expect(mine[0]).toMatchObject({ type: 'calibration-queued', request: tiny, position: 0 });
+    expect(mine.at(-1)).toEqual({ type: 'calibration-done', jobId: job.jobId, result });
+    const progress = mine.flatMap((event) => (event.type === 'calibration-progress' ? [event.progress] : []));
+    expect(progress.length).toBeGreaterThan(0);
+    // Never more than one event per step (several may fold into one), and the last says the run finished.
+    expect(progress.length).toBeLessThanOrEqual(7);
+    expect(progress.at(-1)).toEqual({ run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 6, steps: 6 });
+    expect(events.some((event) => event.type === 'steps' || event.type === 'failed')).toBe(false);
+
+    expect(result.coefficients).toHaveLength(5);
+    expect(result.coefficients.every(Number.isFinite)).toBe(true);
+    expect(result.fit.samples).toBe(5);
+    expect(result.flux1.relativeError).toBeGreaterThanOrEqual(0);
+    expect(result.runs).toMatchObject({ prompts: ['red apple'], seeds: [1], steps: 6 });
+    // The built-in model's folder ships inside the app: never written, whatever its permissions.
+    expect(result.location).toBe('user-data');
+    expect(result.file.startsWith(dataDir)).toBe(true);
+    expect(readCalibrationFile(result.file).coefficients).toEqual(result.coefficients);
+    expect(existsSync(builtinFile) ? readFileSync(builtinFile, 'utf8') : null).toBe(builtinBefore);
+
+    const info = await host.info();
+    expect(info.model.defaults.teacache.coefficients).toEqual(result.coefficients);
+    expect(info.model.calibration).toMatchObject({ file: result.file, location: 'user-data', coefficients: result.coefficients });
+    expect(result.model).toEqual(info.model);
+    const run = await host.submit({ ...small, cache: { policy: 'teacache' } }).done;
+    expect(run.request.cache.coefficients).toEqual(result.coefficients);
+  });
+
+  it('finds the saved calibration again when a fresh engine loads the model', async () => {
+    const saved = (await host.info()).model.calibration!;
+    const fresh = new EngineHost({ calibrationDir: dataDir });
+    const other = new EngineHost({ calibrationDir: join(dataDir, 'elsewhere') });
+    try {
+      const [reloaded, elsewhere] = await Promise.all([fresh.info(), other.info()]);
+      expect(reloaded.model.calibration).toEqual(saved);
+      expect(reloaded.model.defaults.teacache.coefficients).toEqual(saved.coefficients);
+      expect(elsewhere.model.calibration).toBeNull();
+      expect(elsewhere.model.defaults.teacache.coefficients).not.toEqual(saved.coefficients);
+    } finally {
+      await Promise.all([fresh.close(), other.close()]);
+    }
+  });
+
+  it('never runs beside a generation: jobs run in the order queued', async () => {
+    const { events, stop } = record(host);
+    const before = host.submit({ ...small, steps: 3 });
+    const calibration = host.calibrate(tiny);
+    const after = host.submit({ ...small, steps: 3 });
+    expect(host.jobs().map((job) => job.jobId)).toEqual([before.jobId, after.jobId]);
+    await Promise.all([before.done, calibration.done, after.done]);
+    stop();
+    const order = events.filter((event) => ['started', 'done', 'calibration-progress', 'calibration-done'].includes(event.type)).map((event) => `${event.type}:${event.jobId}`);
+    const first = (type: string, jobId: string) => order.indexOf(`${type}:${jobId}`);
+    const last = (type: string, jobId: string) => order.lastIndexOf(`${type}:${jobId}`);
+    expect(first('calibration-progress', calibration.jobId)).toBeGreaterThan(first('done', before.jobId));
+    expect(first('started', after.jobId)).toBeGreaterThan(last('calibration-progress', calibration.jobId));
+    expect(first('started', after.jobId)).toBeGreaterThan(first('calibration-done', calibration.jobId));
+  });
+
+  it('cancels at a step boundary with CANCELLED and leaves the earlier calibration on disk and in force', async () => {
+    const earlier = (await host.info()).model.calibration!;
+    const bytes = readFileSync(earlier.file);
+    const long = host.calibrate({ prompts: ['blue fish', 'green tree', 'pink flower'], steps: 60 });
+    await waitFor(host, (event) => event.type === 'calibration-progress' && event.jobId === long.jobId && event.progress.step >= 1);
+    expect(host.cancel(long.jobId)).toBe(true);
+    const error = await rejection(long.done);
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toMatch(/calibration was cancelled/);
+    expect(readFileSync(earlier.file)).toEqual(bytes);
+    expect(readdirSync(dataDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    const info = await host.info();
+    expect(info.model.calibration).toEqual(earlier);
+    const run = await host.submit({ ...small, steps: 3, cache: { policy: 'teacache' } }).done;
+    expect(run.request.cache.coefficients).toEqual(earlier.coefficients);
+  });
+
+  it('cancels a queued calibration without running it', async () => {
+    const blocker = host.submit({ ...small, steps: 3 });
+    const queued = host.calibrate(tiny);
+    expect(host.cancel(queued.jobId)).toBe(true);
+    const error = await rejection(queued.done);
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toMatch(/calibration was cancelled before it started/);
+    await blocker.done;
+  });
+
+  it('refuses a malformed calibration request before queueing it', () => {
+    const thrown = (() => {
+      try {
+        host.calibrate({ prompts: [], steps: 6 });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(thrown).toBeInstanceOf(StudioError);
+    expect((thrown as StudioError).code).toBe('INVALID_PAYLOAD');
+    expect((thrown as StudioError).message).toMatch(/prompts/);
+  });
+});
+
+/** Makes `dir` refuse new files even to root (which ignores permission bits): chmod, and chattr +i where it works. */
+function makeReadOnly(dir: string): () => void {
+  chmodSync(dir, 0o555);
+  const immutable = process.getuid?.() === 0 && spawnSync('chattr', ['+i', dir]).status === 0;
+  return () => {
+    if (immutable) spawnSync('chattr', ['-i', dir]);
+    chmodSync(dir, 0o755);
+  };
+}
+
+function canWrite(dir: string): boolean {
+  const probe = join(dir, '.probe');
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('EngineHost.calibrate on a model folder', () => {
+  it('writes a writable folder’s calibration.json, and falls back to the data folder for a read-only one', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'teacache-host-folder-'));
+    const writable = join(root, 'writable');
+    const readOnly = join(root, 'read-only');
+    const dataDir = join(root, 'data');
+    for (const dir of [writable, readOnly]) {
+      mkdirSync(dir);
+      for (const name of readdirSync(builtinModelDir()).filter((name) => /\.(json|safetensors)$/.test(name) && name !== 'calibration.json')) {
+        copyFileSync(join(builtinModelDir(), name), join(dir, name));
+      }
+    }
+    const restore = makeReadOnly(readOnly);
+    const hosts = [new EngineHost({ modelDir: writable, calibrationDir: dataDir }), new EngineHost({ modelDir: readOnly, calibrationDir: dataDir })];
+    try {
+      expect(canWrite(readOnly)).toBe(false);
+      const [inFolder, fellBack] = await Promise.all(hosts.map((host) => host.calibrate({ prompts: ['red apple'], steps: 6 }).done));
+      expect(inFolder).toMatchObject({ location: 'model-folder', file: calibrationPath(writable) });
+      expect(readCalibrationFile(calibrationPath(writable)).coefficients).toEqual(inFolder!.coefficients);
+      expect(fellBack!.location).toBe('user-data');
+      expect(fellBack!.file.startsWith(dataDir)).toBe(true);
+      expect(existsSync(calibrationPath(readOnly))).toBe(false);
+      // A fresh engine on the read-only folder finds it in the data folder.
+      await hosts[1]!.switchModel(readOnly);
+      expect((await hosts[1]!.info()).model.calibration).toMatchObject({ file: fellBack!.file, coefficients: fellBack!.coefficients });
+    } finally {
+      await Promise.all(hosts.map((host) => host.close()));
+      restore();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@ import { EngineError } from '../../../main/engine/errors.ts';
 import { createStudioApi } from '../../../main/ipc/client.ts';
 import {
   EVENT_NAMES,
+  events,
   parsePayload,
   REQUEST_NAMES,
   requests,
@@ -74,6 +75,54 @@ describe('parsePayload', () => {
   });
 });
 
+describe('the calibrate request', () => {
+  const parse = (input: unknown) => parsePayload(requests.calibrate.input, input, 'calibrate input');
+  const refusal = (input: unknown): StudioError => {
+    try {
+      parse(input);
+    } catch (error) {
+      expect(error).toBeInstanceOf(StudioError);
+      expect((error as StudioError).code).toBe('INVALID_PAYLOAD');
+      return error as StudioError;
+    }
+    throw new Error(`expected ${JSON.stringify(input)} to be refused`);
+  };
+
+  it('takes nothing (the engine’s defaults) or prompts, seeds and steps, trimming the prompts', () => {
+    expect(parse({})).toEqual({});
+    expect(parse({ prompts: ['  red apple ', 'blue fish'], seeds: [1, 2], steps: 6 })).toEqual({ prompts: ['red apple', 'blue fish'], seeds: [1, 2], steps: 6 });
+    expect(parse({ steps: 2 })).toEqual({ steps: 2 });
+  });
+
+  it('refuses malformed payloads, naming the field and what to do', () => {
+    expect(refusal({ prompts: [] }).message).toMatch(/prompts: give at least one prompt/);
+    expect(refusal({ prompts: ['ok', '   '] }).message).toMatch(/prompts\.1: a calibration prompt cannot be empty/);
+    expect(refusal({ prompts: 'red apple' }).message).toMatch(/prompts: /);
+    expect(refusal({ prompts: ['x'.repeat(2001)] }).message).toMatch(/at most 2000 characters/);
+    expect(refusal({ prompts: Array.from({ length: 65 }, (_, i) => `p${i}`) }).message).toMatch(/at most 64 prompts/);
+    expect(refusal({ seeds: [1.5] }).message).toMatch(/seeds\.0/);
+    expect(refusal({ seeds: [-1] }).message).toMatch(/seeds\.0/);
+    expect(refusal({ steps: 1 }).message).toMatch(/steps: a run needs at least 2 steps/);
+    expect(refusal({ steps: 10_000 }).message).toMatch(/at most 200 steps/);
+    expect(refusal({ degree: 9 }).message).toMatch(/degree|Unrecognized/);
+  });
+
+  it('refuses more runs than allowed and too few step pairs for the fit', () => {
+    expect(refusal({ prompts: Array.from({ length: 40 }, (_, i) => `p${i}`), seeds: [1, 2] }).message).toMatch(/80 runs \(prompts × seeds\) is more than 64/);
+    expect(refusal({ prompts: ['red apple'], steps: 5 }).message).toMatch(/steps: 1 run\(s\) of 5 steps give 4 step pairs, but a degree-4 fit needs 5/);
+    expect(parse({ prompts: ['red apple'], steps: 6 })).toEqual({ prompts: ['red apple'], steps: 6 });
+  });
+
+  it('checks calibration events: progress within bounds, results with finite coefficients', () => {
+    const progress = { jobId: 'c1', run: 1, runs: 2, prompt: 'red apple', seed: 1, step: 3, steps: 6 };
+    expect(events.calibrationProgress.safeParse(progress).success).toBe(true);
+    expect(events.calibrationProgress.safeParse({ ...progress, run: 0 }).success).toBe(false);
+    const summary = { coefficients: [1, 2], fit: { rmse: 0.1, relativeError: 0.2, r2: 0.9, samples: 5 }, trained: true, createdAt: 'now', location: 'user-data', file: '/data/c.json' };
+    expect(events.calibrationDone.safeParse({ jobId: 'c1', result: { ...summary, coefficients: [1, Number.NaN] } }).success).toBe(false);
+    expect(events.calibrationFailed.safeParse({ jobId: 'c1', error: { code: 'CANCELLED', message: 'stopped' } }).success).toBe(true);
+  });
+});
+
 describe('createStudioApi', () => {
   it('returns validated values and sends inputs in the contract shape', async () => {
     const seen: [string, unknown][] = [];
@@ -84,9 +133,13 @@ describe('createStudioApi', () => {
     const api = createStudioApi(bridge);
     expect(await api.generate({ prompt: 'a', seed: 1 })).toEqual({ jobId: 'job-1' });
     expect(await api.cancel('job-1')).toEqual({ cancelled: true });
+    expect(await api.calibrate({ prompts: ['red apple'], steps: 6 })).toEqual({ jobId: 'job-1' });
+    expect(await api.calibrate()).toEqual({ jobId: 'job-1' });
     expect(seen).toEqual([
       ['generate', { request: { prompt: 'a', seed: 1 } }],
       ['cancel', { jobId: 'job-1' }],
+      ['calibrate', { prompts: ['red apple'], steps: 6 }],
+      ['calibrate', {}],
     ]);
   });
 

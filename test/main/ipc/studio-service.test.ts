@@ -1,7 +1,8 @@
 // StudioService, the main side of the contract, against the real engine and a real history folder: requests
 // by name with malformed inputs refused, a run recorded and announced, its uncached baseline linked with PSNR
 // and speedup, comparison with a difference image, deletion that leaves no dangling links, and model folders
-// (a refused one leaves the engine alone; an accepted one restarts it, is announced and remembered).
+// (a refused one leaves the engine alone; an accepted one restarts it, is announced and remembered), and
+// calibration through the contract (events that fit it, the model's info updated, cancel).
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/history/history-store.ts';
 import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { userCalibrationDir } from '../../../main/host/calibration-store.ts';
 import { EngineHost } from '../../../main/host/engine-host.ts';
 import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/host/model-choice.ts';
 import { events as eventSchemas, StudioError, type EventMessage, type HistoryEntry } from '../../../main/ipc/contract.ts';
@@ -72,6 +74,8 @@ describe('StudioService.dispatch refuses malformed requests', () => {
       ['getImage', { id: '../x' }, /id/],
       ['compare', { id: 'a', against: 7 }, /against/],
       ['getInfo', { extra: true }, /extra|Unrecognized/],
+      ['calibrate', { prompts: [''] }, /prompts\.0: a calibration prompt cannot be empty/],
+      ['calibrate', { steps: 1 }, /steps/],
     ];
     for (const [name, input, field] of cases) {
       const error = await failure(service.dispatch(name, input));
@@ -208,5 +212,59 @@ describe('StudioService model folders', () => {
     expect(await service.dispatch('setModelFolder', { dir: null })).toEqual({ accepted: true, problems: [], source: { kind: 'builtin', dir: null, note: null } });
     expect(host.currentModelDir).toBeUndefined();
     expect(readModelChoice(dir)).toBeNull();
+  });
+});
+
+describe('StudioService calibration', () => {
+  let calDir: string;
+  let calHost: EngineHost;
+  let calService: StudioService;
+  const messages: EventMessage[] = [];
+  beforeAll(() => {
+    calDir = mkdtempSync(join(tmpdir(), 'teacache-service-calibration-'));
+    calHost = new EngineHost({ calibrationDir: userCalibrationDir(calDir) });
+    calService = new StudioService(calHost, HistoryStore.open(calDir));
+    calService.onEvent((message) => messages.push(message));
+  });
+  afterAll(async () => {
+    calService.close();
+    await calHost.close();
+    rmSync(calDir, { recursive: true, force: true });
+  });
+
+  const outcome = (jobId: string) =>
+    new Promise<EventMessage>((resolve) => {
+      const stop = calService.onEvent((message) => {
+        if ((message.name === 'calibrationDone' || message.name === 'calibrationFailed') && message.payload.jobId === jobId) {
+          stop();
+          resolve(message);
+        }
+      });
+    });
+
+  it('calibrates through the contract: queued, progress, done, and getInfo answers with the new polynomial', async () => {
+    const { jobId } = (await calService.dispatch('calibrate', { prompts: [' red apple '], steps: 6 })) as { jobId: string };
+    const done = await outcome(jobId);
+    expect(done.name).toBe('calibrationDone');
+    const mine = messages.filter((message) => 'jobId' in message.payload && message.payload.jobId === jobId);
+    expect(mine[0]).toEqual({ name: 'calibrationQueued', payload: { jobId, request: { prompts: ['red apple'], steps: 6 }, position: 0 } });
+    expect(mine.some((message) => message.name === 'calibrationProgress')).toBe(true);
+    for (const message of mine) expect(eventSchemas[message.name].safeParse(message.payload).success).toBe(true);
+    // Calibration is not a generation: nothing of it shows up as a run.
+    expect(mine.some((message) => message.name.startsWith('job') || message.name === 'steps')).toBe(false);
+    const result = (done.payload as { result: { coefficients: number[]; file: string } }).result;
+    const info = (await calService.dispatch('getInfo', {})) as { model: { defaults: { teacache: { coefficients?: number[] } }; calibration?: { file: string } | null } };
+    expect(info.model.defaults.teacache.coefficients).toEqual(result.coefficients);
+    expect(info.model.calibration?.file).toBe(result.file);
+    expect(result.file.startsWith(userCalibrationDir(calDir))).toBe(true);
+    expect(await calService.dispatch('listJobs', {})).toEqual({ jobs: [] });
+  });
+
+  it('cancels a calibration through the contract with CANCELLED', async () => {
+    const { jobId } = (await calService.dispatch('calibrate', { prompts: ['blue fish', 'green tree'], steps: 80 })) as { jobId: string };
+    const ended = outcome(jobId);
+    expect(await calService.dispatch('cancel', { jobId })).toEqual({ cancelled: true });
+    const failed = await ended;
+    expect(failed).toMatchObject({ name: 'calibrationFailed', payload: { jobId, error: { code: 'CANCELLED' } } });
   });
 });

@@ -88,6 +88,17 @@ describe('web server', () => {
     expect(huge.status).toBe(400);
     expect(errorOf(huge).message).toMatch(/larger than/);
 
+    const calibration = await post('calibrate', JSON.stringify({ prompts: ['red apple', ''], steps: 'six' }));
+    expect(calibration.status).toBe(400);
+    expect(errorOf(calibration)).toMatchObject({
+      code: 'INVALID_PAYLOAD',
+      message: expect.stringMatching(/prompts\.1: a calibration prompt cannot be empty.*steps/),
+      details: { issues: expect.arrayContaining([expect.objectContaining({ path: 'prompts.1' }), expect.objectContaining({ path: 'steps' })]) },
+    });
+    const tooFew = await post('calibrate', JSON.stringify({ prompts: ['red apple'], steps: 3 }));
+    expect(tooFew.status).toBe(400);
+    expect(errorOf(tooFew).message).toMatch(/needs 5: use more steps or prompts/);
+
     const get = await raw('/api/listHistory');
     expect(get.status).toBe(405);
     expect(errorOf(get).message).toMatch(/Use POST/);

@@ -53,6 +53,14 @@ function fakeApi() {
         : { accepted: true, problems: [], source: { kind: 'folder' as const, dir, note: null } };
     },
     onModelChanged: on('modelChanged'),
+    calibrate: async (request = {}) => {
+      calls.push(`calibrate ${JSON.stringify(request)}`);
+      return { jobId: 'cal-1' };
+    },
+    onCalibrationQueued: on('calibrationQueued'),
+    onCalibrationProgress: on('calibrationProgress'),
+    onCalibrationDone: on('calibrationDone'),
+    onCalibrationFailed: on('calibrationFailed'),
     onConnectionChange: () => () => {},
   } satisfies StudioApi;
   const emit = <K extends EventName>(name: K, payload: EventPayload<K>) => listeners.get(name)?.forEach((l) => (l as (p: EventPayload<K>) => void)(payload));
