@@ -166,7 +166,10 @@ export class PixelFluxModel implements ImageModel {
     const { mx } = this;
     const image = unpack(mx, tokens, this.manifest.image.patchSize, height, width);
     const hwc = mx.transpose(mx.reshape(image, this.manifest.image.channels, height, width), 1, 2, 0);
-    const bytes = mx.clip(mx.multiply(mx.add(hwc, 1), 127.5), 0, 255);
-    return Uint8Array.from((bytes.tolist() as number[][][]).flat(2), (v) => Math.round(v));
+    // Read back flat and round in a plain loop: nested lists and flat() cost more than the image's math.
+    const values = mx.reshape(mx.clip(mx.multiply(mx.add(hwc, 1), 127.5), 0, 255), [-1]).tolist() as number[];
+    const rgb = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) rgb[i] = Math.round(values[i]!);
+    return rgb;
   }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applicableCalibration, weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
+import { pack } from '../../../../main/engine/models/packing.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
 import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/engine/teacache/calibration.ts';
 import { mx, values } from '../../../support/mlx.ts';
@@ -42,6 +43,28 @@ describe('PixelFluxModel.split', () => {
     expect(part.signal.shape).toEqual(part.blockInput.shape);
     // The modulation depends on t, so the signal moves with the timestep even for the same tokens.
     expect(values(model.split(tokens, rows, cols, 0.6, text).signal)).not.toEqual(values(part.signal));
+  });
+});
+
+describe('PixelFluxModel.toRgb', () => {
+  it('maps packed tokens in −1…1 to row-major RGB bytes, rounded and clipped', () => {
+    const model = PixelFluxModel.load(mx, bareModelDir());
+    const { patchSize } = model.manifest.image;
+    const [width, height] = [2 * patchSize, patchSize];
+    // Every channel, row and column gets its own value, so any transposed axis shows.
+    const pixel = (c: number, y: number, x: number) => -1.2 + c * 1.2 + y * 0.03 + x * 0.011;
+    const chw = [0, 1, 2].map((c) => Array.from({ length: height }, (_, y) => Array.from({ length: width }, (_, x) => pixel(c, y, x))));
+    const tokens = pack(mx, mx.array([chw]), patchSize);
+    const expected: number[] = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) expected.push(Math.round(Math.min(255, Math.max(0, (Math.fround(pixel(c, y, x)) + 1) * 127.5))));
+    }
+    const rgb = model.toRgb(tokens, width, height);
+    expect(rgb).toBeInstanceOf(Uint8Array);
+    // float32 arithmetic in MLX may land a rounding boundary one step away.
+    expect([...rgb].every((v, i) => Math.abs(v - expected[i]!) <= 1)).toBe(true);
+    expect(rgb[0]).toBe(0);
+    expect(rgb.at(-1)).toBe(255);
   });
 });
 
