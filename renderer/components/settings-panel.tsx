@@ -9,6 +9,7 @@ import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRun, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
+import { CalibrationSection } from './calibration-section.tsx';
 import { Section, Segmented, Slider, Switch } from './controls.tsx';
 import { DiceIcon, ResetIcon, SparkIcon, StopIcon } from './icons.tsx';
 import { PredictionStrip } from './prediction-strip.tsx';
@@ -192,6 +193,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
           <Switch label="Always compute the last step" checked={cache.alwaysComputeLast} onChange={(alwaysComputeLast) => set({ alwaysComputeLast })} />
         </div>
       </details>
+      <CalibrationSection model={model} />
       {'error' in prediction ? (
         <p className="inline-error" role="alert">
           {prediction.error}

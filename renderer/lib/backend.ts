@@ -100,7 +100,17 @@ export function createBackend(api: StudioApi): StudioBackend {
     },
     async model(): Promise<ModelSummary> {
       const { model, backend } = await api.getInfo();
-      return { info: model, defaults: model.defaults, backendLabel: `${backend.package} ${backend.version} · ${backend.device.toUpperCase()}` };
+      return { info: model, defaults: model.defaults, backendLabel: `${backend.package} ${backend.version} · ${backend.device.toUpperCase()}`, calibration: model.calibration ?? null };
+    },
+    calibrate: (request) => api.calibrate(request),
+    onCalibration(listener) {
+      const stops = [
+        api.onCalibrationQueued(({ jobId }) => listener({ type: 'queued', jobId })),
+        api.onCalibrationProgress(({ jobId, ...progress }) => listener({ type: 'progress', jobId, progress })),
+        api.onCalibrationDone(({ jobId, result }) => listener({ type: 'done', jobId, result })),
+        api.onCalibrationFailed(({ jobId, error }) => listener({ type: 'failed', jobId, error })),
+      ];
+      return () => stops.forEach((stop) => stop());
     },
     async generate(request, callbacks) {
       const { jobId } = await api.generate(request);

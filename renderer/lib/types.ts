@@ -1,18 +1,46 @@
 // The renderer's view of the studio: what the store needs from the IPC contract
 // (main/ipc/contract.ts), shaped for the UI. Types only.
 
-import type { EngineInfo, ErrorPayload, HistoryEntry, ModelFolderProblem, ModelSource, Psnr } from '../../main/ipc/contract.ts';
+import type {
+  CalibrationProgress,
+  CalibrationRequest,
+  CalibrationResult,
+  CalibrationSummary,
+  EngineInfo,
+  ErrorPayload,
+  HistoryEntry,
+  ModelFolderProblem,
+  ModelSource,
+  Psnr,
+} from '../../main/ipc/contract.ts';
 import type { ModelDefaults, ModelInfo } from '../../main/engine/models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from '../../main/engine/request.ts';
 import type { StepEvent } from '../../main/engine/sampler/sampler.ts';
 
-export type { EngineInfo, ModelFolderProblem, ModelSource, GenerationRequest, HistoryEntry, ModelDefaults, ModelInfo, Psnr, ResolvedRequest, StepEvent };
+export type {
+  CalibrationProgress,
+  CalibrationRequest,
+  CalibrationResult,
+  CalibrationSummary,
+  EngineInfo,
+  ModelFolderProblem,
+  ModelSource,
+  GenerationRequest,
+  HistoryEntry,
+  ModelDefaults,
+  ModelInfo,
+  Psnr,
+  ResolvedRequest,
+  StepEvent,
+};
 
 /** What resolveRequest needs, plus how the UI names the model and backend. */
 export interface ModelSummary {
   readonly info: ModelInfo;
   readonly defaults: ModelDefaults;
   readonly backendLabel: string;
+  /** The calibration whose polynomial `defaults` carries; absent or null when the model has none. */
+  readonly calibration?: CalibrationSummary | null;
 }
 
 /** An image the browser can show (a data: URL from the contract). */
@@ -55,6 +83,13 @@ export interface Comparison {
   readonly difference: RunImage;
 }
 
+/** A calibration job's news, from this window or another (calibrations are broadcast like runs). */
+export type CalibrationEvent =
+  | { readonly type: 'queued'; readonly jobId: string }
+  | { readonly type: 'progress'; readonly jobId: string; readonly progress: CalibrationProgress }
+  | { readonly type: 'done'; readonly jobId: string; readonly result: CalibrationResult }
+  | { readonly type: 'failed'; readonly jobId: string; readonly error: AppError };
+
 /** Everything the store asks of the outside world (renderer/lib/backend.ts over the contract; tests pass a fake). */
 export interface StudioBackend {
   model(): Promise<ModelSummary>;
@@ -81,6 +116,9 @@ export interface StudioBackend {
   readonly pickModelFolder?: () => Promise<string | null>;
   /** The engine restarted on another model (this window or another switched it). */
   onModelChanged(listener: (source: ModelSource) => void): () => void;
+  /** Queues a calibration of the loaded model; what follows arrives through onCalibration. Cancel it with cancel(jobId). */
+  calibrate(request: CalibrationRequest): Promise<{ jobId: string }>;
+  onCalibration(listener: (event: CalibrationEvent) => void): () => void;
   /** Whether the event stream is up (web mode can lose it; Electron always is). */
   onConnectionChange(listener: (connected: boolean) => void): () => void;
 }

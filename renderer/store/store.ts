@@ -6,6 +6,7 @@ import { create, useStore, type StoreApi, type UseBoundStore } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import { restoreDraft } from '../lib/draft.ts';
 import type { StudioBackend } from '../lib/types.ts';
+import { createCalibrationSlice } from './calibration-slice.ts';
 import { createHistorySlice } from './history-slice.ts';
 import { createMediaSlice } from './media-slice.ts';
 import { createModelSlice } from './model-slice.ts';
@@ -41,6 +42,7 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         ...createHistorySlice(backend)(...a),
         ...createMediaSlice(backend)(...a),
         ...createViewSlice(...a),
+        ...createCalibrationSlice(backend)(...a),
       }),
       {
         name: 'teacache-studio:settings',
@@ -72,6 +74,7 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   let wasConnected = true;
   const stops = [
     backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onCalibration((event) => store.getState().calibrationEvent(event)),
     backend.onModelChanged((source) => {
       // This window's own switch already reloaded; another window's (or web client's) did not.
       const current = store.getState().modelSource;

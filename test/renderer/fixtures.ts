@@ -1,7 +1,20 @@
 // Shared fixtures for renderer tests: a model summary like the built-in one and
 // a scriptable fake of the store's backend. Test-only.
 
-import type { JobCallbacks, ModelFolderProblem, ModelSource, ModelSummary, PendingJob as HostJob, RunEntry, RunHandle, StepEvent, StudioBackend } from '../../renderer/lib/types.ts';
+import type {
+  CalibrationEvent,
+  CalibrationRequest,
+  CalibrationResult,
+  JobCallbacks,
+  ModelFolderProblem,
+  ModelSource,
+  ModelSummary,
+  PendingJob as HostJob,
+  RunEntry,
+  RunHandle,
+  StepEvent,
+  StudioBackend,
+} from '../../renderer/lib/types.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -167,6 +180,23 @@ export class FakeBackend implements StudioBackend {
     this.modelListeners.add(listener);
     return () => void this.modelListeners.delete(listener);
   }
+  calibrations: CalibrationRequest[] = [];
+  /** When set, calibrate() waits for this before answering with a job id. */
+  calibrationGate: Promise<void> | null = null;
+  private calibrationListeners = new Set<(event: CalibrationEvent) => void>();
+  async calibrate(request: CalibrationRequest) {
+    this.calibrations.push(request);
+    if (this.calibrationGate) await this.calibrationGate;
+    return { jobId: `cal-${this.calibrations.length}` };
+  }
+  onCalibration(listener: (event: CalibrationEvent) => void) {
+    this.calibrationListeners.add(listener);
+    return () => void this.calibrationListeners.delete(listener);
+  }
+  /** As the host's calibration events do. */
+  emitCalibration(event: CalibrationEvent) {
+    this.calibrationListeners.forEach((listener) => listener(event));
+  }
   /** As the host's historyChanged event does. */
   emitHistoryChanged() {
     this.historyListeners.forEach((listener) => listener());
@@ -183,3 +213,22 @@ export class FakeBackend implements StudioBackend {
 
 /** Resolves once pending promise callbacks have run. */
 export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A finished calibration of MODEL whose polynomial is `coefficients`, as the host reports it. */
+export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.01]): CalibrationResult {
+  const summary = {
+    coefficients,
+    fit: { rmse: 0.02, relativeError: 0.12, r2: 0.94, samples: 29 },
+    trained: true,
+    createdAt: '2026-11-25T12:00:00.000Z',
+    location: 'user-data' as const,
+    file: '/data/calibrations/builtin-emoji-0123456789abcdef.json',
+  };
+  return {
+    ...summary,
+    modelId: MODEL.info.id,
+    runs: { prompts: ['red apple'], seeds: [1], steps: 30, guidanceScale: 4 },
+    flux1: { rmse: 1.5, relativeError: 0.84 },
+    model: { ...MODEL.info, notes: [], defaults: { ...MODEL.defaults, teacache: { ...MODEL.defaults.teacache, coefficients } }, calibration: summary },
+  };
+}

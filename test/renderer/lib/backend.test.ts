@@ -117,6 +117,7 @@ describe('createBackend', () => {
     expect(model.defaults.steps).toBe(30);
     expect(model.info.sizeMultiple).toBe(4);
     expect(model.backendLabel).toBe('@frost-beta/mlx 0.0.7 · CPU');
+    expect(model.calibration).toBeNull();
   });
 
   it('fetches a run’s image once and keeps it', async () => {
@@ -150,5 +151,26 @@ describe('createBackend model folders', () => {
     const { api } = fakeApi();
     const backend = createBackend({ ...api, pickModelFolder: async () => '/picked' });
     expect(await backend.pickModelFolder!()).toBe('/picked');
+  });
+});
+
+describe('createBackend calibration', () => {
+  it('sends calibrate requests and turns the four calibration events into one stream', async () => {
+    const { api, emit, calls } = fakeApi();
+    const backend = createBackend(api);
+    expect(await backend.calibrate({ prompts: ['red apple'], steps: 6 })).toEqual({ jobId: 'cal-1' });
+    expect(calls).toContain('calibrate {"prompts":["red apple"],"steps":6}');
+    const seen: unknown[] = [];
+    const stop = backend.onCalibration((event) => seen.push(event));
+    emit('calibrationQueued', { jobId: 'cal-1', request: { prompts: ['red apple'] }, position: 0 });
+    emit('calibrationProgress', { jobId: 'cal-1', run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 2, steps: 6 });
+    emit('calibrationFailed', { jobId: 'cal-1', error: { code: 'CANCELLED', message: 'stopped' } });
+    stop();
+    emit('calibrationQueued', { jobId: 'cal-2', request: {}, position: 0 });
+    expect(seen).toEqual([
+      { type: 'queued', jobId: 'cal-1' },
+      { type: 'progress', jobId: 'cal-1', progress: { run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 2, steps: 6 } },
+      { type: 'failed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'stopped' } },
+    ]);
   });
 });
