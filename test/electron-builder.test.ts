@@ -149,7 +149,7 @@ describe('native code outside the archive', () => {
 });
 
 describe('the default model as an extra resource', () => {
-  const MODEL_FILES = ['model.json', 'vocab.json', 'transformer.safetensors', 'text_encoder.safetensors', 'MODEL_CARD.md'];
+  const MODEL_FILES = ['model.json', 'vocab.json', 'calibration.json', 'transformer.safetensors', 'text_encoder.safetensors', 'MODEL_CARD.md'];
 
   it('ships every model file to <Resources>/models/builtin, outside the archive', () => {
     const present = readdirSync(join(ROOT, 'models/builtin'));

@@ -119,3 +119,32 @@ describe('TeaCachePolicy with two forced early steps (the policy benchmark\'s "e
     expect(prediction.forwards).toBe(8);
   });
 });
+
+describe("TeaCachePolicy with the built-in model's calibrated polynomial", () => {
+  // models/builtin/calibration.json, fitted by `npm run calibrate -- --seeds 1,2` on prompts the benchmark does not use.
+  const BUILTIN_CALIBRATED = [1352.7226977935647, -1236.7784558399826, 362.9643341307866, -34.44739804586058, 1.0569260277366748];
+  const BUILTIN_TRACE = [
+    undefined, 0.3531, 0.1185, 0.104, 0.0967, 0.0893, 0.0823, 0.079, 0.0754, 0.0713, 0.069, 0.0667, 0.067, 0.0643, 0.0631, 0.0645, 0.0647, 0.0658, 0.068,
+    0.0698, 0.0712, 0.073, 0.0762, 0.0806, 0.0808, 0.0867, 0.0885, 0.0898, 0.0961, 0.1082,
+  ];
+  const calibrated = (threshold: number, skipEarlySteps = 2) =>
+    new TeaCachePolicy({ threshold, coefficients: BUILTIN_CALIBRATED, accumulate: 'since-compute', computeLastStep: false, skipEarlySteps });
+
+  it('maps the signal to the output change it was fitted on: large at the start and the end, small between', () => {
+    expect(polyval(BUILTIN_CALIBRATED, 0.3531)).toBeCloseTo(0.727, 2);
+    expect(polyval(BUILTIN_CALIBRATED, 0.0643)).toBeCloseTo(0.037, 2);
+    expect(polyval(BUILTIN_CALIBRATED, 0.1082)).toBeCloseTo(0.2, 1);
+  });
+
+  it('spends 7 forwards densely early and sparsely later, where FLUX.1 spaces them evenly', () => {
+    const prediction = run(calibrated(0.72), BUILTIN_TRACE);
+    expect(prediction.forwards).toBe(7);
+    expect(prediction.decisions.flatMap((d, i) => (d.compute ? [i] : []))).toEqual([0, 1, 3, 7, 14, 20, 26]);
+  });
+
+  it('without the forced second step, a threshold above the first change reuses step 1 and must recompute at once', () => {
+    const decisions = run(calibrated(0.75, 0), BUILTIN_TRACE).decisions;
+    expect(decisions.slice(0, 3).map((d) => d.reason)).toEqual(['first-step', 'reuse', 'threshold']);
+  });
+});
+
