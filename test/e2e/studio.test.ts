@@ -1,10 +1,11 @@
 // The studio end to end: Debian's Chromium drives web mode against the real
 // engine — prompt, threshold, generate, chart marks against the engine's stats,
-// Cancel, history after a reload, a screenshot, and a refused model folder. Test-only.
+// Cancel, history after a reload, a screenshot, a refused model folder, and calibrating the model with one tiny
+// prompt set. Test-only.
 
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HistoryEntry } from '../../main/ipc/contract.ts';
+import type { EngineInfo, HistoryEntry } from '../../main/ipc/contract.ts';
 import { launchBrowser, type Browser } from './helpers/browser.ts';
 import { startWebServer, type WebServer } from './helpers/web-server.ts';
 
@@ -166,6 +167,32 @@ describe('TeaCache Studio in Chromium', () => {
     expect(await server.call('getModelSource')).toEqual({ kind: 'builtin', dir: null, note: null });
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await page.getByRole('button', { name: 'Generate' }).waitFor();
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('calibrates the model from the TeaCache panel; the teacache policy then uses the fit', async () => {
+    const { page } = browser;
+    await page.locator('summary', { hasText: /^Calibration$/ }).click();
+    // One prompt of 6 steps: the smallest set the degree-4 fit accepts, under a second on 2 cores.
+    await page.getByRole('textbox', { name: 'Calibration prompts' }).fill('red apple');
+    const steps = page.getByRole('slider', { name: 'Calibration steps' });
+    await steps.focus();
+    await steps.press('Home');
+    await steps.press('ArrowRight');
+    await steps.press('ArrowRight');
+    await poll(() => steps.getAttribute('aria-valuetext')).toBe('6');
+    await page.getByRole('button', { name: 'Calibrate for this model' }).click();
+
+    const fit = page.getByRole('group', { name: 'Calibration fit' });
+    await fit.waitFor();
+    expect(await fit.getByRole('status').textContent()).toContain('The teacache policy now uses this polynomial');
+    const { model } = await server.call<EngineInfo>('getInfo');
+    expect(model.calibration).not.toBeNull();
+    expect(model.calibration!.fit.samples).toBe(5);
+    expect(model.defaults.teacache.coefficients).toEqual(model.calibration!.coefficients);
+    expect(await page.getByLabel('Polynomial in use').textContent()).toContain(`R² ${model.calibration!.fit.r2.toFixed(3)}`);
+    await fit.scrollIntoViewIfNeeded();
+    await page.getByRole('complementary', { name: 'Settings' }).screenshot({ path: 'test-results/calibration.png' });
     expect(browser.errors).toEqual([]);
   });
 });
