@@ -51,6 +51,9 @@ describe('main/preload.ts', () => {
     const bridge = state.exposed.get(BRIDGE_GLOBAL)! as Record<string, (input: unknown) => Promise<unknown>>;
     expect(await bridge.cancel!({ jobId: 'j' })).toEqual({ ok: true, value: { echoed: { jobId: 'j' } } });
     expect(state.invoked).toEqual([[ipcChannel.request('cancel'), { jobId: 'j' }]]);
+    await bridge.calibrate!({ prompts: ['red apple'], steps: 6 });
+    expect(state.invoked.at(-1)).toEqual([ipcChannel.request('calibrate'), { prompts: ['red apple'], steps: 6 }]);
+    for (const name of ['onCalibrationQueued', 'onCalibrationProgress', 'onCalibrationDone', 'onCalibrationFailed']) expect(typeof bridge[name]).toBe('function');
   });
 
   it('asks main for the native folder picker on its own channel, with no input', async () => {

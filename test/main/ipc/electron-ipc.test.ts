@@ -48,6 +48,8 @@ describe('registerIpcHandlers', () => {
   it('answers malformed payloads with INVALID_PAYLOAD envelopes naming the field', async () => {
     const envelope = await handlers.get(ipcChannel.request('generate'))!(trusted, { request: { prompt: 'x', seed: -3 } });
     expect(envelope).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', message: expect.stringMatching(/request\.seed/) } });
+    const calibration = await handlers.get(ipcChannel.request('calibrate'))!(trusted, { prompts: ['red apple'], steps: 0 });
+    expect(calibration).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', message: expect.stringMatching(/steps: a run needs at least 2 steps/) } });
     expect(host.jobs()).toEqual([]);
   });
 
