@@ -53,8 +53,8 @@ describe('PixelFluxModel.toRgb', () => {
     const [width, height] = [2 * patchSize, patchSize];
     // Every channel, row and column gets its own value, so any transposed axis shows.
     const pixel = (c: number, y: number, x: number) => -1.2 + c * 1.2 + y * 0.03 + x * 0.011;
-    const chw = [0, 1, 2].map((c) => Array.from({ length: height }, (_, y) => Array.from({ length: width }, (_, x) => pixel(c, y, x))));
-    const tokens = pack(mx, mx.array([chw]), patchSize);
+    const flat = [0, 1, 2].flatMap((c) => Array.from({ length: height * width }, (_, i) => pixel(c, Math.floor(i / width), i % width)));
+    const tokens = pack(mx, mx.reshape(mx.array(flat), 1, 3, height, width), patchSize);
     const expected: number[] = [];
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) expected.push(Math.round(Math.min(255, Math.max(0, (Math.fround(pixel(c, y, x)) + 1) * 127.5))));
