@@ -46,12 +46,18 @@ export function predictSettings(settings: PolicySettings, timesteps: readonly nu
   return predictDecisions(createPolicy(settings), timesteps, signals);
 }
 
+/** One run's input-side signals, as StepEvent.signal recorded them (step 0 has none). */
+export type SignalTrace = readonly (number | null | undefined)[];
+
 export interface SpeedupSolution {
   /** The threshold to use: mid-way across the range of thresholds giving the same decisions, so small drifts don't flip one. */
   readonly threshold: number;
   /** The lowest threshold giving these decisions. */
   readonly lowest: number;
-  readonly prediction: Prediction;
+  /** At `threshold`: one prediction per trace, or one alone for a rule that reads only the schedule. */
+  readonly predictions: readonly Prediction[];
+  /** All steps over all forwards of `predictions`. */
+  readonly idealSpeedup: number;
   /** False when no threshold reaches the target (forced computes); the result is then the fastest possible. */
   readonly reachable: boolean;
 }
@@ -60,11 +66,14 @@ const GRID = 256;
 const BISECTIONS = 48;
 const MAX_THRESHOLD = 1e6;
 
-const patternOf = (p: Prediction) => p.decisions.map((d) => (d.compute ? 'C' : 'R')).join('');
+const patternOf = (predictions: readonly Prediction[]) => predictions.map((p) => p.decisions.map((d) => (d.compute ? 'C' : 'R')).join('')).join('|');
+const forwardsOf = (predictions: readonly Prediction[]) => predictions.reduce((sum, p) => sum + p.forwards, 0);
 
 /**
  * Finds the smallest threshold whose predicted ideal speedup reaches `target`
- * (the least reuse, so the best quality, that still gives the speed). Scans a
+ * (the least reuse, so the best quality, that still gives the speed). With
+ * several traces (a prompt set) the speedup is over all of them together: a
+ * threshold tuned on their mean would give some runs a forward more. Scans a
  * grid before bisecting because accumulate-and-reset rules are not strictly
  * monotone in the threshold. Deterministic.
  */
@@ -72,16 +81,22 @@ export function thresholdForSpeedup(
   settings: Omit<PolicySettings, 'threshold'>,
   timesteps: readonly number[],
   target: number,
-  signals?: readonly (number | null | undefined)[],
+  traces?: readonly SignalTrace[],
 ): SpeedupSolution {
   if (!(Number.isFinite(target) && target >= 1)) throw new RangeError(`The target speedup must be a number ≥ 1 (1 means no reuse), got ${target}.`);
-  const steps = timesteps.length - 1;
-  const at = (threshold: number) => predictSettings({ ...settings, threshold }, timesteps, signals);
-  const fastest = at(MAX_THRESHOLD);
+  if (traces !== undefined && traces.length === 0) throw new RangeError('Pass at least one signal trace, or none for a rule that reads only the schedule.');
+  const runs = traces?.length ?? 1;
+  const steps = (timesteps.length - 1) * runs;
+  const at = (threshold: number) => (traces ?? [undefined]).map((trace) => predictSettings({ ...settings, threshold }, timesteps, trace));
+  const solution = (threshold: number, lowest: number, predictions: readonly Prediction[], reachable: boolean): SpeedupSolution => {
+    const forwards = forwardsOf(predictions);
+    return { threshold, lowest, predictions, idealSpeedup: forwards === 0 ? 1 : steps / forwards, reachable };
+  };
+  const fastest = forwardsOf(at(MAX_THRESHOLD));
   let goal = Math.floor(steps / target + 1e-9);
-  const reachable = goal >= fastest.forwards;
-  if (!reachable) goal = fastest.forwards;
-  const meets = (threshold: number) => at(threshold).forwards <= goal;
+  const reachable = goal >= fastest;
+  if (!reachable) goal = fastest;
+  const meets = (threshold: number) => forwardsOf(at(threshold)) <= goal;
 
   let hi = 1 / 64;
   while (!meets(hi) && hi < MAX_THRESHOLD) hi *= 2;
@@ -106,9 +121,9 @@ export function thresholdForSpeedup(
     }
   }
   const lowest = above;
-  const prediction = at(lowest);
+  const predictions = at(lowest);
   // Where the decisions change again: its midpoint with `lowest` is the robust choice.
-  const pattern = patternOf(prediction);
+  const pattern = patternOf(predictions);
   let same = lowest;
   let step = Math.max(lowest, 1 / 1024) / 16;
   let differs = lowest + step;
@@ -125,6 +140,6 @@ export function thresholdForSpeedup(
   const middle = differs >= MAX_THRESHOLD ? lowest * 2 + 1 / 64 : (lowest + differs) / 2;
   const atMiddle = at(middle);
   // A plateau broken by another pattern in between: stay at the edge that is known to hold.
-  if (patternOf(atMiddle) !== pattern) return { threshold: lowest, lowest, prediction, reachable };
-  return { threshold: middle, lowest, prediction: atMiddle, reachable };
+  if (patternOf(atMiddle) !== pattern) return solution(lowest, lowest, predictions, reachable);
+  return solution(middle, lowest, atMiddle, reachable);
 }

@@ -65,18 +65,35 @@ describe('thresholdForSpeedup', () => {
   ] as const)('finds the lowest %s threshold reaching %s×', (policy, target) => {
     const settings = base({ policy });
     const timesteps = fluxSchedule(30);
-    const solution = thresholdForSpeedup(settings, timesteps, target, trace);
+    const solution = thresholdForSpeedup(settings, timesteps, target, [trace]);
     expect(solution.reachable).toBe(true);
-    expect(solution.prediction.idealSpeedup).toBeGreaterThanOrEqual(target);
-    expect(predictSettings({ ...settings, threshold: solution.threshold }, timesteps, trace)).toEqual(solution.prediction);
+    expect(solution.idealSpeedup).toBeGreaterThanOrEqual(target);
+    expect(predictSettings({ ...settings, threshold: solution.threshold }, timesteps, trace)).toEqual(solution.predictions[0]);
     expect(solution.threshold).toBeGreaterThanOrEqual(solution.lowest);
     // Just below the lowest threshold, the target is missed: nothing cheaper in quality gives the speed.
     expect(predictSettings({ ...settings, threshold: solution.lowest * (1 - 1e-6) }, timesteps, trace).idealSpeedup).toBeLessThan(target);
   });
 
+  it('over several traces, reaches the speedup for the set as a whole, where their mean would leave one short', () => {
+    const settings = base({ policy: 'teacache' });
+    const timesteps = fluxSchedule(30);
+    const calmer = trace.map((s) => (s === undefined ? s : s * 0.9));
+    const pair = [trace, calmer];
+    const solution = thresholdForSpeedup(settings, timesteps, 3, pair);
+    expect(solution.predictions).toHaveLength(2);
+    const forwards = solution.predictions.map((p) => p.forwards);
+    expect(forwards.reduce((a, b) => a + b)).toBeLessThanOrEqual(20);
+    expect(solution.idealSpeedup).toBeCloseTo(60 / (forwards[0]! + forwards[1]!), 12);
+    pair.forEach((t, i) => expect(predictSettings({ ...settings, threshold: solution.threshold }, timesteps, t)).toEqual(solution.predictions[i]));
+    // The lowest such threshold: just below it the set needs more forwards.
+    const below = pair.map((t) => predictSettings({ ...settings, threshold: solution.lowest * (1 - 1e-6) }, timesteps, t).forwards);
+    expect(below.reduce((a, b) => a + b)).toBeGreaterThan(20);
+    expect(() => thresholdForSpeedup(settings, timesteps, 3, [])).toThrow(/at least one signal trace/);
+  });
+
   it('is deterministic', () => {
-    const a = thresholdForSpeedup(base({ policy: 'teacache' }), fluxSchedule(30), 2, trace);
-    const b = thresholdForSpeedup(base({ policy: 'teacache' }), fluxSchedule(30), 2, trace);
+    const a = thresholdForSpeedup(base({ policy: 'teacache' }), fluxSchedule(30), 2, [trace]);
+    const b = thresholdForSpeedup(base({ policy: 'teacache' }), fluxSchedule(30), 2, [trace]);
     expect(a).toEqual(b);
   });
 
@@ -84,11 +101,11 @@ describe('thresholdForSpeedup', () => {
     // Capped at one reuse in a row, no threshold beats 2× over 30 steps (15 forwards).
     const solution = thresholdForSpeedup(base({ maxConsecutiveReuses: 1 }), fluxSchedule(30), 4);
     expect(solution.reachable).toBe(false);
-    expect(solution.prediction.forwards).toBe(15);
+    expect(solution.predictions[0]!.forwards).toBe(15);
   });
 
   it('returns a zero-reuse threshold for 1× and rejects targets below 1', () => {
-    expect(thresholdForSpeedup(base(), fluxSchedule(30), 1).prediction.forwards).toBe(30);
+    expect(thresholdForSpeedup(base(), fluxSchedule(30), 1).predictions[0]!.forwards).toBe(30);
     expect(() => thresholdForSpeedup(base(), fluxSchedule(30), 0.5)).toThrow(/≥ 1/);
   });
 });
