@@ -17,7 +17,8 @@ Runs the model uncached for every prompt and seed, records each step's
 input-side change (relative L1 of the first block's modulated input) and
 output-side change (relative L1 of the velocity), fits the polynomial that
 maps one to the other by least squares, and writes it with the fit's error
-to DIR/calibration.json, where the teacache policy picks it up.
+to DIR/calibration.json with the teacache policy's default threshold on its scale
+(the lowest that would have halved these runs' forwards), where the policy picks them up.
 --prompts: a text file, one prompt a line (# starts a comment); default: a
 built-in set of ${DEFAULT_CALIBRATION_PROMPTS.length} prompts. --dry-run prints the fit without saving.`;
 
@@ -74,13 +75,14 @@ async function main(): Promise<void> {
     ['samples (step pairs)', String(calibration.fit.samples)],
     ['coefficients (highest power first)', calibration.coefficients.map((c) => c.toPrecision(6)).join(', ')],
     ['fit RMSE / relative error / R²', `${calibration.fit.rmse.toPrecision(3)} / ${(calibration.fit.relativeError * 100).toFixed(1)}% / ${calibration.fit.r2.toFixed(3)}`],
+    ['teacache default threshold', `${calibration.threshold?.toPrecision(4)} (half the forwards on these runs)`],
     ["FLUX.1's polynomial on these samples", `RMSE ${flux1.rmse.toPrecision(3)}, relative error ${(flux1.relativeError * 100).toFixed(1)}%`],
     ['saved to', file ?? `(dry run; would write ${calibrationPath(modelDir)})`],
   ];
   if (!info.trained) rows.push(['warning', 'random weights: this fit describes noise, recalibrate once the model is trained']);
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
-  process.stdout.write(`${JSON.stringify({ model: info.id, trained: info.trained, file, coefficients: calibration.coefficients, fit: calibration.fit, flux1, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) })}\n`);
+  process.stdout.write(`${JSON.stringify({ model: info.id, trained: info.trained, file, coefficients: calibration.coefficients, threshold: calibration.threshold, fit: calibration.fit, flux1, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) })}\n`);
 }
 
 await runCli(main, USAGE);

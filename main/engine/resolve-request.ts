@@ -4,6 +4,7 @@
 import { EngineError } from './errors.ts';
 import type { ModelDefaults, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
+import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
 import { DEFAULT_TEACACHE_POLICY_THRESHOLD, FLUX1_COEFFICIENTS } from './teacache/teacache-policy.ts';
@@ -51,8 +52,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     cache: {
       enabled: cache.enabled ?? true,
       policy,
-      // The model's threshold is tuned for timestep distances; the teacache policy's scale is the original's.
-      threshold: cache.threshold ?? (policy === 'teacache' ? DEFAULT_TEACACHE_POLICY_THRESHOLD : defaults.teacache.threshold),
+      threshold: cache.threshold ?? defaultThreshold(defaults, policy),
       rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
       skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
       reuse: cache.reuse ?? 'output',
@@ -61,4 +61,13 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
     },
   };
+}
+
+/**
+ * The threshold a policy starts from: the model's tuned one for the timestep rules; for teacache the
+ * one chosen with the model's calibrated polynomial, else the original's (FLUX.1's scale).
+ */
+export function defaultThreshold(defaults: ModelDefaults, policy: PolicyName): number {
+  if (policy !== 'teacache') return defaults.teacache.threshold;
+  return defaults.teacache.signalThreshold ?? DEFAULT_TEACACHE_POLICY_THRESHOLD;
 }

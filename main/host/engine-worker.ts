@@ -4,7 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { calibrateModel } from '../engine/calibration/calibrate.ts';
-import { withCoefficients } from '../engine/calibration/calibrated-model.ts';
+import { withCalibration } from '../engine/calibration/calibrated-model.ts';
 import { weightsFingerprint } from '../engine/calibration/calibration-file.ts';
 import { DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/default-prompts.ts';
 import { openGenerator } from '../engine/engine.ts';
@@ -50,7 +50,7 @@ let weights: Record<string, string> = {};
 function useCalibration(stored: StoredCalibration | undefined): void {
   const base = loaded!;
   calibration = stored;
-  generator = stored ? new Generator(base.mx, base.backend, withCoefficients(base.model, stored.calibration.coefficients)) : base;
+  generator = stored ? new Generator(base.mx, base.backend, withCalibration(base.model, stored.calibration)) : base;
 }
 
 function engineInfo(): EngineInfo {

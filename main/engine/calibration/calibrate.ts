@@ -7,10 +7,15 @@ import type { Generator } from '../generate.ts';
 import type { MxArray } from '../mlx/backend.ts';
 import { relativeL1, type StepEvent } from '../sampler/sampler.ts';
 import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration, type CalibrationTrace, type PolynomialFit } from '../teacache/calibration.ts';
+import { thresholdForSpeedup } from '../teacache/predict.ts';
 import { FLUX1_COEFFICIENTS, polyval } from '../teacache/teacache-policy.ts';
+import { resolveRequest } from '../resolve-request.ts';
 import { DEFAULT_CALIBRATION_DEGREE } from './default-prompts.ts';
 
 export { DEFAULT_CALIBRATION_PROMPTS } from './default-prompts.ts';
+
+/** The speedup a calibrated polynomial's default threshold gives on its own runs: near the original's recommended FLUX.1 settings (1.8–2×). */
+export const CALIBRATED_DEFAULT_SPEEDUP = 2;
 
 export interface CalibrationOptions {
   readonly prompts: readonly string[];
@@ -46,6 +51,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const traces: Array<CalibrationTrace & { prompt: string; seed: number }> = [];
   let steps = 0;
   let guidanceScale = 0;
+  let timesteps: readonly number[] = [];
   for (const prompt of prompts) {
     for (const seed of seeds) {
       const changes: (number | undefined)[] = [];
@@ -70,6 +76,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
       );
       steps = result.request.steps;
       guidanceScale = result.request.guidanceScale;
+      timesteps = result.timesteps;
       traces.push({ prompt, seed, signals: result.events.map((e) => e.signal), changes });
       options.onRun?.(traces.length, total, prompt, seed);
     }
@@ -78,12 +85,17 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const fit = fitPolynomial(xs, ys, options.degree ?? DEFAULT_CALIBRATION_DEGREE);
   const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
   const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
+  // The fitted polynomial has the model's own scale, so FLUX.1's default threshold means nothing
+  // under it: the default becomes the lowest at which these runs would have needed half the forwards.
+  const settings = resolveRequest(model, { prompt: prompts[0]!, seed: seeds[0]!, steps, guidanceScale, cache: { policy: 'teacache', coefficients: fit.coefficients } }).cache;
+  const threshold = thresholdForSpeedup(settings, timesteps, CALIBRATED_DEFAULT_SPEEDUP, traces.map((t) => t.signals)).threshold;
   const calibration: Calibration = {
     format: CALIBRATION_FORMAT,
     modelId: model.info.id,
     input: 'first-block-modulated-input',
     output: 'velocity',
     coefficients: fit.coefficients,
+    threshold,
     fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
     runs: { prompts, seeds: [...seeds], steps, guidanceScale },
     ...(options.weights ? { weights: options.weights } : {}),

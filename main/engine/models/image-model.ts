@@ -17,6 +17,8 @@ export const ModelDefaultsSchema = z.object({
     rescaleFactor: z.number().nonnegative(),
     /** The teacache policy's rescale polynomial (highest power first); FLUX.1's when absent. A model folder's calibration.json overrides it. */
     coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
+    /** The teacache policy's default threshold, on the scale of `coefficients`; FLUX.1's default when absent. */
+    signalThreshold: z.number().finite().nonnegative().optional(),
   }),
 });
 

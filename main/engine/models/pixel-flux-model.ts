@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
+import { defaultsWithCalibration } from '../calibration/calibrated-model.ts';
 import { applicableCalibration } from '../calibration/calibration-file.ts';
 import { EngineError } from '../errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
@@ -108,9 +109,7 @@ export class PixelFluxModel implements ImageModel {
     const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
     // A calibration fitted for this model supplies the teacache policy's polynomial.
     const calibration = applicableCalibration(dir, described.id);
-    const manifest = calibration
-      ? { ...described, defaults: { ...described.defaults, teacache: { ...described.defaults.teacache, coefficients: calibration.coefficients } } }
-      : described;
+    const manifest = calibration ? { ...described, defaults: defaultsWithCalibration(described.defaults, calibration) } : described;
     const vocabFile = join(dir, VOCAB_FILE);
     const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
     const tokenizer = new WordTokenizer(vocab);

@@ -82,6 +82,8 @@ export const CalibrationSchema = z.object({
   input: z.literal('first-block-modulated-input'),
   output: z.literal('velocity'),
   coefficients: z.array(z.number().finite()).min(1).max(9),
+  /** The teacache policy's default threshold under this polynomial (see CALIBRATED_DEFAULT_SPEEDUP); older files lack it. */
+  threshold: z.number().finite().nonnegative().optional(),
   fit: z.object({
     rmse: z.number().nonnegative(),
     relativeError: z.number().nonnegative(),

@@ -10,6 +10,9 @@ import { readCalibration, writeCalibration } from '../../../../main/engine/calib
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
+import { scheduleFor } from '../../../../main/engine/sampler/schedule.ts';
+import { predictSettings } from '../../../../main/engine/teacache/predict.ts';
 import { polyval } from '../../../../main/engine/teacache/teacache-policy.ts';
 import { mx } from '../../../support/mlx.ts';
 
@@ -39,6 +42,27 @@ describe('calibrateModel', () => {
     writeCalibration(dir, calibration);
     expect(readCalibration(dir)).toEqual(calibration);
     expect(PixelFluxModel.load(mx, dir).defaults.teacache.coefficients).toEqual(calibration.coefficients);
+  }, 60_000);
+
+  it("sets the teacache policy's default threshold on the fitted polynomial's scale: half the forwards on its own runs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+    for (const file of [MANIFEST_FILE, VOCAB_FILE]) copyFileSync(join(builtinModelDir(), file), join(dir, file));
+    const model = PixelFluxModel.load(mx, dir);
+    const generator = new Generator(mx, { name: 'npm', package: 'test', version: '0', device: 'cpu' } as never, model);
+    // Guidance 1 runs no CFG, so no early steps are forced and 2× is reachable in 12 steps.
+    const { calibration, traces } = await calibrateModel(generator, { prompts: ['red heart', 'blue star'], steps: 12, guidanceScale: 1 });
+    expect(calibration.threshold).toBeGreaterThan(0);
+    const resolved = resolveRequest(model, { prompt: 'red heart', seed: 1, steps: 12, guidanceScale: 1, cache: { policy: 'teacache', coefficients: calibration.coefficients } });
+    const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
+    // Two runs of 12 steps: 2× is 12 forwards between them.
+    const forwardsAt = (threshold: number) => traces.reduce((sum, t) => sum + predictSettings({ ...resolved.cache, threshold }, timesteps, t.signals).forwards, 0);
+    expect(forwardsAt(calibration.threshold!)).toBeLessThanOrEqual(12);
+    expect(forwardsAt(calibration.threshold! / 4)).toBeGreaterThan(12);
+
+    writeCalibration(dir, calibration);
+    const calibrated = PixelFluxModel.load(mx, dir);
+    expect(calibrated.defaults.teacache.signalThreshold).toBe(calibration.threshold);
+    expect(resolveRequest(calibrated, { prompt: 'red heart', seed: 1, cache: { policy: 'teacache' } }).cache.threshold).toBe(calibration.threshold);
   }, 60_000);
 
   it('needs a prompt', async () => {
