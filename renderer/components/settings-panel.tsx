@@ -3,9 +3,9 @@
 
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
-import { cacheDefaults, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
-import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
+import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRun, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
@@ -115,7 +115,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
   const isDefault = (Object.keys(defaults) as (keyof DraftCache)[]).every((key) => key === 'enabled' || cache[key] === defaults[key]);
   const off = !cache.enabled;
   const set = (patch: Partial<DraftCache>) => setCache(patch);
-  const optionsInUse = cache.startFraction !== 0 || cache.endFraction !== 1 || cache.maxConsecutiveReuses !== null || cache.alwaysComputeLast;
+  const optionsInUse = (Object.keys(NEUTRAL_OPTIONS) as (keyof typeof NEUTRAL_OPTIONS)[]).some((key) => cache[key] !== NEUTRAL_OPTIONS[key]);
   return (
     <Section
       title="TeaCache"
@@ -180,6 +180,21 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
               ))}
             </select>
           </div>
+          {cache.policy === 'teacache' && (
+            <div className={`field${off ? ' is-disabled' : ''}`}>
+              <label htmlFor="accumulate" className="field-label">
+                Adds up
+              </label>
+              <select id="accumulate" className="select" value={cache.accumulate} disabled={off} onChange={(e) => set({ accumulate: e.currentTarget.value as TeaCacheAccumulation })}>
+                {TEACACHE_ACCUMULATIONS.map((mode) => (
+                  <option key={mode} value={mode}>
+                    {ACCUMULATION_LABELS[mode]}
+                  </option>
+                ))}
+              </select>
+              <p className="field-hint">Since the last computed step, each reuse weighs more than the one before: computes gather where the model changes fast.</p>
+            </div>
+          )}
           <Slider label="Cache from" value={cache.startFraction} range={RANGES.window} disabled={off} display={`${Math.round(cache.startFraction * 100)}%`} onChange={(startFraction) => set({ startFraction })} />
           <Slider label="Cache until" value={cache.endFraction} range={RANGES.window} disabled={off} display={`${Math.round(cache.endFraction * 100)}%`} onChange={(endFraction) => set({ endFraction })} />
           <Slider

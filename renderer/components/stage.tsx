@@ -130,8 +130,9 @@ function ResultView({ entry }: { entry: RunEntry }) {
   const r = entry.request;
   const cfg = r.guidanceMode === 'cfg' ? `CFG ${r.guidanceScale}` : r.guidanceMode === 'embedded' ? `guidance ${r.guidanceScale}` : 'no guidance';
   const reuse = r.cache.reuse === 'output' ? '' : ` · reuse ${REUSE_LABELS[r.cache.reuse].toLowerCase()}`;
+  const sinceCompute = r.cache.policy === 'teacache' && r.cache.accumulate === 'since-compute' ? ' · since last compute' : '';
   const cache = r.cache.enabled
-    ? `${POLICY_LABELS[r.cache.policy].label}, threshold ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${reuse}`
+    ? `${POLICY_LABELS[r.cache.policy].label}, threshold ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${sinceCompute}${reuse}`
     : 'cache off';
   const parent = entry.baselineOf ? history.find((e) => e.id === entry.baselineOf) : undefined;
   return (

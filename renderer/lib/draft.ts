@@ -2,8 +2,8 @@
 // Pure: no DOM, no store; ranges live here so sliders and tests agree.
 
 import { MAX_SEED } from '../../main/engine/request.ts';
-import { POLICY_NAMES, REUSE_MODES, type PolicyName, type ReuseMode } from '../../main/engine/teacache/policy.ts';
-import { DEFAULT_TEACACHE_POLICY_THRESHOLD } from '../../main/engine/teacache/teacache-policy.ts';
+import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import { defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {
@@ -14,6 +14,8 @@ export interface DraftCache {
   /** null: the model's choice (3 under true CFG, 0 otherwise), as the engine resolves it. */
   readonly skipEarlySteps: number | null;
   readonly reuse: ReuseMode;
+  /** How the teacache policy adds up its signal; the other policies ignore it. */
+  readonly accumulate: TeaCacheAccumulation;
   /** Caching window as fractions of the run; outside it every step computes. */
   readonly startFraction: number;
   readonly endFraction: number;
@@ -61,9 +63,9 @@ export function thresholdRange(policy: PolicyName): Range {
   return policy === 'teacache' ? TEACACHE_THRESHOLD_RANGE : RANGES.threshold;
 }
 
-/** The threshold a policy starts from: the model's tuned one for timestep rules, the original's for TeaCache. */
+/** The threshold a policy starts from, as the engine fills it in. */
 export function defaultThreshold(model: ModelSummary, policy: PolicyName): number {
-  return policy === 'teacache' ? DEFAULT_TEACACHE_POLICY_THRESHOLD : model.defaults.teacache.threshold;
+  return engineDefaultThreshold(model.defaults, policy);
 }
 
 export const SIZE_CHOICES = [32, 48, 64] as const;
@@ -82,6 +84,7 @@ export function randomSeed(random: () => number = Math.random): number {
 /** Options that leave a policy's own rule alone. */
 export const NEUTRAL_OPTIONS = {
   reuse: 'output',
+  accumulate: 'consecutive',
   startFraction: 0,
   endFraction: 1,
   maxConsecutiveReuses: null,
@@ -136,6 +139,7 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
       rescaleFactor: cache.rescaleFactor,
       ...(cache.skipEarlySteps === null ? {} : { skipEarlySteps: cache.skipEarlySteps }),
       reuse: cache.reuse,
+      ...(cache.policy === 'teacache' ? { accumulate: cache.accumulate } : {}),
       startFraction: cache.startFraction,
       endFraction: cache.endFraction,
       maxConsecutiveReuses: cache.maxConsecutiveReuses,
@@ -171,6 +175,7 @@ export function restoreDraft(value: unknown): Draft | null {
     typeof c.enabled === 'boolean' &&
     (POLICY_NAMES as readonly unknown[]).includes(c.policy) &&
     (REUSE_MODES as readonly unknown[]).includes(c.reuse) &&
+    (TEACACHE_ACCUMULATIONS as readonly unknown[]).includes(c.accumulate) &&
     num(c.threshold) && num(c.rescaleFactor) && num(c.startFraction) && num(c.endFraction) &&
     (c.skipEarlySteps === null || num(c.skipEarlySteps)) &&
     (c.maxConsecutiveReuses === null || num(c.maxConsecutiveReuses)) &&

@@ -1,6 +1,7 @@
 // Calibrating the loaded model from the app: the job in flight (queued, run i of n, cancel), its fit once done,
 // and the model's defaults updated so predictions and the next run use the new polynomial. Renderer only.
 
+import { defaultThreshold } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
 import type { CalibrationEvent, CalibrationProgress, CalibrationRequest, CalibrationResult, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
@@ -40,7 +41,11 @@ export const createCalibrationSlice =
       const { model } = get();
       // The host's model changed whoever asked: the teacache policy resolves the new coefficients from now on.
       if (model && model.info.id === result.model.id) {
-        set({ model: { ...model, info: result.model, defaults: result.model.defaults, calibration: result.model.calibration ?? null } });
+        const calibrated = { ...model, info: result.model, defaults: result.model.defaults, calibration: result.model.calibration ?? null };
+        const { draft } = get();
+        // A teacache threshold left at the old polynomial's default moves to the new one's: their scales differ.
+        const followsDefault = draft?.cache.policy === 'teacache' && draft.cache.threshold === defaultThreshold(model, 'teacache');
+        set({ model: calibrated, ...(draft && followsDefault ? { draft: { ...draft, cache: { ...draft.cache, threshold: defaultThreshold(calibrated, 'teacache') } } } : {}) });
       }
     };
 

@@ -215,7 +215,7 @@ export class FakeBackend implements StudioBackend {
 export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** A finished calibration of MODEL whose polynomial is `coefficients`, as the host reports it. */
-export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.01]): CalibrationResult {
+export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.01], signalThreshold?: number): CalibrationResult {
   const summary = {
     coefficients,
     fit: { rmse: 0.02, relativeError: 0.12, r2: 0.94, samples: 29 },
@@ -229,6 +229,6 @@ export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.0
     modelId: MODEL.info.id,
     runs: { prompts: ['red apple'], seeds: [1], steps: 30, guidanceScale: 4 },
     flux1: { rmse: 1.5, relativeError: 0.84 },
-    model: { ...MODEL.info, notes: [], defaults: { ...MODEL.defaults, teacache: { ...MODEL.defaults.teacache, coefficients } }, calibration: summary },
+    model: { ...MODEL.info, notes: [], defaults: { ...MODEL.defaults, teacache: { ...MODEL.defaults.teacache, coefficients, ...(signalThreshold === undefined ? {} : { signalThreshold }) } }, calibration: summary },
   };
 }

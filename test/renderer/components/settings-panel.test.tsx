@@ -79,6 +79,16 @@ describe('SettingsPanel', () => {
     expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.4');
   });
 
+  it("offers the teacache policy's accumulation, and only for that policy", () => {
+    renderPanel();
+    expect(screen.queryByLabelText('Adds up')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Policy'), { target: { value: 'teacache' } });
+    const accumulate = screen.getByLabelText('Adds up');
+    expect(accumulate).toHaveProperty('value', 'consecutive');
+    fireEvent.change(accumulate, { target: { value: 'since-compute' } });
+    expect(store.getState().draft!.cache.accumulate).toBe('since-compute');
+  });
+
   it('randomizes the seed and turns Generate into Cancel while a run is active', async () => {
     renderPanel();
     const seed = screen.getByRole('spinbutton', { name: 'Seed' }) as HTMLInputElement;

@@ -110,4 +110,15 @@ describe('predictRun with other policies', () => {
     expect(p.forwards + p.reused).toBe(30);
     expect(p.steps[29]).toMatchObject({ compute: true });
   });
+
+  it("passes the teacache policy's accumulation through: summing since the last compute reuses less at the same threshold", () => {
+    const signals = Array.from({ length: 30 }, (_, i) => (i === 0 ? undefined : 0.05));
+    const recorded = entry('run9', { events: entry('x').events.map((e, i) => ({ ...e, ...(signals[i] === undefined ? {} : { signal: signals[i] }) })) });
+    const forwards = (accumulate: Draft['cache']['accumulate']) => {
+      const p = predictRun(MODEL, withCache({ policy: 'teacache', threshold: 0.6, accumulate }), [recorded]);
+      if (!('steps' in p)) throw new Error('expected a prediction');
+      return p.forwards;
+    };
+    expect(forwards('since-compute')).toBeGreaterThan(forwards('consecutive'));
+  });
 });

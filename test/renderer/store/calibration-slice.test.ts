@@ -51,6 +51,18 @@ describe('calibrating from the app', () => {
     expect(state.error).toBeNull();
   });
 
+  it("moves a teacache threshold left at the default to the new polynomial's default, and keeps one the user chose", async () => {
+    store.getState().setCache({ policy: 'teacache' });
+    const before = store.getState().draft!.cache.threshold;
+    expect(before).toBe(resolveRequest(store.getState().model!, { prompt: 'x', seed: 1, cache: { policy: 'teacache' } }).cache.threshold);
+    backend.emitCalibration({ type: 'done', jobId: 'cal-1', result: calibrationResult([3, 2, 1, 0.5, 0.25], 0.09) });
+    expect(store.getState().draft!.cache.threshold).toBe(0.09);
+
+    store.getState().setCache({ threshold: 0.5 });
+    backend.emitCalibration({ type: 'done', jobId: 'cal-2', result: calibrationResult([1, 2, 3, 0.5, 0.25], 0.2) });
+    expect(store.getState().draft!.cache.threshold).toBe(0.5);
+  });
+
   it('follows events that arrive before the host’s reply, and ends cleanly when it finishes first', async () => {
     let open!: () => void;
     backend.calibrationGate = new Promise((resolve) => (open = resolve));

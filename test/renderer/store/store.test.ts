@@ -26,6 +26,7 @@ describe('settings', () => {
       rescaleFactor: 1,
       skipEarlySteps: null,
       reuse: 'output',
+      accumulate: 'consecutive',
       startFraction: 0,
       endFraction: 1,
       maxConsecutiveReuses: null,
@@ -45,7 +46,7 @@ describe('settings', () => {
 
   it('resets threshold, rescale, skip-early and options to the model’s defaults but keeps on/off and policy', () => {
     const { setCache, resetCache } = store.getState();
-    setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });
+    setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', accumulate: 'since-compute', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });
     resetCache();
     expect(store.getState().draft!.cache).toEqual({
       enabled: false,
@@ -54,6 +55,7 @@ describe('settings', () => {
       rescaleFactor: 1,
       skipEarlySteps: null,
       reuse: 'output',
+      accumulate: 'consecutive',
       startFraction: 0,
       endFraction: 1,
       maxConsecutiveReuses: null,
