@@ -15,12 +15,19 @@ const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"
          [--width W --height H] [--guidance G]
          [--threshold T --rescale R --skip-early K | --no-cache]
          [--policy seed|timestep-consecutive|teacache] [--reuse output|residual|taylor]
+         [--accumulate consecutive|since-compute] [--last-step always|rule]
+         [--max-reuses N] [--window START,END]
          [--model DIR [--quantize 4|8|none|auto]] --out FILE.png
 
 Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
-TeaCache: a step reuses the last computed output until the accumulated
-timestep distance exceeds --threshold; higher thresholds reuse more.`;
+TeaCache: a step reuses the last computed output until the policy's
+accumulated distance passes --threshold; higher thresholds reuse more.
+--accumulate (teacache policy): add each step's change, or the change since
+the last computed step. --last-step always: compute the final step whatever
+the rule says (the teacache policy's default; rule: leave it to the rule).
+--max-reuses: most reuses in a row. --window: cache only between these
+fractions of the run, e.g. 0.1,0.9.`;
 
 export function formatStep(event: StepEvent): string {
   const decision = event.computed ? 'compute' : 'reuse  ';

@@ -24,6 +24,10 @@ export const generationOptions = {
   'skip-early': { type: 'string' },
   policy: { type: 'string' },
   reuse: { type: 'string' },
+  accumulate: { type: 'string' },
+  'last-step': { type: 'string' },
+  'max-reuses': { type: 'string' },
+  window: { type: 'string' },
   'no-cache': { type: 'boolean' },
   model: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -47,11 +51,27 @@ export function parseCommandLine<O extends ParseArgsConfig['options']>(argv: str
 }
 
 /** Builds the engine request from parsed flags; defaults are the model's. */
-export function requestFromOptions(values: GenerationValues, fallback: { prompt?: string; seed?: number } = {}): GenerationRequest {
-  const cacheFlags = [values.threshold, values.rescale, values['skip-early'], values.policy, values.reuse].some((v) => v !== undefined);
-  if (values['no-cache'] && cacheFlags) {
-    throw new UsageError('--no-cache cannot be combined with --threshold, --rescale, --skip-early, --policy or --reuse.');
+/** `--last-step always` forces the final step; `rule` leaves it to the policy (the default: the teacache policy forces it, the timestep rules do not). */
+const LAST_STEP_CHOICES: Record<string, boolean> = { always: true, rule: false };
+
+function window(raw: string | undefined): { startFraction?: number; endFraction?: number } {
+  if (raw === undefined) return {};
+  const parts = raw.split(',');
+  const [start, end] = parts.map((part) => Number(part));
+  if (parts.length !== 2 || parts.some((part) => part.trim() === '') || !Number.isFinite(start) || !Number.isFinite(end)) {
+    throw new UsageError(`--window expects START,END as fractions of the steps, for example 0.1,0.9; got "${raw}".`);
   }
+  return { startFraction: start, endFraction: end };
+}
+
+const CACHE_FLAGS = ['threshold', 'rescale', 'skip-early', 'policy', 'reuse', 'accumulate', 'last-step', 'max-reuses', 'window'] as const;
+
+export function requestFromOptions(values: GenerationValues, fallback: { prompt?: string; seed?: number } = {}): GenerationRequest {
+  if (values['no-cache'] && CACHE_FLAGS.some((flag) => values[flag] !== undefined)) {
+    throw new UsageError(`--no-cache cannot be combined with ${CACHE_FLAGS.map((flag) => `--${flag}`).join(', ')}.`);
+  }
+  const lastStep = values['last-step'];
+  if (lastStep !== undefined && !(lastStep in LAST_STEP_CHOICES)) throw new UsageError(`--last-step expects always or rule, got "${lastStep}".`);
   const prompt = values.prompt ?? fallback.prompt;
   if (prompt === undefined) throw new UsageError('--prompt is required, for example --prompt "red heart".');
   const candidate = {
@@ -71,6 +91,10 @@ export function requestFromOptions(values: GenerationValues, fallback: { prompt?
           skipEarlySteps: number('skip-early', values['skip-early']),
           policy: values.policy,
           reuse: values.reuse,
+          accumulate: values.accumulate,
+          ...(lastStep === undefined ? {} : { alwaysComputeLast: LAST_STEP_CHOICES[lastStep] }),
+          maxConsecutiveReuses: number('max-reuses', values['max-reuses']),
+          ...window(values.window),
         },
   };
   const parsed = GenerationRequestSchema.safeParse(JSON.parse(JSON.stringify(candidate)));
@@ -86,6 +110,10 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'cache.reuse': '--reuse',
   'cache.rescaleFactor': '--rescale',
   'cache.skipEarlySteps': '--skip-early',
+  'cache.accumulate': '--accumulate',
+  'cache.maxConsecutiveReuses': '--max-reuses',
+  'cache.startFraction': '--window',
+  'cache.endFraction': '--window',
 };
 
 export function describeIssues(error: z.ZodError): string {
