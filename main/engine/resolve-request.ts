@@ -31,8 +31,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     startFraction: cache.startFraction ?? 0,
     endFraction: cache.endFraction ?? 1,
     maxConsecutiveReuses: cache.maxConsecutiveReuses ?? null,
-    // The original TeaCache always computes the last step; the timestep rules never forced it.
-    alwaysComputeLast: cache.alwaysComputeLast ?? policy === 'teacache',
+    alwaysComputeLast: cache.alwaysComputeLast ?? defaultAlwaysComputeLast(policy),
   };
   try {
     checkPolicyOptions(options);
@@ -70,4 +69,9 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
 export function defaultThreshold(defaults: ModelDefaults, policy: PolicyName): number {
   if (policy !== 'teacache') return defaults.teacache.threshold;
   return defaults.teacache.signalThreshold ?? DEFAULT_TEACACHE_POLICY_THRESHOLD;
+}
+
+/** The original TeaCache always computes the last step; the timestep rules never forced it. */
+export function defaultAlwaysComputeLast(policy: PolicyName): boolean {
+  return policy === 'teacache';
 }

@@ -115,7 +115,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
   const isDefault = (Object.keys(defaults) as (keyof DraftCache)[]).every((key) => key === 'enabled' || cache[key] === defaults[key]);
   const off = !cache.enabled;
   const set = (patch: Partial<DraftCache>) => setCache(patch);
-  const optionsInUse = (Object.keys(NEUTRAL_OPTIONS) as (keyof typeof NEUTRAL_OPTIONS)[]).some((key) => cache[key] !== NEUTRAL_OPTIONS[key]);
+  const optionsInUse = (Object.keys(NEUTRAL_OPTIONS) as (keyof typeof NEUTRAL_OPTIONS)[]).some((key) => cache[key] !== defaults[key]);
   return (
     <Section
       title="TeaCache"

@@ -3,7 +3,7 @@
 
 import { MAX_SEED } from '../../main/engine/request.ts';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
-import { defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
+import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {
@@ -81,7 +81,7 @@ export function randomSeed(random: () => number = Math.random): number {
   return Math.floor(random() * (MAX_SEED + 1));
 }
 
-/** Options that leave a policy's own rule alone. */
+/** Options that leave a policy's own rule alone (a draft from before an option existed gets these). */
 export const NEUTRAL_OPTIONS = {
   reuse: 'output',
   accumulate: 'consecutive',
@@ -100,6 +100,7 @@ export function cacheDefaults(model: ModelSummary, policy: PolicyName = 'seed'):
     rescaleFactor: model.defaults.teacache.rescaleFactor,
     skipEarlySteps: null,
     ...NEUTRAL_OPTIONS,
+    alwaysComputeLast: defaultAlwaysComputeLast(policy),
   };
 }
 

@@ -1,6 +1,6 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, defaultThreshold, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, clamp, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import type { SliceCreator } from './types.ts';
 
 type DraftFields = Omit<Draft, 'cache'>;
@@ -29,9 +29,12 @@ export const createSettingsSlice =
       const { draft, model } = get();
       if (!draft) return;
       const cache = { ...draft.cache, ...patch };
-      // A threshold left at one policy's default follows to the next policy's: their scales differ.
-      if (model && patch.policy !== undefined && patch.threshold === undefined && draft.cache.threshold === defaultThreshold(model, draft.cache.policy)) {
-        cache.threshold = defaultThreshold(model, cache.policy);
+      // A threshold or last-step rule left at one policy's default follows to the next policy's:
+      // their scales differ, and only the original TeaCache forces the last step.
+      if (model && patch.policy !== undefined) {
+        const [before, after] = [cacheDefaults(model, draft.cache.policy), cacheDefaults(model, cache.policy)];
+        if (patch.threshold === undefined && draft.cache.threshold === before.threshold) cache.threshold = after.threshold;
+        if (patch.alwaysComputeLast === undefined && draft.cache.alwaysComputeLast === before.alwaysComputeLast) cache.alwaysComputeLast = after.alwaysComputeLast;
       }
       const max = cache.maxConsecutiveReuses;
       set({

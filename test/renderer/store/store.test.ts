@@ -63,6 +63,17 @@ describe('settings', () => {
     });
   });
 
+  it('forces the last step for the teacache policy, as the original and the engine do, unless the user chose otherwise', () => {
+    const { setCache } = store.getState();
+    setCache({ policy: 'teacache' });
+    expect(store.getState().draft!.cache.alwaysComputeLast).toBe(true);
+    setCache({ policy: 'seed' });
+    expect(store.getState().draft!.cache.alwaysComputeLast).toBe(false);
+    setCache({ alwaysComputeLast: true });
+    setCache({ policy: 'timestep-consecutive' });
+    expect(store.getState().draft!.cache.alwaysComputeLast).toBe(true);
+  });
+
   it('moves a default threshold to the new policy’s scale but keeps one the user chose', () => {
     const { setCache } = store.getState();
     setCache({ policy: 'teacache' });
