@@ -26,9 +26,7 @@ export type RunRecord = ReturnType<typeof runRecord>;
 /** One line per field, in the layout other generators use for "parameters". */
 export function parametersText(result: GenerationResult): string {
   const { request: r } = result;
-  const cache = r.cache.enabled
-    ? `${r.cache.policy} threshold ${r.cache.threshold} rescale ${r.cache.rescaleFactor} skip-early ${r.cache.skipEarlySteps}`
-    : 'off';
+  const cache = r.cache.enabled ? cacheText(r.cache) : 'off';
   const guidance = r.guidanceMode === 'cfg' ? `CFG scale: ${r.guidanceScale}` : r.guidanceMode === 'embedded' ? `Guidance: ${r.guidanceScale}` : 'CFG scale: 1';
   return [
     r.prompt,
@@ -45,4 +43,15 @@ export function parametersText(result: GenerationResult): string {
       `Backend: ${result.backend.package} ${result.backend.version}`,
     ].join(', '),
   ].join('\n');
+}
+
+/** The cache settings that decide which steps run: always the rule's own, and each option only where it departs from leaving the rule alone. */
+function cacheText(c: GenerationResult['request']['cache']): string {
+  const parts = [`${c.policy} threshold ${c.threshold} rescale ${c.rescaleFactor} skip-early ${c.skipEarlySteps}`];
+  if (c.policy === 'teacache' && c.accumulate === 'since-compute') parts.push('since last compute');
+  if (c.reuse !== 'output') parts.push(`reuse ${c.reuse}`);
+  if (c.startFraction !== 0 || c.endFraction !== 1) parts.push(`window ${c.startFraction}-${c.endFraction}`);
+  if (c.maxConsecutiveReuses !== null) parts.push(`max reuses ${c.maxConsecutiveReuses}`);
+  parts.push(c.alwaysComputeLast ? 'last step computed' : 'last step by rule');
+  return parts.join(' ');
 }

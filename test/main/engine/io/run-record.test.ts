@@ -1,0 +1,44 @@
+// The PNG's human-readable "parameters": enough to repeat a run's cache decisions. Pure.
+
+import { describe, expect, it } from 'vitest';
+import type { GenerationResult } from '../../../../main/engine/generate.ts';
+import { parametersText } from '../../../../main/engine/io/run-record.ts';
+import type { ResolvedRequest } from '../../../../main/engine/request.ts';
+
+const cache: ResolvedRequest['cache'] = {
+  enabled: true,
+  policy: 'seed',
+  threshold: 0.1,
+  rescaleFactor: 1,
+  skipEarlySteps: 3,
+  reuse: 'output',
+  accumulate: 'consecutive',
+  startFraction: 0,
+  endFraction: 1,
+  maxConsecutiveReuses: null,
+  alwaysComputeLast: false,
+  coefficients: [1, 0],
+};
+
+function result(patch: Partial<ResolvedRequest['cache']>): GenerationResult {
+  const request = { prompt: 'red heart', negativePrompt: '', seed: 1, steps: 30, width: 64, height: 64, guidanceScale: 4, guidanceMode: 'cfg', shift: false, cache: { ...cache, ...patch } } as ResolvedRequest;
+  return { request, model: { id: 'builtin-emoji' }, backend: { package: 'mlx', version: '1' }, stats: { forwards: 7 } } as unknown as GenerationResult;
+}
+
+const teaCacheLine = (patch: Partial<ResolvedRequest['cache']>) => /TeaCache: ([^,]*),/.exec(parametersText(result(patch)))![1];
+
+describe('parametersText', () => {
+  it("names the rule's settings and leaves out options that change nothing", () => {
+    expect(teaCacheLine({})).toBe('seed threshold 0.1 rescale 1 skip-early 3 last step by rule');
+  });
+
+  it('names every option that changes the decisions', () => {
+    expect(teaCacheLine({ policy: 'teacache', accumulate: 'since-compute', reuse: 'residual', startFraction: 0.1, endFraction: 0.9, maxConsecutiveReuses: 4, alwaysComputeLast: true })).toBe(
+      'teacache threshold 0.1 rescale 1 skip-early 3 since last compute reuse residual window 0.1-0.9 max reuses 4 last step computed',
+    );
+  });
+
+  it('says the cache was off', () => {
+    expect(teaCacheLine({ enabled: false })).toBe('off');
+  });
+});
