@@ -2,7 +2,7 @@
 // newest first; kept by the host, so it survives restarts. Renderer only.
 
 import { useShallow } from 'zustand/react/shallow';
-import { formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
+import { formatMs, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
 import type { RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { TrashIcon } from './icons.tsx';
@@ -56,7 +56,7 @@ function HistoryItem({ entry, selected, onSelect, onRemove }: { entry: RunEntry;
         <span className="history-text">
           <span className="history-prompt">{request.prompt || 'Untitled'}</span>
           <span className="history-meta">
-            {reference ? <span className="tag">Uncached</span> : !request.cache.enabled ? <span className="tag">Cache off</span> : <span className="tag tag-accent">τ {request.cache.threshold}</span>}
+            {reference ? <span className="tag">Uncached</span> : !request.cache.enabled ? <span className="tag">Cache off</span> : <span className="tag tag-accent">τ {formatThreshold(request.cache.threshold)}</span>}
             <span>
               {stats.misses}/{request.steps}
             </span>

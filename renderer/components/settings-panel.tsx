@@ -1,12 +1,13 @@
 // The left sidebar: prompt and sampling settings, the TeaCache panel with its
 // live prediction, and the Generate / Cancel bar. Renderer only.
 
-import { useMemo } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
-import { predictRun, type PredictionResult } from '../lib/prediction.ts';
+import { formatSpeedup } from '../lib/format.ts';
+import { predictRun, thresholdForTarget, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
 import { CalibrationSection } from './calibration-section.tsx';
@@ -148,6 +149,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
         ends={['fewer reuses', 'more reuses']}
         hint="A step runs the model once the accumulated distance passes this, so a higher threshold reuses more."
       />
+      <SpeedupAim model={model} draft={draft} disabled={off} />
       <Slider
         label="Rescale"
         value={cache.rescaleFactor}
@@ -219,6 +221,40 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
         <PredictionStrip prediction={prediction} />
       )}
     </Section>
+  );
+}
+
+/** Speeds offered in target-speedup mode. */
+const AIMS = [1.5, 2, 3, 4] as const;
+
+/** Target-speedup mode: pick a speed, get the threshold that gives it with the best quality. */
+function SpeedupAim({ model, draft, disabled }: { model: ModelSummary; draft: Draft; disabled: boolean }) {
+  const { history, setCache } = useStudio(useShallow((s) => ({ history: s.history, setCache: s.setCache })));
+  const [note, setNote] = useState<string | null>(null);
+  const labelId = useId();
+  const aim = (target: number) => {
+    const answer = thresholdForTarget(model, draft, history, target);
+    if ('error' in answer || 'unavailable' in answer) {
+      setNote('error' in answer ? answer.error : answer.unavailable);
+      return;
+    }
+    setCache({ threshold: answer.threshold });
+    setNote(answer.reachable ? null : `${target}× is out of reach with these settings; this is the fastest they allow (${formatSpeedup(answer.speedup)}).`);
+  };
+  return (
+    <div className={`field${disabled ? ' is-disabled' : ''}`}>
+      <span id={labelId} className="field-label">
+        Aim for
+      </span>
+      <div className="segmented" role="group" aria-labelledby={labelId}>
+        {AIMS.map((target) => (
+          <button key={target} type="button" className="segment" disabled={disabled} onClick={() => aim(target)} title={`Set the lowest threshold predicted to give ${target}×`}>
+            {target}×
+          </button>
+        ))}
+      </div>
+      <p className="field-hint">{note ?? 'Sets the lowest threshold, so the best quality, predicted to reach that speed.'}</p>
+    </div>
   );
 }
 

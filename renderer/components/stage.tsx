@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatDb, formatMs, formatSpeedup, formatTime } from '../lib/format.ts';
+import { formatDb, formatMs, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
 import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { RunEntry } from '../lib/types.ts';
@@ -132,7 +132,7 @@ function ResultView({ entry }: { entry: RunEntry }) {
   const reuse = r.cache.reuse === 'output' ? '' : ` · reuse ${REUSE_LABELS[r.cache.reuse].toLowerCase()}`;
   const sinceCompute = r.cache.policy === 'teacache' && r.cache.accumulate === 'since-compute' ? ' · since last compute' : '';
   const cache = r.cache.enabled
-    ? `${POLICY_LABELS[r.cache.policy].label}, threshold ${r.cache.threshold} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${sinceCompute}${reuse}`
+    ? `${POLICY_LABELS[r.cache.policy].label}, threshold ${formatThreshold(r.cache.threshold)} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${sinceCompute}${reuse}`
     : 'cache off';
   const parent = entry.baselineOf ? history.find((e) => e.id === entry.baselineOf) : undefined;
   return (

@@ -17,6 +17,12 @@ export function formatDb(db: number): string {
   return `${db.toFixed(1)} dB`;
 }
 
+/** Three significant digits: a threshold found by target-speedup mode or a calibration is a long float. */
+export function formatThreshold(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  return String(Number(value.toPrecision(3)));
+}
+
 /** Trims trailing zeros so 0.10 reads 0.1 but keeps two decimals where they matter. */
 export function formatValue(value: number, step: number): string {
   const decimals = step >= 1 ? 0 : Math.min(4, Math.ceil(-Math.log10(step)));

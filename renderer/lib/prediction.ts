@@ -4,9 +4,9 @@
 import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
 import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
 import type { Decision } from '../../main/engine/teacache/policy.ts';
-import { predictSettings } from '../../main/engine/teacache/predict.ts';
+import { predictSettings, thresholdForSpeedup } from '../../main/engine/teacache/predict.ts';
 import { resolveRequest } from '../../main/engine/resolve-request.ts';
-import { imageKey, toRequest, type Draft } from './draft.ts';
+import { imageKey, thresholdRange, toRequest, type Draft } from './draft.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 
 export interface PredictedStep {
@@ -52,6 +52,40 @@ export function findTrace(history: readonly RunEntry[], request: ResolvedRequest
   const key = imageKey(request);
   const usable = history.filter((e) => hasTrace(e, request.steps));
   return usable.find((e) => imageKey(e.request) === key) ?? usable[0] ?? null;
+}
+
+/** Target-speedup mode's answer: the threshold for the speed asked, or why there is none. */
+export type ThresholdAim =
+  | {
+      readonly threshold: number;
+      /** What that threshold is predicted to give: the target or more, or the most on offer when the target is out of reach. */
+      readonly speedup: number;
+      readonly reachable: boolean;
+    }
+  | { readonly unavailable: string }
+  | { readonly error: string };
+
+/**
+ * The lowest threshold (the best quality) whose predicted speedup reaches `target` under
+ * the draft's other settings, with the engine's own search and the same trace the
+ * prediction replays. Kept within the threshold slider's range.
+ */
+export function thresholdForTarget(model: ModelSummary, draft: Draft, history: readonly RunEntry[], target: number): ThresholdAim {
+  let request: ResolvedRequest;
+  try {
+    request = resolveRequest(model, toRequest(draft, { cacheEnabled: true }));
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  const timesteps = scheduleFor(request, model.info.sizeMultiple);
+  const trace = readsScheduleOnly(request.cache.policy) ? null : findTrace(history, request);
+  if (!readsScheduleOnly(request.cache.policy) && !trace) return { unavailable: 'Generate once with these steps: TeaCache’s threshold for a speed is found on a recorded run.' };
+  const traces = trace ? [trace.events.map((e) => e.signal)] : undefined;
+  const solution = thresholdForSpeedup(request.cache, timesteps, target, traces);
+  const { max } = thresholdRange(request.cache.policy);
+  if (solution.threshold <= max) return { threshold: solution.threshold, speedup: solution.idealSpeedup, reachable: solution.reachable };
+  const atMax = predictSettings({ ...request.cache, threshold: max }, timesteps, traces?.[0]);
+  return { threshold: max, speedup: atMax.idealSpeedup, reachable: false };
 }
 
 export function predictRun(model: ModelSummary, draft: Draft, history: readonly RunEntry[] = []): PredictionResult {

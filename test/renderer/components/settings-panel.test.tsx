@@ -89,6 +89,17 @@ describe('SettingsPanel', () => {
     expect(store.getState().draft!.cache.accumulate).toBe('since-compute');
   });
 
+  it('aims for a speed: sets the threshold the prediction then shows reaching it, or says why it cannot', () => {
+    renderPanel();
+    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '3×' }));
+    expect(store.getState().draft!.cache.threshold).toBeGreaterThan(0.1);
+    expect(Number.parseFloat(predicted().getByLabelText('Predicted speedup').textContent!)).toBeGreaterThanOrEqual(3);
+
+    fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
+    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '2×' }));
+    expect(screen.getByText(/Generate once with these steps: TeaCache’s threshold/)).toBeTruthy();
+  });
+
   it('randomizes the seed and turns Generate into Cancel while a run is active', async () => {
     renderPanel();
     const seed = screen.getByRole('spinbutton', { name: 'Seed' }) as HTMLInputElement;

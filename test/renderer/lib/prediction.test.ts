@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { draftDefaults, type Draft } from '../../../renderer/lib/draft.ts';
-import { predictRun, type RunPrediction } from '../../../renderer/lib/prediction.ts';
+import { predictRun, thresholdForTarget, type RunPrediction } from '../../../renderer/lib/prediction.ts';
 import { entry, MODEL } from '../fixtures.ts';
 
 const base = draftDefaults(MODEL);
@@ -120,5 +120,43 @@ describe('predictRun with other policies', () => {
       return p.forwards;
     };
     expect(forwards('since-compute')).toBeGreaterThan(forwards('consecutive'));
+  });
+});
+
+describe('thresholdForTarget', () => {
+  it('finds the lowest seed-rule threshold predicted to reach the speed, as the prediction then confirms', () => {
+    const answer = thresholdForTarget(MODEL, base, [], 2);
+    if (!('threshold' in answer)) throw new Error('expected a threshold');
+    expect(answer.reachable).toBe(true);
+    const at = predicted(withCache({ threshold: answer.threshold }));
+    expect(at.speedup).toBeGreaterThanOrEqual(2);
+    expect(at.speedup).toBe(answer.speedup);
+    // A little lower and the speed is missed: no better quality gives it.
+    expect(predicted(withCache({ threshold: answer.threshold * 0.9 })).speedup).toBeLessThan(2);
+  });
+
+  it('needs a recorded run for the teacache policy, then replays it', () => {
+    const draft = withCache({ policy: 'teacache' });
+    expect(thresholdForTarget(MODEL, draft, [], 2)).toMatchObject({ unavailable: expect.stringMatching(/Generate once/) });
+    const signals = Array.from({ length: 30 }, (_, i) => (i === 0 ? undefined : 0.05));
+    const recorded = entry('run10', { events: entry('x').events.map((e, i) => ({ ...e, ...(signals[i] === undefined ? {} : { signal: signals[i] }) })) });
+    const answer = thresholdForTarget(MODEL, draft, [recorded], 2);
+    if (!('threshold' in answer)) throw new Error('expected a threshold');
+    const p = predictRun(MODEL, withCache({ policy: 'teacache', threshold: answer.threshold }), [recorded]);
+    if (!('steps' in p)) throw new Error('expected a prediction');
+    expect(p.speedup).toBeGreaterThanOrEqual(2);
+  });
+
+  it('says when the speed is out of reach and stays within the slider', () => {
+    // Capped at one reuse in a row, nothing beats 2×.
+    const answer = thresholdForTarget(MODEL, withCache({ maxConsecutiveReuses: 1 }), [], 4);
+    expect(answer).toMatchObject({ reachable: false });
+    if (!('threshold' in answer)) throw new Error('expected a threshold');
+    expect(answer.threshold).toBeLessThanOrEqual(1);
+    expect(answer.speedup).toBeLessThanOrEqual(2);
+  });
+
+  it("returns the engine's message for settings it refuses", () => {
+    expect(thresholdForTarget(MODEL, withCache({}, { size: 50 }), [], 2)).toMatchObject({ error: expect.any(String) });
   });
 });

@@ -1,0 +1,15 @@
+// Labels for numbers the UI shows. Pure.
+
+import { describe, expect, it } from 'vitest';
+import { formatThreshold } from '../../../renderer/lib/format.ts';
+
+describe('formatThreshold', () => {
+  it('shows three significant digits without trailing zeros', () => {
+    expect(formatThreshold(0.09502247325308263)).toBe('0.095');
+    expect(formatThreshold(0.7411640048)).toBe('0.741');
+    expect(formatThreshold(0.1)).toBe('0.1');
+    expect(formatThreshold(2.0658)).toBe('2.07');
+    expect(formatThreshold(0)).toBe('0');
+    expect(formatThreshold(Number.NaN)).toBe('—');
+  });
+});
