@@ -18,7 +18,8 @@ input-side change (relative L1 of the first block's modulated input) and
 output-side change (relative L1 of the velocity), fits the polynomial that
 maps one to the other by least squares, and writes it with the fit's error
 to DIR/calibration.json with the teacache policy's default threshold on its scale
-(the lowest that would have halved these runs' forwards), where the policy picks them up.
+(one at which these runs would have made half the forwards; only for runs at the
+model's default steps and guidance), where the policy picks them up.
 --prompts: a text file, one prompt a line (# starts a comment); default: a
 built-in set of ${DEFAULT_CALIBRATION_PROMPTS.length} prompts. --dry-run prints the fit without saving.`;
 
@@ -75,7 +76,10 @@ async function main(): Promise<void> {
     ['samples (step pairs)', String(calibration.fit.samples)],
     ['coefficients (highest power first)', calibration.coefficients.map((c) => c.toPrecision(6)).join(', ')],
     ['fit RMSE / relative error / R²', `${calibration.fit.rmse.toPrecision(3)} / ${(calibration.fit.relativeError * 100).toFixed(1)}% / ${calibration.fit.r2.toFixed(3)}`],
-    ['teacache default threshold', `${calibration.threshold?.toPrecision(4)} (half the forwards on these runs)`],
+    [
+      'teacache default threshold',
+      calibration.threshold === undefined ? "none: runs at other steps or guidance than the model's defaults do not speak for the default run" : `${calibration.threshold.toPrecision(4)} (half the forwards on these runs)`,
+    ],
     ["FLUX.1's polynomial on these samples", `RMSE ${flux1.rmse.toPrecision(3)}, relative error ${(flux1.relativeError * 100).toFixed(1)}%`],
     ['saved to', file ?? `(dry run; would write ${calibrationPath(modelDir)})`],
   ];

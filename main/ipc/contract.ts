@@ -3,7 +3,7 @@
 // these. Pure: imports neither Electron nor Node, so main, preload, worker and renderer all share it.
 
 import { z } from 'zod';
-import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/default-prompts.ts';
+import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS, minCalibrationSamples } from '../engine/calibration/default-prompts.ts';
 import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
 import { GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
@@ -248,8 +248,8 @@ export const ModelFolderPathSchema = z
 
 /** Most runs (prompts × seeds) one calibration may ask for: a careful fit needs a few dozen at most. */
 export const MAX_CALIBRATION_RUNS = 64;
-/** The fit needs at least one step pair per coefficient. */
-export const MIN_CALIBRATION_SAMPLES = DEFAULT_CALIBRATION_DEGREE + 1;
+/** Step pairs the default fit needs (see minCalibrationSamples). */
+export const MIN_CALIBRATION_SAMPLES = minCalibrationSamples(DEFAULT_CALIBRATION_DEGREE);
 
 /** Omitted fields take the engine's choice: the default prompt set, seed 1, the model's steps. */
 export const CalibrationRequestSchema = z

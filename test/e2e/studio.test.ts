@@ -1,6 +1,6 @@
 // The studio end to end: Debian's Chromium drives web mode against the real
 // engine — prompt, threshold, generate, chart marks against the engine's stats,
-// Cancel, history after a reload, a screenshot, a refused model folder, and calibrating the model with one tiny
+// Cancel, history after a reload, a screenshot, a refused model folder, and calibrating the model with a tiny
 // prompt set. Test-only.
 
 import { mkdirSync } from 'node:fs';
@@ -173,8 +173,8 @@ describe('TeaCache Studio in Chromium', () => {
   it('calibrates the model from the TeaCache panel; the teacache policy then uses the fit', async () => {
     const { page } = browser;
     await page.locator('summary', { hasText: /^Calibration$/ }).click();
-    // One prompt of 6 steps: the smallest set the degree-4 fit accepts, under a second on 2 cores.
-    await page.getByRole('textbox', { name: 'Calibration prompts' }).fill('red apple');
+    // Four prompts of 6 steps: the 20 step pairs a degree-4 fit needs at least, a few seconds on 2 cores.
+    await page.getByRole('textbox', { name: 'Calibration prompts' }).fill('red apple\nblue fish\ngreen tree\nyellow sun');
     const steps = page.getByRole('slider', { name: 'Calibration steps' });
     await steps.focus();
     await steps.press('Home');
@@ -188,7 +188,7 @@ describe('TeaCache Studio in Chromium', () => {
     expect(await fit.getByRole('status').textContent()).toContain('The teacache policy now uses this polynomial');
     const { model } = await server.call<EngineInfo>('getInfo');
     expect(model.calibration).not.toBeNull();
-    expect(model.calibration!.fit.samples).toBe(5);
+    expect(model.calibration!.fit.samples).toBe(20);
     expect(model.defaults.teacache.coefficients).toEqual(model.calibration!.coefficients);
     expect(await page.getByLabel('Polynomial in use').textContent()).toContain(`R² ${model.calibration!.fit.r2.toFixed(3)}`);
     await fit.scrollIntoViewIfNeeded();

@@ -3,6 +3,7 @@
 // least-squares fit. The CLI and the UI's engine worker both call this. Runs
 // in the engine (Node); writes nothing itself (see calibration-file.ts).
 
+import { EngineError } from '../errors.ts';
 import type { Generator } from '../generate.ts';
 import type { MxArray } from '../mlx/backend.ts';
 import { relativeL1, type StepEvent } from '../sampler/sampler.ts';
@@ -10,7 +11,7 @@ import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration
 import { thresholdForSpeedup } from '../teacache/predict.ts';
 import { FLUX1_COEFFICIENTS, polyval } from '../teacache/teacache-policy.ts';
 import { resolveRequest } from '../resolve-request.ts';
-import { DEFAULT_CALIBRATION_DEGREE } from './default-prompts.ts';
+import { DEFAULT_CALIBRATION_DEGREE, minCalibrationSamples } from './default-prompts.ts';
 
 export { DEFAULT_CALIBRATION_PROMPTS } from './default-prompts.ts';
 
@@ -48,6 +49,15 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const seeds = options.seeds ?? [1];
   if (seeds.length === 0) throw new RangeError('Calibration needs at least one seed.');
   const total = prompts.length * seeds.length;
+  const degree = options.degree ?? DEFAULT_CALIBRATION_DEGREE;
+  const pairs = total * ((options.steps ?? model.defaults.steps) - 1);
+  if (pairs < minCalibrationSamples(degree)) {
+    throw new EngineError(
+      'BAD_REQUEST',
+      `${total} run(s) of ${options.steps ?? model.defaults.steps} steps give ${pairs} step pairs; a degree-${degree} fit needs at least ${minCalibrationSamples(degree)}, or it passes through every point and is wild between them: use more prompts, seeds or steps.`,
+      { field: 'steps' },
+    );
+  }
   const traces: Array<CalibrationTrace & { prompt: string; seed: number }> = [];
   let steps = 0;
   let guidanceScale = 0;
@@ -82,20 +92,17 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     }
   }
   const { xs, ys } = calibrationSamples(traces);
-  const fit = fitPolynomial(xs, ys, options.degree ?? DEFAULT_CALIBRATION_DEGREE);
+  const fit = fitPolynomial(xs, ys, degree);
   const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
   const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
-  // The fitted polynomial has the model's own scale, so FLUX.1's default threshold means nothing
-  // under it: the default becomes the lowest at which these runs would have needed half the forwards.
-  const settings = resolveRequest(model, { prompt: prompts[0]!, seed: seeds[0]!, steps, guidanceScale, cache: { policy: 'teacache', coefficients: fit.coefficients } }).cache;
-  const threshold = thresholdForSpeedup(settings, timesteps, CALIBRATED_DEFAULT_SPEEDUP, traces.map((t) => t.signals)).threshold;
+  const threshold = defaultThreshold(model, fit.coefficients, steps, guidanceScale, timesteps, traces);
   const calibration: Calibration = {
     format: CALIBRATION_FORMAT,
     modelId: model.info.id,
     input: 'first-block-modulated-input',
     output: 'velocity',
     coefficients: fit.coefficients,
-    threshold,
+    ...(threshold === undefined ? {} : { threshold }),
     fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
     runs: { prompts, seeds: [...seeds], steps, guidanceScale },
     ...(options.weights ? { weights: options.weights } : {}),
@@ -110,4 +117,25 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
       relativeError: flux1Errors.reduce((s, e) => s + Math.abs(e), 0) / xs.length / Math.abs(meanY),
     },
   };
+}
+
+/**
+ * The fitted polynomial has the model's own scale, so FLUX.1's default threshold means nothing
+ * under it: the default becomes one at which these runs would have made half the forwards
+ * (mid-way across the thresholds that do). Only runs as the model's defaults make them say that:
+ * a threshold found on fewer steps or other guidance would misjudge the default run, so then
+ * there is none, and none either when the runs cannot reach the speed at all.
+ */
+function defaultThreshold(
+  model: Generator['model'],
+  coefficients: readonly number[],
+  steps: number,
+  guidanceScale: number,
+  timesteps: readonly number[],
+  traces: readonly CalibrationTrace[],
+): number | undefined {
+  if (steps !== model.defaults.steps || guidanceScale !== model.defaults.guidanceScale) return undefined;
+  const settings = resolveRequest(model, { prompt: 'calibration', seed: 1, steps, guidanceScale, cache: { policy: 'teacache', coefficients: [...coefficients] } }).cache;
+  const solution = thresholdForSpeedup(settings, timesteps, CALIBRATED_DEFAULT_SPEEDUP, traces.map((t) => t.signals));
+  return solution.reachable ? solution.threshold : undefined;
 }

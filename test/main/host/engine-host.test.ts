@@ -220,7 +220,8 @@ describe('EngineHost.switchModel', () => {
 describe('EngineHost.calibrate on the built-in model', () => {
   let dataDir: string;
   let host: EngineHost;
-  const tiny = { prompts: ['red apple'], steps: 6 };
+  // One prompt of 21 steps: the 20 step pairs a degree-4 fit needs at least.
+  const tiny = { prompts: ['red apple'], steps: 21 };
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'teacache-host-calibration-'));
     host = new EngineHost({ calibrationDir: dataDir });
@@ -244,15 +245,15 @@ describe('EngineHost.calibrate on the built-in model', () => {
     const progress = mine.flatMap((event) => (event.type === 'calibration-progress' ? [event.progress] : []));
     expect(progress.length).toBeGreaterThan(0);
     // Never more than one event per step (several may fold into one), and the last says the run finished.
-    expect(progress.length).toBeLessThanOrEqual(7);
-    expect(progress.at(-1)).toEqual({ run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 6, steps: 6 });
+    expect(progress.length).toBeLessThanOrEqual(22);
+    expect(progress.at(-1)).toEqual({ run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 21, steps: 21 });
     expect(events.some((event) => event.type === 'steps' || event.type === 'failed')).toBe(false);
 
     expect(result.coefficients).toHaveLength(5);
     expect(result.coefficients.every(Number.isFinite)).toBe(true);
-    expect(result.fit.samples).toBe(5);
+    expect(result.fit.samples).toBe(20);
     expect(result.flux1.relativeError).toBeGreaterThanOrEqual(0);
-    expect(result.runs).toMatchObject({ prompts: ['red apple'], seeds: [1], steps: 6 });
+    expect(result.runs).toMatchObject({ prompts: ['red apple'], seeds: [1], steps: 21 });
     // The built-in model's folder ships inside the app: never written, whatever its permissions.
     expect(result.location).toBe('user-data');
     expect(result.file.startsWith(dataDir)).toBe(true);
@@ -329,7 +330,7 @@ describe('EngineHost.calibrate on the built-in model', () => {
   it('refuses a malformed calibration request before queueing it', () => {
     const thrown = (() => {
       try {
-        host.calibrate({ prompts: [], steps: 6 });
+        host.calibrate({ prompts: [], steps: 21 });
       } catch (error) {
         return error;
       }
@@ -378,7 +379,7 @@ describe('EngineHost.calibrate on a model folder', () => {
     const hosts = [new EngineHost({ modelDir: writable, calibrationDir: dataDir }), new EngineHost({ modelDir: readOnly, calibrationDir: dataDir })];
     try {
       expect(canWrite(readOnly)).toBe(false);
-      const [inFolder, fellBack] = await Promise.all(hosts.map((host) => host.calibrate({ prompts: ['red apple'], steps: 6 }).done));
+      const [inFolder, fellBack] = await Promise.all(hosts.map((host) => host.calibrate({ prompts: ['red apple'], steps: 21 }).done));
       expect(inFolder).toMatchObject({ location: 'model-folder', file: calibrationPath(writable) });
       expect(readCalibrationFile(calibrationPath(writable)).coefficients).toEqual(inFolder!.coefficients);
       expect(fellBack!.location).toBe('user-data');

@@ -4,6 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EngineError } from '../../../main/engine/errors.ts';
 import { createStudioApi } from '../../../main/ipc/client.ts';
+import { calibrationResult } from '../../renderer/fixtures.ts';
 import {
   EVENT_NAMES,
   events,
@@ -91,7 +92,8 @@ describe('the calibrate request', () => {
   it('takes nothing (the engine’s defaults) or prompts, seeds and steps, trimming the prompts', () => {
     expect(parse({})).toEqual({});
     expect(parse({ prompts: ['  red apple ', 'blue fish'], seeds: [1, 2], steps: 6 })).toEqual({ prompts: ['red apple', 'blue fish'], seeds: [1, 2], steps: 6 });
-    expect(parse({ steps: 2 })).toEqual({ steps: 2 });
+    expect(parse({ prompts: ['red apple', 'blue fish'], steps: 11 })).toEqual({ prompts: ['red apple', 'blue fish'], steps: 11 });
+    expect(parse({ steps: 5 })).toEqual({ steps: 5 });
   });
 
   it('refuses malformed payloads, naming the field and what to do', () => {
@@ -109,16 +111,18 @@ describe('the calibrate request', () => {
 
   it('refuses more runs than allowed and too few step pairs for the fit', () => {
     expect(refusal({ prompts: Array.from({ length: 40 }, (_, i) => `p${i}`), seeds: [1, 2] }).message).toMatch(/80 runs \(prompts × seeds\) is more than 64/);
-    expect(refusal({ prompts: ['red apple'], steps: 5 }).message).toMatch(/steps: 1 run\(s\) of 5 steps give 4 step pairs, but a degree-4 fit needs 5/);
-    expect(parse({ prompts: ['red apple'], steps: 6 })).toEqual({ prompts: ['red apple'], steps: 6 });
+    // One pair per coefficient would be fitted exactly, reporting no error: four per coefficient are asked for.
+    expect(refusal({ prompts: ['red apple'], steps: 6 }).message).toMatch(/steps: 1 run\(s\) of 6 steps give 5 step pairs, but a degree-4 fit needs 20/);
+    expect(parse({ prompts: ['red apple'], steps: 21 })).toEqual({ prompts: ['red apple'], steps: 21 });
   });
 
   it('checks calibration events: progress within bounds, results with finite coefficients', () => {
     const progress = { jobId: 'c1', run: 1, runs: 2, prompt: 'red apple', seed: 1, step: 3, steps: 6 };
     expect(events.calibrationProgress.safeParse(progress).success).toBe(true);
     expect(events.calibrationProgress.safeParse({ ...progress, run: 0 }).success).toBe(false);
-    const summary = { coefficients: [1, 2], fit: { rmse: 0.1, relativeError: 0.2, r2: 0.9, samples: 5 }, trained: true, createdAt: 'now', location: 'user-data', file: '/data/c.json' };
-    expect(events.calibrationDone.safeParse({ jobId: 'c1', result: { ...summary, coefficients: [1, Number.NaN] } }).success).toBe(false);
+    const result = calibrationResult();
+    expect(events.calibrationDone.safeParse({ jobId: 'c1', result }).success).toBe(true);
+    expect(events.calibrationDone.safeParse({ jobId: 'c1', result: { ...result, coefficients: [1, Number.NaN] } }).success).toBe(false);
     expect(events.calibrationFailed.safeParse({ jobId: 'c1', error: { code: 'CANCELLED', message: 'stopped' } }).success).toBe(true);
   });
 });

@@ -243,11 +243,11 @@ describe('StudioService calibration', () => {
     });
 
   it('calibrates through the contract: queued, progress, done, and getInfo answers with the new polynomial', async () => {
-    const { jobId } = (await calService.dispatch('calibrate', { prompts: [' red apple '], steps: 6 })) as { jobId: string };
+    const { jobId } = (await calService.dispatch('calibrate', { prompts: [' red apple '], steps: 21 })) as { jobId: string };
     const done = await outcome(jobId);
     expect(done.name).toBe('calibrationDone');
     const mine = messages.filter((message) => 'jobId' in message.payload && message.payload.jobId === jobId);
-    expect(mine[0]).toEqual({ name: 'calibrationQueued', payload: { jobId, request: { prompts: ['red apple'], steps: 6 }, position: 0 } });
+    expect(mine[0]).toEqual({ name: 'calibrationQueued', payload: { jobId, request: { prompts: ['red apple'], steps: 21 }, position: 0 } });
     expect(mine.some((message) => message.name === 'calibrationProgress')).toBe(true);
     for (const message of mine) expect(eventSchemas[message.name].safeParse(message.payload).success).toBe(true);
     // Calibration is not a generation: nothing of it shows up as a run.

@@ -51,9 +51,9 @@ describe('CalibrationSection', () => {
     expect(screen.getByRole('alert').textContent).toMatch(/at least one prompt/);
     expect(screen.getByRole('button', { name: 'Calibrate for this model' })).toHaveProperty('disabled', true);
     fireEvent.change(prompts, { target: { value: 'red apple' } });
-    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '5' } });
-    expect(screen.getByRole('alert').textContent).toMatch(/4 step pairs, but a degree-4 fit needs 5/);
-    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '6' } });
+    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '20' } });
+    expect(screen.getByRole('alert').textContent).toMatch(/19 step pairs, but a degree-4 fit needs 20/);
+    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '21' } });
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByRole('button', { name: 'Calibrate for this model' })).toHaveProperty('disabled', false);
   });
@@ -61,10 +61,10 @@ describe('CalibrationSection', () => {
   it('calibrates, shows run i of n with Cancel, then the fit and that the teacache policy uses it', async () => {
     renderSection();
     fireEvent.change(screen.getByRole('textbox', { name: 'Calibration prompts' }), { target: { value: 'red apple\n\n blue fish ' } });
-    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '6' } });
+    fireEvent.change(screen.getByRole('slider', { name: 'Calibration steps' }), { target: { value: '11' } });
     fireEvent.click(screen.getByRole('button', { name: 'Calibrate for this model' }));
     await flush();
-    expect(backend.calibrations).toEqual([{ prompts: ['red apple', 'blue fish'], steps: 6 }]);
+    expect(backend.calibrations).toEqual([{ prompts: ['red apple', 'blue fish'], steps: 11 }]);
     expect(screen.getByText('Waiting for the engine…')).toBeTruthy();
 
     backend.emitCalibration({ type: 'progress', jobId: 'cal-1', progress: { run: 2, runs: 2, prompt: 'blue fish', seed: 1, step: 3, steps: 6 } });

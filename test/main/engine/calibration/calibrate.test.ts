@@ -5,7 +5,7 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readCalibration, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
@@ -15,6 +15,13 @@ import { scheduleFor } from '../../../../main/engine/sampler/schedule.ts';
 import { predictSettings } from '../../../../main/engine/teacache/predict.ts';
 import { polyval } from '../../../../main/engine/teacache/teacache-policy.ts';
 import { mx } from '../../../support/mlx.ts';
+
+/** The built-in model's description without weights: it runs on seeded random ones. */
+function bareModelDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+  for (const file of [MANIFEST_FILE, VOCAB_FILE]) copyFileSync(join(builtinModelDir(), file), join(dir, file));
+  return dir;
+}
 
 describe('calibrateModel', () => {
   it('fits the recorded steps and writes a calibration the model then uses', async () => {
@@ -49,21 +56,38 @@ describe('calibrateModel', () => {
     for (const file of [MANIFEST_FILE, VOCAB_FILE]) copyFileSync(join(builtinModelDir(), file), join(dir, file));
     const model = PixelFluxModel.load(mx, dir);
     const generator = new Generator(mx, { name: 'npm', package: 'test', version: '0', device: 'cpu' } as never, model);
-    // Guidance 1 runs no CFG, so no early steps are forced and 2× is reachable in 12 steps.
-    const { calibration, traces } = await calibrateModel(generator, { prompts: ['red heart', 'blue star'], steps: 12, guidanceScale: 1 });
+    // Runs as the model's defaults make them (30 steps, CFG), the only ones that speak for the default run.
+    const { calibration, traces } = await calibrateModel(generator, { prompts: ['red heart', 'blue star'] });
     expect(calibration.threshold).toBeGreaterThan(0);
-    const resolved = resolveRequest(model, { prompt: 'red heart', seed: 1, steps: 12, guidanceScale: 1, cache: { policy: 'teacache', coefficients: calibration.coefficients } });
+    const resolved = resolveRequest(model, { prompt: 'red heart', seed: 1, cache: { policy: 'teacache', coefficients: calibration.coefficients } });
     const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
-    // Two runs of 12 steps: 2× is 12 forwards between them.
+    // Two runs of 30 steps: 2× is 30 forwards between them.
     const forwardsAt = (threshold: number) => traces.reduce((sum, t) => sum + predictSettings({ ...resolved.cache, threshold }, timesteps, t.signals).forwards, 0);
-    expect(forwardsAt(calibration.threshold!)).toBeLessThanOrEqual(12);
-    expect(forwardsAt(calibration.threshold! / 4)).toBeGreaterThan(12);
+    expect(forwardsAt(calibration.threshold!)).toBeLessThanOrEqual(30);
+    expect(forwardsAt(calibration.threshold! / 4)).toBeGreaterThan(30);
 
     writeCalibration(dir, calibration);
     const calibrated = PixelFluxModel.load(mx, dir);
     expect(calibrated.defaults.teacache.signalThreshold).toBe(calibration.threshold);
     expect(resolveRequest(calibrated, { prompt: 'red heart', seed: 1, cache: { policy: 'teacache' } }).cache.threshold).toBe(calibration.threshold);
   }, 60_000);
+
+  it('sets no default threshold from runs unlike the default run, whose threshold would misjudge it', async () => {
+    const model = PixelFluxModel.load(mx, bareModelDir());
+    const generator = new Generator(mx, { name: 'npm', package: 'test', version: '0', device: 'cpu' } as never, model);
+    const { calibration } = await calibrateModel(generator, { prompts: ['red heart', 'blue star'], steps: 11 });
+    expect(calibration.coefficients.every(Number.isFinite)).toBe(true);
+    expect(calibration).not.toHaveProperty('threshold');
+  }, 60_000);
+
+  it('refuses too few step pairs for the degree before running anything, saying what to add', async () => {
+    const model = PixelFluxModel.load(mx, bareModelDir());
+    const generator = new Generator(mx, { name: 'npm', package: 'test', version: '0', device: 'cpu' } as never, model);
+    const encode = vi.spyOn(model, 'encodeText');
+    // One prompt of 6 steps: 5 pairs for 5 coefficients would be fitted exactly, with no error to show.
+    await expect(calibrateModel(generator, { prompts: ['red apple'], steps: 6 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/5 step pairs.*at least 20/) });
+    expect(encode).not.toHaveBeenCalled();
+  });
 
   it('needs a prompt', async () => {
     const generator = { mx, model: {} } as unknown as Generator;
