@@ -4,7 +4,6 @@
 
 import type { BackendInfo, MxArray, MxBackend } from './mlx/backend.ts';
 import { releaseUnreferencedArrays } from './mlx/memory.ts';
-import type { TextConditioning } from './models/flux/transformer.ts';
 import type { ImageModel, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
 import { resolveRequest } from './resolve-request.ts';
@@ -39,30 +38,12 @@ export interface GenerateHooks {
   onStep?(event: StepEvent, previewRgb: () => Uint8Array): void;
 }
 
-type EncodedPrompts = TextConditioning & { readonly unknownWords: readonly string[] };
-
 export class Generator {
-  /**
-   * The last prompts' encoding. Tuning the cache re-runs one prompt many times, and
-   * a checkpoint's text encoders are reloaded from disk for every encoding.
-   */
-  private lastPrompts: { readonly key: string; readonly text: EncodedPrompts } | undefined;
-
   constructor(
     readonly mx: MxBackend,
     readonly backend: BackendInfo,
     readonly model: ImageModel,
   ) {}
-
-  private async encodePrompts(prompts: readonly string[]): Promise<EncodedPrompts> {
-    const key = JSON.stringify(prompts);
-    if (this.lastPrompts?.key === key) return this.lastPrompts.text;
-    const { model, mx } = this;
-    const text = model.encodeTextReleasing ? await model.encodeTextReleasing(prompts) : model.encodeText(prompts);
-    mx.eval(text.context, text.pooled);
-    this.lastPrompts = { key, text };
-    return text;
-  }
 
   async generate(request: GenerationRequest, hooks: GenerateHooks = {}): Promise<GenerationResult> {
     const { mx, model } = this;
@@ -73,7 +54,8 @@ export class Generator {
     // Only a model that embeds guidance sees the value; under CFG it weighs the two branches instead.
     const embeddedGuidance = guidanceMode === 'embedded' ? resolved.guidanceScale : undefined;
     const prompts = guidanceMode === 'cfg' ? [resolved.prompt, resolved.negativePrompt] : [resolved.prompt];
-    const text = await this.encodePrompts(prompts);
+    const text = model.encodeTextReleasing ? await model.encodeTextReleasing(prompts) : model.encodeText(prompts);
+    mx.eval(text.context, text.pooled);
     const noise = model.noise(resolved.seed, width, height);
     const { rows, cols } = noise;
     const timesteps = scheduleFor(resolved, model.info.sizeMultiple);

@@ -18,6 +18,7 @@ import { FluxTransformer, transformerInput, type TextConditioning } from './flux
 import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
 import { randomParams, type ParamShapes } from './layers.ts';
 import { pack, unpack } from './packing.ts';
+import { RecentEncodings } from './recent-encodings.ts';
 import { WordEncoder, WordEncoderConfigSchema, WordTokenizer, wordEncoderParamShapes } from './text/word-encoder.ts';
 
 export const PIXEL_FLUX_FORMAT = 'teacache-studio/pixel-flux@1';
@@ -84,6 +85,8 @@ export class PixelFluxModel implements ImageModel {
   readonly info: ModelInfo;
   readonly defaults: PixelFluxManifest['defaults'];
 
+  private readonly encodings = new RecentEncodings();
+
   private constructor(
     private readonly mx: MxBackend,
     readonly manifest: PixelFluxManifest,
@@ -143,7 +146,19 @@ export class PixelFluxModel implements ImageModel {
   }
 
   encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
-    return this.textEncoder.encode(prompts);
+    const { mx, textEncoder } = this;
+    const missing = this.encodings.missing(prompts);
+    if (missing.length > 0) {
+      const { context, pooled } = textEncoder.encode(missing);
+      mx.eval(context, pooled);
+      const contexts = mx.split(context, missing.length, 0);
+      const pooledRows = mx.split(pooled, missing.length, 0);
+      missing.forEach((prompt, i) => {
+        const { unknown } = textEncoder.tokenizer.encode(prompt, textEncoder.config.maxTokens);
+        this.encodings.remember(prompt, { context: contexts[i]!, pooled: pooledRows[i]!, unknownWords: unknown });
+      });
+    }
+    return this.encodings.batch(mx, prompts);
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {

@@ -5,7 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createGenerator } from '../../../main/engine/engine.ts';
 import { Generator } from '../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
@@ -101,19 +101,6 @@ describe('Generator', () => {
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     const pixels = generator.model.defaults.width * generator.model.defaults.height;
     expect(previews).toEqual([pixels * 3, pixels * 3]);
-  });
-
-  it('encodes the prompts once while they stay the same, and again when either changes', async () => {
-    const fresh = createGenerator();
-    const encode = vi.spyOn(fresh.model, 'encodeText');
-    await fresh.generate(base);
-    const rerun = await fresh.generate({ ...base, seed: 8, cache: { enabled: false } });
-    expect(encode).toHaveBeenCalledTimes(1);
-    await fresh.generate({ ...base, prompt: 'fire' });
-    await fresh.generate({ ...base, prompt: 'fire', negativePrompt: 'blue' });
-    expect(encode).toHaveBeenCalledTimes(3);
-    // The kept encoding gives what a first encoding gives.
-    expect((await createGenerator().generate({ ...base, seed: 8, cache: { enabled: false } })).rgb).toEqual(rerun.rgb);
   });
 
   it('names prompt words the model does not know', async () => {

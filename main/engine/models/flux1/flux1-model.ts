@@ -9,6 +9,7 @@ import { checkpointPlans, materialize, runReleasing, runSync, type Quantization,
 import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack, unpack } from '../packing.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
 import { fluxParamShapes } from '../flux/config.ts';
 import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
 import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
@@ -37,18 +38,10 @@ export interface Flux1LoadOptions {
   readonly memoryLimitBytes?: number;
 }
 
-/** Remembered prompt encodings: tuning TeaCache reruns one prompt many times, and T5 is the costliest part to load. */
-const ENCODING_CACHE_SIZE = 8;
-
-interface Encoding {
-  readonly context: MxArray;
-  readonly pooled: MxArray;
-}
-
 export class Flux1Model implements ImageModel {
   readonly info: ModelInfo;
   readonly defaults: ModelDefaults;
-  private readonly encodings = new Map<string, Encoding>();
+  private readonly encodings = new RecentEncodings();
   private readonly decode: (latents: MxArray) => MxArray;
 
   private constructor(
@@ -122,7 +115,7 @@ export class Flux1Model implements ImageModel {
 
   *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
     const { mx, parts } = this;
-    const missing = [...new Set(prompts.filter((p) => !this.encodings.has(p)))];
+    const missing = this.encodings.missing(prompts);
     if (missing.length > 0) {
       const { clip, t5 } = parts;
       const clipIds = missing.map((p) => clip.tokenizer.encode(p, CLIP_TOKENS));
@@ -139,21 +132,10 @@ export class Flux1Model implements ImageModel {
       mx.eval(context);
       const contexts = mx.split(context, missing.length, 0);
       const pooledRows = mx.split(pooled, missing.length, 0);
-      missing.forEach((prompt, i) => this.remember(prompt, { context: contexts[i]!, pooled: pooledRows[i]! }));
+      missing.forEach((prompt, i) => this.encodings.remember(prompt, { context: contexts[i]!, pooled: pooledRows[i]!, unknownWords: [] }));
       yield;
     }
-    const rows = prompts.map((p) => this.encodings.get(p)!);
-    return {
-      context: mx.concatenate(rows.map((r) => r.context), 0),
-      pooled: mx.concatenate(rows.map((r) => r.pooled), 0),
-      unknownWords: [],
-    };
-  }
-
-  private remember(prompt: string, encoding: Encoding): void {
-    this.encodings.delete(prompt);
-    this.encodings.set(prompt, encoding);
-    while (this.encodings.size > ENCODING_CACHE_SIZE) this.encodings.delete(this.encodings.keys().next().value!);
+    return this.encodings.batch(mx, prompts);
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {

@@ -5,7 +5,8 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { WordEncoder } from '../../../../main/engine/models/text/word-encoder.ts';
 import { applicableCalibration, weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { pack } from '../../../../main/engine/models/packing.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
@@ -43,6 +44,25 @@ describe('PixelFluxModel.split', () => {
     expect(part.signal.shape).toEqual(part.blockInput.shape);
     // The modulation depends on t, so the signal moves with the timestep even for the same tokens.
     expect(values(model.split(tokens, rows, cols, 0.6, text).signal)).not.toEqual(values(part.signal));
+  });
+});
+
+describe('PixelFluxModel.encodeText', () => {
+  it('encodes each prompt once while it is recent, and gives the same rows as a first encoding', () => {
+    const model = PixelFluxModel.load(mx, bareModelDir());
+    const encode = vi.spyOn(WordEncoder.prototype, 'encode');
+    const first = model.encodeText(['red zzyzx heart', '']);
+    const again = model.encodeText(['red zzyzx heart', '']);
+    expect(encode).toHaveBeenCalledTimes(1);
+    expect(values(again.context)).toEqual(values(first.context));
+    expect(again.unknownWords).toEqual(['zzyzx']);
+    // Only the new prompt is encoded; the batch keeps the order asked for.
+    const swapped = model.encodeText(['', 'blue star']);
+    expect(encode).toHaveBeenCalledTimes(2);
+    expect(encode).toHaveBeenLastCalledWith(['blue star']);
+    expect(values(mx.split(swapped.context, 2, 0)[0]!)).toEqual(values(mx.split(first.context, 2, 0)[1]!));
+    expect(swapped.unknownWords).toEqual([]);
+    encode.mockRestore();
   });
 });
 

@@ -1,0 +1,40 @@
+// The prompt encodings a model keeps: which prompts still need encoding, the
+// batch in the order asked for, and the oldest dropped first. Needs MLX.
+
+import { describe, expect, it } from 'vitest';
+import { RecentEncodings, type PromptEncoding } from '../../../../main/engine/models/recent-encodings.ts';
+import { mx, values } from '../../../support/mlx.ts';
+
+const row = (value: number, unknownWords: string[] = []): PromptEncoding => ({
+  context: mx.array([[[value, value]]] as unknown as number[][]),
+  pooled: mx.array([[value]]),
+  unknownWords,
+});
+
+describe('RecentEncodings', () => {
+  it('names each prompt still to encode once, and batches the held ones in the order asked', () => {
+    const recent = new RecentEncodings(4);
+    expect(recent.missing(['a', 'b', 'a'])).toEqual(['a', 'b']);
+    recent.remember('a', row(1, ['x']));
+    recent.remember('b', row(2, ['x', 'y']));
+    expect(recent.missing(['a', 'b', 'c'])).toEqual(['c']);
+    const batch = recent.batch(mx, ['b', 'a', 'b']);
+    expect(values(batch.pooled)).toEqual([2, 1, 2]);
+    expect(batch.context.shape).toEqual([3, 1, 2]);
+    expect(batch.unknownWords).toEqual(['x', 'y']);
+  });
+
+  it('drops the least recently encoded prompt beyond its size', () => {
+    const recent = new RecentEncodings(2);
+    recent.remember('a', row(1));
+    recent.remember('b', row(2));
+    recent.remember('a', row(3));
+    recent.remember('c', row(4));
+    expect(recent.missing(['a', 'b', 'c'])).toEqual(['b']);
+    expect(values(recent.batch(mx, ['a']).pooled)).toEqual([3]);
+  });
+
+  it('says which prompt it does not hold', () => {
+    expect(() => new RecentEncodings().batch(mx, ['red heart'])).toThrow(/No encoding is held for the prompt "red heart"/);
+  });
+});
