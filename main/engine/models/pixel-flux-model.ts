@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { defaultsWithCalibration } from '../calibration/calibrated-model.ts';
 import { applicableCalibration } from '../calibration/calibration-file.ts';
+import type { Calibration } from '../teacache/calibration.ts';
 import { EngineError } from '../errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
@@ -93,6 +94,7 @@ export class PixelFluxModel implements ImageModel {
     private readonly transformer: FluxTransformer,
     private readonly textEncoder: WordEncoder,
     trained: boolean,
+    notes: readonly string[] = [],
   ) {
     const { patchSize, maxSize } = manifest.image;
     this.defaults = manifest.defaults;
@@ -100,7 +102,7 @@ export class PixelFluxModel implements ImageModel {
       id: manifest.id,
       name: manifest.name,
       trained,
-      notes: trained ? [] : [`No trained weights in the model folder: running on seeded random weights (seed ${manifest.randomInitSeed}), so images will look like noise.`],
+      notes: [...(trained ? [] : [`No trained weights in the model folder: running on seeded random weights (seed ${manifest.randomInitSeed}), so images will look like noise.`]), ...notes],
       guidanceEmbedded: manifest.transformer.guidanceEmbed,
       sizeMultiple: patchSize,
       maxSize,
@@ -110,8 +112,15 @@ export class PixelFluxModel implements ImageModel {
   static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
     const manifestFile = join(dir, MANIFEST_FILE);
     const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
-    // A calibration fitted for this model supplies the teacache policy's polynomial.
-    const calibration = applicableCalibration(dir, described.id);
+    // A calibration fitted for this model supplies the teacache policy's polynomial. An unreadable
+    // one must not stop the model: it is left out, with a note saying what to do.
+    let calibration: Calibration | undefined;
+    let calibrationNote: string | undefined;
+    try {
+      calibration = applicableCalibration(dir, described.id);
+    } catch (error) {
+      calibrationNote = `Ignored the calibration: ${(error as Error).message}`;
+    }
     const manifest = calibration ? { ...described, defaults: defaultsWithCalibration(described.defaults, calibration) } : described;
     const vocabFile = join(dir, VOCAB_FILE);
     const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
@@ -142,6 +151,7 @@ export class PixelFluxModel implements ImageModel {
       new FluxTransformer(mx, fluxConfig, transformerParams),
       new WordEncoder(mx, encoderConfig, tokenizer, encoderParams),
       trained,
+      calibrationNote === undefined ? [] : [calibrationNote],
     );
   }
 
