@@ -5,7 +5,7 @@ import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
-import { ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
+import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { formatSpeedup } from '../lib/format.ts';
 import { predictRun, thresholdForTarget, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
@@ -194,7 +194,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
                   </option>
                 ))}
               </select>
-              <p className="field-hint">Since the last computed step, each reuse weighs more than the one before: computes gather where the model changes fast.</p>
+              <p className="field-hint">{ACCUMULATION_HINTS[cache.accumulate]}</p>
             </div>
           )}
           <Slider label="Cache from" value={cache.startFraction} range={RANGES.window} disabled={off} display={`${Math.round(cache.startFraction * 100)}%`} onChange={(startFraction) => set({ startFraction })} />

@@ -18,3 +18,8 @@ export const ACCUMULATION_LABELS: Record<TeaCacheAccumulation, string> = {
   consecutive: 'Each step’s change (original)',
   'since-compute': 'Change since the last computed step',
 };
+
+export const ACCUMULATION_HINTS: Record<TeaCacheAccumulation, string> = {
+  consecutive: 'Adds each step’s change to the sum, as the original TeaCache does.',
+  'since-compute': 'Adds the change since the last computed step, so each reuse weighs more than the one before: computes gather where the model changes fast.',
+};
