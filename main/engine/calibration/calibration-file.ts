@@ -46,17 +46,29 @@ export function writeCalibration(modelDir: string, calibration: Calibration): st
 
 const SAMPLE_BYTES = 1 << 20;
 
+/** How far below the model folder weights may sit: diffusers layouts keep them one folder down. */
+const WEIGHTS_DEPTH = 2;
+
+/** The folder's `.safetensors` files, as paths relative to it with `/`, sorted. */
+function weightsFiles(modelDir: string, prefix = '', depth = 0): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(join(modelDir, prefix), { withFileTypes: true })) {
+    const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isFile() && entry.name.endsWith('.safetensors')) files.push(name);
+    else if (entry.isDirectory() && !entry.name.startsWith('.') && depth + 1 < WEIGHTS_DEPTH) files.push(...weightsFiles(modelDir, name, depth + 1));
+  }
+  return files.sort();
+}
+
 /**
  * A cheap fingerprint of each weights file (size, first and last MiB), so a
  * calibration fitted for other weights is noticed without hashing gigabytes.
+ * Files in subfolders count too: a diffusers checkpoint has none at the top.
  */
 export function weightsFingerprint(modelDir: string): Record<string, string> {
   if (!existsSync(modelDir)) return {};
-  const files = readdirSync(modelDir)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort();
   return Object.fromEntries(
-    files.map((name) => {
+    weightsFiles(modelDir).map((name) => {
       const file = join(modelDir, name);
       const size = statSync(file).size;
       const hash = createHash('sha256').update(String(size));

@@ -109,6 +109,17 @@ describe('calibration.json', () => {
   });
 });
 
+describe("the built-in model's own calibration", () => {
+  it('is fitted for the shipped weights and in force on load, with its default threshold', () => {
+    const shipped = applicableCalibration(builtinModelDir(), 'builtin-emoji');
+    expect(shipped).toBeDefined();
+    const model = PixelFluxModel.load(mx);
+    expect(model.defaults.teacache.coefficients).toEqual(shipped!.coefficients);
+    expect(model.defaults.teacache.signalThreshold).toBe(shipped!.threshold);
+    expect(shipped!.threshold).toBeGreaterThan(0);
+  });
+});
+
 describe('calibration.json and the weights it was fitted for', () => {
   it('is ignored once the weights change', () => {
     const dir = bareModelDir();
