@@ -83,10 +83,13 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
     }),
     backend.onConnectionChange((connected) => {
       store.setState({ connected });
-      // Back after a drop: whatever finished meanwhile is only in the host's history.
+      // Back after a drop: whatever finished meanwhile is only in the host's history and model.
+      // A calibration's end may have been missed: forget it; if it still runs, its next progress
+      // event brings it back, and if it finished, the reloaded model carries the fit.
       if (connected && !wasConnected) {
         void store.getState().loadHistory();
-        if (!store.getState().model) void store.getState().loadModel();
+        void store.getState().loadModel();
+        if (store.getState().calibration) store.setState({ calibration: null });
       }
       wasConnected = connected;
     }),

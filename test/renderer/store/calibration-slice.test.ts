@@ -63,6 +63,22 @@ describe('calibrating from the app', () => {
     expect(store.getState().draft!.cache.threshold).toBe(0.5);
   });
 
+  it('after a dropped connection, forgets a calibration whose end it may have missed and reloads the model the host now has', async () => {
+    await store.getState().calibrate({ prompts: ['red apple'], steps: 21 });
+    progress('cal-1', 1, 3);
+    expect(store.getState().calibration?.status).toBe('running');
+    backend.setConnected(false);
+    // Meanwhile the host finished: its model now carries the fit.
+    backend.modelResult = { ...backend.modelResult, defaults: calibrationResult([3, 2, 1, 0.5, 0.25]).model.defaults } as typeof backend.modelResult;
+    backend.setConnected(true);
+    await flush();
+    expect(store.getState().calibration).toBeNull();
+    expect(store.getState().model?.defaults.teacache.coefficients).toEqual([3, 2, 1, 0.5, 0.25]);
+    // Still running after all: its next progress event brings it back.
+    progress('cal-1', 1, 4);
+    expect(store.getState().calibration?.status).toBe('running');
+  });
+
   it('follows events that arrive before the host’s reply, and ends cleanly when it finishes first', async () => {
     let open!: () => void;
     backend.calibrationGate = new Promise((resolve) => (open = resolve));
