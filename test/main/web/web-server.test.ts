@@ -97,7 +97,7 @@ describe('web server', () => {
     });
     const tooFew = await post('calibrate', JSON.stringify({ prompts: ['red apple'], steps: 3 }));
     expect(tooFew.status).toBe(400);
-    expect(errorOf(tooFew).message).toMatch(/needs 5: use more steps or prompts/);
+    expect(errorOf(tooFew).message).toMatch(/give 2 step pairs, but a degree-4 fit needs 20: use more steps or prompts/);
 
     const get = await raw('/api/listHistory');
     expect(get.status).toBe(405);
