@@ -56,8 +56,11 @@ export const RANGES = {
   maxConsecutiveReuses: { min: 0, max: 11, step: 1 },
 } as const satisfies Record<string, Range>;
 
-/** The teacache policy's distances are relative L1 changes, a larger scale than timestep distances. */
-export const TEACACHE_THRESHOLD_RANGE: Range = { min: 0, max: 2, step: 0.01 };
+/**
+ * The teacache policy's distances are relative L1 changes, a larger scale than timestep distances;
+ * a calibrated polynomial's default can be as fine as 0.095, so the slider moves in thousandths.
+ */
+export const TEACACHE_THRESHOLD_RANGE: Range = { min: 0, max: 2, step: 0.001 };
 
 export function thresholdRange(policy: PolicyName): Range {
   return policy === 'teacache' ? TEACACHE_THRESHOLD_RANGE : RANGES.threshold;

@@ -79,6 +79,13 @@ describe('SettingsPanel', () => {
     expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.4');
   });
 
+  it("shows a calibrated model's fine teacache default as it is, not rounded to hundredths", () => {
+    store.setState({ model: { ...MODEL, defaults: { ...MODEL.defaults, teacache: { ...MODEL.defaults.teacache, signalThreshold: 0.095 } } } });
+    renderPanel();
+    fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
+    expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.095');
+  });
+
   it("offers the teacache policy's accumulation, and only for that policy", () => {
     renderPanel();
     expect(screen.queryByLabelText('Adds up')).toBeNull();
