@@ -4,7 +4,7 @@
 import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
 import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
 import type { Decision } from '../../main/engine/teacache/policy.ts';
-import { predictSettings, thresholdForSpeedup } from '../../main/engine/teacache/predict.ts';
+import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/engine/teacache/predict.ts';
 import { resolveRequest } from '../../main/engine/resolve-request.ts';
 import { imageKey, thresholdRange, toRequest, type Draft } from './draft.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
@@ -65,26 +65,41 @@ export type ThresholdAim =
   | { readonly unavailable: string }
   | { readonly error: string };
 
+/** A request resolved by the engine's rules, with its schedule; or the engine's refusal. */
+function resolveWithSchedule(model: ModelSummary, sent: GenerationRequest): { readonly request: ResolvedRequest; readonly timesteps: number[] } | { readonly error: string } {
+  try {
+    const request = resolveRequest(model, sent);
+    return { request, timesteps: scheduleFor(request, model.info.sizeMultiple) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * What a prediction for `request` replays: nothing for a rule that reads only the schedule,
+ * a recorded run's signal for `teacache`; undefined when that policy has none to replay.
+ */
+function replayFor(request: ResolvedRequest, history: readonly RunEntry[]): { readonly trace: RunEntry | null; readonly signals?: SignalTrace } | undefined {
+  if (readsScheduleOnly(request.cache.policy)) return { trace: null };
+  const trace = findTrace(history, request);
+  return trace ? { trace, signals: trace.events.map((e) => e.signal) } : undefined;
+}
+
 /**
  * The lowest threshold (the best quality) whose predicted speedup reaches `target` under
  * the draft's other settings, with the engine's own search and the same trace the
  * prediction replays. Kept within the threshold slider's range.
  */
 export function thresholdForTarget(model: ModelSummary, draft: Draft, history: readonly RunEntry[], target: number): ThresholdAim {
-  let request: ResolvedRequest;
-  try {
-    request = resolveRequest(model, toRequest(draft, { cacheEnabled: true }));
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
-  const timesteps = scheduleFor(request, model.info.sizeMultiple);
-  const trace = readsScheduleOnly(request.cache.policy) ? null : findTrace(history, request);
-  if (!readsScheduleOnly(request.cache.policy) && !trace) return { unavailable: 'Generate once with these steps: TeaCache’s threshold for a speed is found on a recorded run.' };
-  const traces = trace ? [trace.events.map((e) => e.signal)] : undefined;
-  const solution = thresholdForSpeedup(request.cache, timesteps, target, traces);
+  const resolved = resolveWithSchedule(model, toRequest(draft, { cacheEnabled: true }));
+  if ('error' in resolved) return resolved;
+  const { request, timesteps } = resolved;
+  const replay = replayFor(request, history);
+  if (!replay) return { unavailable: 'Generate once with these steps: TeaCache’s threshold for a speed is found on a recorded run.' };
+  const solution = thresholdForSpeedup(request.cache, timesteps, target, replay.signals && [replay.signals]);
   const { max } = thresholdRange(request.cache.policy);
   if (solution.threshold <= max) return { threshold: solution.threshold, speedup: solution.idealSpeedup, reachable: solution.reachable };
-  const atMax = predictSettings({ ...request.cache, threshold: max }, timesteps, traces?.[0]);
+  const atMax = predictSettings({ ...request.cache, threshold: max }, timesteps, replay.signals);
   return { threshold: max, speedup: atMax.idealSpeedup, reachable: false };
 }
 
@@ -94,25 +109,19 @@ export function predictRun(model: ModelSummary, draft: Draft, history: readonly 
 
 /** The prediction for a request as sent (the live run's, for its ghost pattern). */
 export function predictRequest(model: ModelSummary, sent: GenerationRequest, history: readonly RunEntry[] = []): PredictionResult {
-  let request: ResolvedRequest;
-  try {
-    request = resolveRequest(model, sent);
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
-  const timesteps = scheduleFor(request, model.info.sizeMultiple);
+  const resolved = resolveWithSchedule(model, sent);
+  if ('error' in resolved) return resolved;
+  const { request, timesteps } = resolved;
   const total = timesteps.length - 1;
   if (!request.cache.enabled) {
     const steps = timesteps.slice(0, total).map((timestep, index) => ({ index, timestep, compute: true, reason: 'cache-off' as const, accumulated: 0 }));
     return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null, exact: true, traceFrom: null };
   }
-  const exact = readsScheduleOnly(request.cache.policy);
-  const trace = exact ? null : findTrace(history, request);
-  if (!exact && !trace) {
+  const replay = replayFor(request, history);
+  if (!replay) {
     return { request, unavailable: 'TeaCache reads how much the model’s input changes, so its pattern is predicted from a recorded run: generate once with these steps.' };
   }
-  const signals = trace ? trace.events.map((e) => e.signal) : undefined;
-  const prediction = predictSettings(request.cache, timesteps, signals);
+  const prediction = predictSettings(request.cache, timesteps, replay.signals);
   const steps = prediction.decisions.map((d, index) => ({
     index,
     timestep: timesteps[index]!,
@@ -127,7 +136,7 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
     reused: prediction.reused,
     speedup: prediction.idealSpeedup,
     threshold: request.cache.policy === 'teacache' ? request.cache.threshold : Math.fround(request.cache.threshold),
-    exact,
-    traceFrom: trace,
+    exact: replay.trace === null,
+    traceFrom: replay.trace,
   };
 }
