@@ -107,6 +107,21 @@ export function cacheDefaults(model: ModelSummary, policy: PolicyName = 'seed'):
   };
 }
 
+/** The settings whose default depends on the policy and the model (a threshold's scale, the last-step rule). */
+const DEFAULT_FOLLOWING = ['threshold', 'alwaysComputeLast'] as const;
+
+/**
+ * `cache` with each setting still at its old default (`before`) moved to its new one (`after`),
+ * when the policy or the model changes under it; a value the user chose, or sets in `keep`, stays.
+ */
+export function followDefaults(cache: DraftCache, before: DraftCache, after: DraftCache, keep: Partial<DraftCache> = {}): DraftCache {
+  const next = { ...cache };
+  for (const key of DEFAULT_FOLLOWING) {
+    if (keep[key] === undefined && cache[key] === before[key]) Object.assign(next, { [key]: after[key] });
+  }
+  return next;
+}
+
 export function draftDefaults(model: ModelSummary, seed = 42): Draft {
   return {
     prompt: INITIAL_PROMPT,

@@ -1,7 +1,7 @@
 // Calibrating the loaded model from the app: the job in flight (queued, run i of n, cancel), its fit once done,
 // and the model's defaults updated so predictions and the next run use the new polynomial. Renderer only.
 
-import { defaultThreshold } from '../lib/draft.ts';
+import { cacheDefaults, followDefaults } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
 import type { CalibrationEvent, CalibrationProgress, CalibrationRequest, CalibrationResult, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
@@ -43,9 +43,9 @@ export const createCalibrationSlice =
       if (model && model.info.id === result.model.id) {
         const calibrated = { ...model, info: result.model, defaults: result.model.defaults, calibration: result.model.calibration ?? null };
         const { draft } = get();
-        // A teacache threshold left at the old polynomial's default moves to the new one's: their scales differ.
-        const followsDefault = draft?.cache.policy === 'teacache' && draft.cache.threshold === defaultThreshold(model, 'teacache');
-        set({ model: calibrated, ...(draft && followsDefault ? { draft: { ...draft, cache: { ...draft.cache, threshold: defaultThreshold(calibrated, 'teacache') } } } : {}) });
+        // A new polynomial has another scale: a teacache threshold left at the old default follows.
+        const cache = draft && followDefaults(draft.cache, cacheDefaults(model, draft.cache.policy), cacheDefaults(calibrated, draft.cache.policy));
+        set({ model: calibrated, ...(draft && cache ? { draft: { ...draft, cache } } : {}) });
       }
     };
 

@@ -1,6 +1,6 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, clamp, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import type { SliceCreator } from './types.ts';
 
 type DraftFields = Omit<Draft, 'cache'>;
@@ -28,13 +28,10 @@ export const createSettingsSlice =
     setCache(patch) {
       const { draft, model } = get();
       if (!draft) return;
-      const cache = { ...draft.cache, ...patch };
-      // A threshold or last-step rule left at one policy's default follows to the next policy's:
-      // their scales differ, and only the original TeaCache forces the last step.
+      let cache = { ...draft.cache, ...patch };
+      // Another policy: its threshold has another scale, and only the original TeaCache forces the last step.
       if (model && patch.policy !== undefined) {
-        const [before, after] = [cacheDefaults(model, draft.cache.policy), cacheDefaults(model, cache.policy)];
-        if (patch.threshold === undefined && draft.cache.threshold === before.threshold) cache.threshold = after.threshold;
-        if (patch.alwaysComputeLast === undefined && draft.cache.alwaysComputeLast === before.alwaysComputeLast) cache.alwaysComputeLast = after.alwaysComputeLast;
+        cache = followDefaults(cache, cacheDefaults(model, draft.cache.policy), cacheDefaults(model, cache.policy), patch);
       }
       const max = cache.maxConsecutiveReuses;
       set({
