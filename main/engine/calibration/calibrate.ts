@@ -50,11 +50,12 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   if (seeds.length === 0) throw new RangeError('Calibration needs at least one seed.');
   const total = prompts.length * seeds.length;
   const degree = options.degree ?? DEFAULT_CALIBRATION_DEGREE;
-  const pairs = total * ((options.steps ?? model.defaults.steps) - 1);
+  const plannedSteps = options.steps ?? model.defaults.steps;
+  const pairs = total * (plannedSteps - 1);
   if (pairs < minCalibrationSamples(degree)) {
     throw new EngineError(
       'BAD_REQUEST',
-      `${total} run(s) of ${options.steps ?? model.defaults.steps} steps give ${pairs} step pairs; a degree-${degree} fit needs at least ${minCalibrationSamples(degree)}, or it passes through every point and is wild between them: use more prompts, seeds or steps.`,
+      `${total} run(s) of ${plannedSteps} steps give ${pairs} step pairs; a degree-${degree} fit needs at least ${minCalibrationSamples(degree)}, or it passes through every point and is wild between them: use more prompts, seeds or steps.`,
       { field: 'steps' },
     );
   }
@@ -95,7 +96,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const fit = fitPolynomial(xs, ys, degree);
   const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
   const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
-  const threshold = defaultThreshold(model, fit.coefficients, steps, guidanceScale, timesteps, traces);
+  const threshold = calibratedDefaultThreshold(model, fit.coefficients, steps, guidanceScale, timesteps, traces);
   const calibration: Calibration = {
     format: CALIBRATION_FORMAT,
     modelId: model.info.id,
@@ -126,7 +127,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
  * a threshold found on fewer steps or other guidance would misjudge the default run, so then
  * there is none, and none either when the runs cannot reach the speed at all.
  */
-function defaultThreshold(
+function calibratedDefaultThreshold(
   model: Generator['model'],
   coefficients: readonly number[],
   steps: number,

@@ -4,21 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { GenerationResult } from '../../../../main/engine/generate.ts';
 import { parametersText } from '../../../../main/engine/io/run-record.ts';
 import type { ResolvedRequest } from '../../../../main/engine/request.ts';
+import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
+import { MODEL } from '../../../renderer/fixtures.ts';
 
-const cache: ResolvedRequest['cache'] = {
-  enabled: true,
-  policy: 'seed',
-  threshold: 0.1,
-  rescaleFactor: 1,
-  skipEarlySteps: 3,
-  reuse: 'output',
-  accumulate: 'consecutive',
-  startFraction: 0,
-  endFraction: 1,
-  maxConsecutiveReuses: null,
-  alwaysComputeLast: false,
-  coefficients: [1, 0],
-};
+// The defaults as the engine resolves them (seed rule, CFG's skip-early 3, no options in use).
+const { cache } = resolveRequest(MODEL, { prompt: 'red heart', seed: 1 });
 
 function result(patch: Partial<ResolvedRequest['cache']>): GenerationResult {
   const request = { prompt: 'red heart', negativePrompt: '', seed: 1, steps: 30, width: 64, height: 64, guidanceScale: 4, guidanceMode: 'cfg', shift: false, cache: { ...cache, ...patch } } as ResolvedRequest;
