@@ -64,6 +64,14 @@ describe('PixelFluxModel.encodeText', () => {
     expect(swapped.unknownWords).toEqual([]);
     encode.mockRestore();
   });
+
+  it('serves the 8th distinct prompt with CFG: the shared empty negative prompt is never evicted', () => {
+    // Issue 12, item 1: red heart … thumbs up, then grinning face failed with 'No encoding is held for the prompt ""'.
+    const model = PixelFluxModel.load(mx, bareModelDir());
+    for (const prompt of ['red heart', 'fire', 'rocket', 'dog face', 'rainbow', 'christmas tree', 'thumbs up', 'grinning face', 'star']) {
+      expect(model.encodeText([prompt, '']).context.shape[0]).toBe(2);
+    }
+  });
 });
 
 describe('PixelFluxModel.toRgb', () => {

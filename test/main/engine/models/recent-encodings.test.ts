@@ -1,5 +1,6 @@
 // The prompt encodings a model keeps: which prompts still need encoding, the
-// batch in the order asked for, and the oldest dropped first. Needs MLX.
+// batch in the order asked for, the least recently used dropped first, and a
+// batch's own prompts never dropped while it is assembled. Needs MLX.
 
 import { describe, expect, it } from 'vitest';
 import { RecentEncodings, type PromptEncoding } from '../../../../main/engine/models/recent-encodings.ts';
@@ -32,6 +33,37 @@ describe('RecentEncodings', () => {
     recent.remember('c', row(4));
     expect(recent.missing(['a', 'b', 'c'])).toEqual(['b']);
     expect(values(recent.batch(mx, ['a']).pooled)).toEqual([3]);
+  });
+
+  it('keeps a prompt every batch uses (the shared empty negative prompt) past its size in distinct prompts', () => {
+    // Issue 12, item 1: with CFG the 8th distinct prompt evicted "" while its own batch needed it.
+    const recent = new RecentEncodings(8);
+    const prompts = ['red heart', 'fire', 'rocket', 'dog face', 'rainbow', 'christmas tree', 'thumbs up', 'grinning face', 'star'];
+    prompts.forEach((prompt, i) => {
+      for (const missing of recent.missing([prompt, ''])) recent.remember(missing, row(missing === '' ? -1 : i));
+      expect(values(recent.batch(mx, [prompt, '']).pooled)).toEqual([i, -1]);
+    });
+    expect(recent.missing([''])).toEqual([]);
+  });
+
+  it('refreshes a prompt when a batch uses it, so the least recently used one goes first', () => {
+    const recent = new RecentEncodings(2);
+    recent.remember('a', row(1));
+    recent.remember('b', row(2));
+    expect(recent.missing(['a'])).toEqual([]);
+    recent.batch(mx, ['a']);
+    recent.remember('c', row(3));
+    expect(recent.missing(['a', 'b', 'c'])).toEqual(['b']);
+  });
+
+  it('serves a batch with more distinct prompts than its size, then keeps only the most recent', () => {
+    const recent = new RecentEncodings(2);
+    recent.remember('a', row(1));
+    const missing = recent.missing(['a', 'b', 'c']);
+    expect(missing).toEqual(['b', 'c']);
+    missing.forEach((prompt, i) => recent.remember(prompt, row(i + 2)));
+    expect(values(recent.batch(mx, ['a', 'b', 'c']).pooled)).toEqual([1, 2, 3]);
+    expect(recent.missing(['a', 'b', 'c'])).toEqual(['a']);
   });
 
   it('says which prompt it does not hold', () => {

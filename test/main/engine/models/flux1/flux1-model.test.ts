@@ -90,6 +90,11 @@ describe('FLUX.1 [dev] from tiny checkpoints', () => {
     expect(again.pooled.shape).toEqual([1, 32]);
     expect(mx.arrayEqual(first.context, again.context).item()).toBe(true);
   });
+
+  it('serves a 9th distinct prompt beside a shared negative prompt (its encoding is never evicted mid-batch)', async () => {
+    const model = await Flux1Model.load(mx, folder(dev, 'bfl', 'bfl'));
+    for (let i = 0; i < 9; i++) expect(model.encodeText([`prompt ${i}`, '']).context.shape[0]).toBe(2);
+  });
 });
 
 describe('FLUX.1 [schnell] from tiny checkpoints', () => {
