@@ -1,7 +1,7 @@
 // `npm run generate`: one image from the command line, with live progress,
 // a PNG carrying its parameters and a JSON record of every step. Runs in Node.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
@@ -9,7 +9,7 @@ import type { Quantization } from '../engine/io/materialize.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
-import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
+import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
@@ -48,6 +48,47 @@ function quantizeOption(raw: string | undefined): Quantization | 'auto' {
   throw new UsageError(`--quantize takes 4, 8, none or auto, got "${raw}".`);
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'part of its path is a file, not a folder',
+  // What mkdir says when a folder to create already exists as a file.
+  EEXIST: 'part of its path is a file, not a folder',
+  ENOENT: 'its folder does not exist and cannot be created',
+  ENOSPC: 'the disk is full',
+};
+
+function cannotWrite(file: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const why = WRITE_FAILURES[code] ?? (error as Error).message;
+  return new CliError(`cannot write ${file}: ${why}. Choose another --out.`, { cause: error });
+}
+
+/** Fails before any generation when an output file could not be written, so minutes of work are never thrown away. */
+function checkWritable(files: readonly string[]): void {
+  for (const file of files) {
+    const existed = existsSync(file);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      // Appending nothing opens the file for writing without touching what an existing one holds.
+      closeSync(openSync(file, 'a'));
+      if (!existed) rmSync(file);
+    } catch (error) {
+      throw cannotWrite(file, error);
+    }
+  }
+}
+
+function write(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data);
+  } catch (error) {
+    throw cannotWrite(file, error);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' } });
   if (values.help) {
@@ -58,7 +99,8 @@ async function main(): Promise<void> {
   if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got "${values.out}".`);
   const request = requestFromOptions(values);
   const out = resolve(values.out);
-  mkdirSync(dirname(out), { recursive: true });
+  const jsonFile = out.replace(/\.png$/i, '.json');
+  checkWritable([out, jsonFile]);
 
   const generator = await openGenerator({ ...(values.model ? { modelDir: values.model } : {}), quantize: quantizeOption(values.quantize) });
   const { info } = generator.model;
@@ -82,9 +124,8 @@ async function main(): Promise<void> {
     parameters: parametersText(result),
     'teacache-studio': JSON.stringify({ ...record, events: undefined }),
   });
-  writeFileSync(out, png);
-  const jsonFile = out.replace(/\.png$/i, '.json');
-  writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
+  write(out, png);
+  write(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
   const { hits, misses } = result.stats;
   process.stderr.write(
     `wrote ${out} and ${jsonFile}\n${misses} forwards computed, ${hits} reused of ${result.request.steps} steps; wall ${result.wallMs.toFixed(0)} ms\n`,

@@ -11,6 +11,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A failure the user can fix outside the command line (a file that cannot be written): one line, no usage text. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
 export const generationOptions = {
   prompt: { type: 'string' },
   negative: { type: 'string' },
@@ -133,7 +138,7 @@ export async function runCli(main: () => Promise<void> | void, usage: string): P
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${usage}\n`);
       process.exitCode = 2;
-    } else if (error instanceof EngineError || error instanceof BackendLoadError) {
+    } else if (error instanceof EngineError || error instanceof BackendLoadError || error instanceof CliError) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = 1;
     } else {

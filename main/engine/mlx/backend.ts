@@ -110,7 +110,7 @@ export interface BackendInfo {
   readonly device: 'cpu' | 'gpu';
   /** The MLX release underneath, where the backend can tell (the native addon can). */
   readonly mlxVersion?: string;
-  /** Set when `auto` wanted the native backend but fell back: why it was unavailable. */
+  /** Set when `auto` found a built native addon that would not load, and fell back: why. */
   readonly fallbackReason?: string;
 }
 

@@ -140,6 +140,10 @@ export function loadBackend(preference: BackendPreference = backendPreferenceFro
 function pickBackend(preference: BackendPreference, env: NodeJS.ProcessEnv): LoadedBackend {
   if (preference === 'native') return loadNativeBackend(env);
   if (preference === 'npm') return loadNpmBackend();
+  // An addon that was never built is the usual case, not news: auto then means npm, quietly.
+  // One that was built and does not load is worth a line.
+  const status = nativeStatus(env);
+  if (!status.available && !status.built) return loadNpmBackend();
   let reason: string;
   try {
     return loadNativeBackend(env);
@@ -181,5 +185,5 @@ function withUsableCompile(loaded: LoadedBackend, env: NodeJS.ProcessEnv): Loade
 /** One line for logs, the CLI and the UI: which backend, which MLX, which device, and any fallback. */
 export function describeBackend(info: BackendInfo): string {
   const what = info.name === 'native' ? `native addon (MLX ${info.mlxVersion ?? info.version})` : `${info.package} ${info.version}`;
-  return `${what} on the ${info.device}${info.fallbackReason ? `; native unavailable: ${info.fallbackReason.split('\n')[0]}` : ''}`;
+  return `${what} on the ${info.device}${info.fallbackReason ? ` (the native addon is built but was not used: ${info.fallbackReason.split('\n')[0]})` : ''}`;
 }

@@ -50,7 +50,15 @@ export interface NativeAddon extends MxBackend {
 
 export type NativeStatus =
   | { readonly available: true; readonly path: string; readonly addon: NativeAddon }
-  | { readonly available: false; readonly path: string; readonly reason: string; readonly fixes: readonly string[]; readonly cause?: unknown };
+  | {
+      readonly available: false;
+      readonly path: string;
+      /** False when there is simply no addon file: the usual case, not a fault. */
+      readonly built: boolean;
+      readonly reason: string;
+      readonly fixes: readonly string[];
+      readonly cause?: unknown;
+    };
 
 export function nativeAddonPath(env: NodeJS.ProcessEnv = process.env): string {
   return env[ADDON_PATH_VARIABLE] || DEFAULT_ADDON_PATH;
@@ -105,6 +113,7 @@ export function nativeStatus(env: NodeJS.ProcessEnv = process.env): NativeStatus
     cached = {
       available: false,
       path,
+      built: false,
       reason: `native backend not built: ${path} does not exist`,
       fixes: [BUILD_FIX],
     };
@@ -116,7 +125,7 @@ export function nativeStatus(env: NodeJS.ProcessEnv = process.env): NativeStatus
     cached = { available: true, path, addon };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    cached = { available: false, path, reason: `native backend failed to load: ${detail}`, fixes: fixesFor(detail), cause: error };
+    cached = { available: false, path, built: true, reason: `native backend failed to load: ${detail}`, fixes: fixesFor(detail), cause: error };
   }
   return cached;
 }

@@ -1,7 +1,7 @@
 // The generate command as a user runs it: files, metadata, progress, errors.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ describe('npm run generate', () => {
     const run = generate('--prompt', 'red heart', '--negative', 'blue', '--seed', '3', '--steps', '6', '--threshold', '0.2', '--out', out);
     expect(run.stderr).toContain('step   6/6');
     expect(run.status).toBe(0);
+    // An addon that was never built is no fault (issue 12, low item): nothing to say about it.
+    expect(run.stderr).not.toMatch(/native (unavailable|backend not built)/);
 
     const png = decodePng(readFileSync(out));
     expect(png.text.parameters).toMatch(/^red heart\nNegative prompt: blue\nSteps: 6, .*Seed: 3, .*TeaCache: seed threshold 0.2 rescale 1 skip-early 3/);
@@ -60,6 +62,32 @@ describe('npm run generate', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('Usage: npm run generate');
+  });
+
+  // Issue 12, item 7: these ran the whole generation, then died with a raw stack trace.
+  const unwritable = (): Array<[string, string, RegExp]> => {
+    const folder = join(dir, 'a-folder.png');
+    mkdirSync(folder, { recursive: true });
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, { recursive: true });
+    chmodSync(locked, 0o500);
+    // root may write anywhere it has mode bits to ignore; sysfs refuses even root a new file.
+    const denied = process.getuid?.() === 0 ? '/sys/out.png' : join(locked, 'out.png');
+    return [
+      ['EISDIR', folder, /it is a folder/],
+      ['ENOTDIR', join(file, 'out.png'), /part of its path is a file/],
+      ['EACCES', denied, /permission denied/],
+    ];
+  };
+  it.each(unwritable())('refuses an unwritable --out (%s) before generating, in one line', (_code, out, why) => {
+    const run = generate('--prompt', 'x', '--steps', '2', '--out', out);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(new RegExp(`^error: cannot write ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    expect(run.stderr).toMatch(why);
+    expect(run.stderr).not.toMatch(/step|\n\s+at /);
   });
 
   it('reports a broken model folder without a stack trace', () => {
