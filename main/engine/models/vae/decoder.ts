@@ -137,6 +137,23 @@ export function bflVaeShape(name: string, shape: readonly number[]): number[] {
   return /^decoder\.mid\.attn_1\.(q|k|v|proj_out)\.weight$/.test(name) ? [...shape, 1, 1] : [...shape];
 }
 
+/**
+ * PyTorch's GroupNorm over channels-last input [B, H, W, C]. MLX's CPU
+ * reduction adds float32 values one after another, which over the ~10⁶ values
+ * of a group at 512² leaves the mean and variance ~1e-4 relative off; so both
+ * are taken in two stages, each row first, then across rows, and the variance
+ * of the centred values (never E[x²] − E[x]²).
+ */
+export function groupNorm(mx: MxBackend, x: MxArray, weight: MxArray, bias: MxArray, groups: number): MxArray {
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  const grouped = mx.reshape(x, b, h, w, groups, c / groups);
+  const mean = (values: MxArray) => mx.mean(mx.mean(values, [2, 4], true), [1], true);
+  const centered = mx.subtract(grouped, mean(grouped));
+  const variance = mean(mx.square(centered));
+  const normed = mx.reshape(mx.divide(centered, mx.sqrt(mx.add(variance, GROUP_NORM_EPS))), b, h, w, c);
+  return mx.add(mx.multiply(normed, weight), bias);
+}
+
 interface Conv {
   readonly weight: MxArray;
   readonly bias: MxArray;
@@ -241,17 +258,8 @@ export class VaeDecoder {
     return this.mx.add(this.mx.conv2d(x, c.weight, 1, c.padding), c.bias);
   }
 
-  /** PyTorch GroupNorm over channels-last input. */
   private groupNorm(x: MxArray, n: Norm): MxArray {
-    const { mx } = this;
-    const [b, h, w, c] = x.shape as [number, number, number, number];
-    const groups = this.config.norm_num_groups;
-    const grouped = mx.reshape(x, b, h * w, groups, c / groups);
-    const mean = mx.mean(grouped, [1, 3], true);
-    const centered = mx.subtract(grouped, mean);
-    const variance = mx.mean(mx.square(centered), [1, 3], true);
-    const normed = mx.reshape(mx.divide(centered, mx.sqrt(mx.add(variance, GROUP_NORM_EPS))), b, h, w, c);
-    return mx.add(mx.multiply(normed, n.weight), n.bias);
+    return groupNorm(this.mx, x, n.weight, n.bias, this.config.norm_num_groups);
   }
 
   private resnet(x: MxArray, r: Resnet): MxArray {

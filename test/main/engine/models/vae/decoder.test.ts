@@ -2,9 +2,41 @@
 // BFL's configuration recovered from shapes, and the latent scaling.
 
 import { describe, expect, it } from 'vitest';
-import { bflVaeName, bflVaeShape, FLUX1_VAE, VaeDecoder, vaeConfigFromBflShapes, vaeDecoderParamShapes } from '../../../../../main/engine/models/vae/decoder.ts';
+import { bflVaeName, bflVaeShape, FLUX1_VAE, groupNorm, VaeDecoder, vaeConfigFromBflShapes, vaeDecoderParamShapes } from '../../../../../main/engine/models/vae/decoder.ts';
 import { TINY_VAE } from '../../../../support/flux1-fixture.ts';
 import { mx, values } from '../../../../support/mlx.ts';
+
+describe('groupNorm', () => {
+  it('matches a float64 reference over a 512² group of ~10⁶ values (issue 12, item 11)', () => {
+    // The last decoder level at 512²: 4 channels a group. An offset like real activations' makes one-pass float32 sums drift.
+    const [h, w, c, groups] = [512, 512, 8, 2];
+    const x = mx.add(mx.multiply(mx.random.normal([1, h, w, c], mx.float32, 0, 1, mx.random.key(7)), 0.5), 3);
+    const weight = mx.array([1, 2, 0.5, 1.5, 1, 1, 2, 0.25]);
+    const bias = mx.array([0, 0.1, -0.1, 0, 0.2, 0, 0, 0.3]);
+    const got = Float32Array.from(values(groupNorm(mx, x, weight, bias, groups)));
+    const input = Float64Array.from(values(x));
+    const [gamma, beta] = [values(weight), values(bias)];
+    const per = c / groups;
+    let worst = 0;
+    for (let g = 0; g < groups; g++) {
+      let sum = 0;
+      for (let i = 0; i < h * w; i++) for (let k = 0; k < per; k++) sum += input[i * c + g * per + k]!;
+      const mean = sum / (h * w * per);
+      let squares = 0;
+      for (let i = 0; i < h * w; i++) for (let k = 0; k < per; k++) squares += (input[i * c + g * per + k]! - mean) ** 2;
+      const sd = Math.sqrt(squares / (h * w * per) + 1e-6);
+      for (let i = 0; i < h * w; i++) {
+        for (let k = 0; k < per; k++) {
+          const at = i * c + g * per + k;
+          const expected = ((input[at]! - mean) / sd) * gamma[g * per + k]! + beta[g * per + k]!;
+          worst = Math.max(worst, Math.abs(got[at]! - expected));
+        }
+      }
+    }
+    // One-pass float32 reductions were ~5e-4 off here; float32 rounding of the output itself is ~1e-6.
+    expect(worst).toBeLessThan(2e-5);
+  });
+});
 
 describe('BFL names', () => {
   it('map every diffusers decoder parameter to a distinct BFL name', () => {
