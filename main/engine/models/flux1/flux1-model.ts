@@ -14,9 +14,9 @@ import { fluxParamShapes } from '../flux/config.ts';
 import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
 import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
-import { decodeTiled } from '../vae/tiled-decode.ts';
+import { decodeTiled, DEFAULT_TILES, WHOLE } from '../vae/tiled-decode.ts';
 import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
-import { chooseQuantization, formatGb, type MemoryEstimate } from './memory.ts';
+import { chooseQuantization, formatGb, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
 
 /** Token limits of FLUX.1's reference pipeline. */
 export const T5_TOKENS: Readonly<Record<Flux1Variant, number>> = { dev: 512, schnell: 256 };
@@ -50,6 +50,7 @@ export class Flux1Model implements ImageModel {
     readonly memory: MemoryEstimate,
     private readonly transformer: FluxTransformer,
     vae: VaeDecoder,
+    private readonly memoryLimitBytes: number,
   ) {
     const { variant } = parts;
     const q = memory.quantization;
@@ -85,12 +86,13 @@ export class Flux1Model implements ImageModel {
   static *loadStepwise(mx: MxBackend, dir: string, options: Flux1LoadOptions): Generator<void, Flux1Model, void> {
     const parts = inspectFlux1Folder(dir);
     const defaults = FLUX1_DEFAULTS[parts.variant];
+    const memoryLimitBytes = options.memoryLimitBytes ?? totalmem() * 0.85;
     const memory = chooseQuantization(
       { transformer: parts.transformer.config, t5: parts.t5.config, clip: parts.clip.config, vae: parts.vae.config },
       `FLUX.1 [${parts.variant}]`,
       options.quantize ?? 'auto',
       { width: defaults.width, height: defaults.height, batch: 1, textTokens: T5_TOKENS[parts.variant] },
-      options.memoryLimitBytes ?? totalmem() * 0.85,
+      memoryLimitBytes,
     );
     const transformerParams = yield* materialize(mx, transformerPlans(mx, parts), memory.quantization);
     parts.transformer.checkpoint.close();
@@ -101,7 +103,7 @@ export class Flux1Model implements ImageModel {
     const { vae } = parts;
     const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
     vae.checkpoint.close();
-    return new Flux1Model(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams));
+    return new Flux1Model(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams), memoryLimitBytes);
   }
 
   encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
@@ -155,7 +157,9 @@ export class Flux1Model implements ImageModel {
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
     const latents = unpack(this.mx, tokens, PATCH, height / 8, width / 8);
-    const rgb = decodeTiled(this.mx, latents, this.decode);
+    // Whole, as diffusers decodes, unless that cannot fit beside the resident weights.
+    const whole = wholeDecodeFits(this.memory, this.parts.vae.config, width, height, this.memoryLimitBytes);
+    const rgb = decodeTiled(this.mx, latents, this.decode, whole ? WHOLE : DEFAULT_TILES);
     return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
   }
 }

@@ -34,7 +34,7 @@ const F32 = 4;
  */
 export const RUNTIME_OVERHEAD_BYTES = 1.5 * GB;
 /** The autoencoder decoder's measured peak on CPU: a base plus a cost per output pixel (see estimateFlux1Memory). */
-const DECODE_BASE_BYTES = 1.15 * GB;
+const DECODE_BASE_BYTES = 1.15 * GB - 2 * F32 * 4096 ** 2;
 const DECODE_BYTES_PER_PIXEL = 10_430;
 
 /** Bytes of one [out, in] linear weight held as float32 or quantized (uint32 packs plus float32 scale and bias per group). */
@@ -53,6 +53,30 @@ export function paramsBytes(shapes: ParamShapes, quantization: Quantization): nu
     total += linear ? linearBytes(shape[0]!, shape[1]!, quantization) : shape.reduce((a, b) => a * b, 1) * F32;
   }
   return total;
+}
+
+/**
+ * The decoder's peak for `pixels` output pixels decoded in one piece. From
+ * measurement rather than a model of it: MLX's CPU convolutions unfold 3×3
+ * windows, so the peak grows by about 10.4 KB per output pixel (FLUX.1's
+ * decoder measured 1.5 GB at 256² and 3.4 GB at 512², and 3.7 GB at 768² in
+ * four 512² tiles; MLX 0.32.2, scripts/measure-flux1-memory.ts); the base is
+ * set so one 512² tile (4096 latent pixels) gives 3.7 GB. Beyond what was measured, the mid-block's
+ * single-head attention holds a score matrix quadratic in latent pixels
+ * (1 GB at 1024², 16 GB at 2048²), counted twice (scores and softmax).
+ */
+export function decodeBytes(vae: VaeConfig, pixels: number): number {
+  const latentPixels = pixels / 64;
+  return DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (vae.block_out_channels[0]! / 128) + 2 * F32 * latentPixels * latentPixels;
+}
+
+/**
+ * Whether a `width`×`height` image can be decoded whole, as diffusers'
+ * AutoencoderKL does unless tiling is switched on, beside the weights that
+ * stay resident; when it cannot, the decode goes tile by tile.
+ */
+export function wholeDecodeFits(estimate: MemoryEstimate, vae: VaeConfig, width: number, height: number, limitBytes: number): boolean {
+  return RUNTIME_OVERHEAD_BYTES + estimate.transformerBytes + estimate.vaeBytes + decodeBytes(vae, width * height) <= limitBytes;
 }
 
 export interface MemoryEstimate {
@@ -97,15 +121,10 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   const textLength = size.textTokens;
   const textPhase = t5Bytes + clipBytes + F32 * b * (t5.num_heads * textLength * textLength + 3 * textLength * t5.d_ff + 6 * textLength * t5.d_model);
 
-  // Decoding, from measurement rather than a model of it: MLX's CPU
-  // convolutions unfold 3×3 windows, so the decoder's peak grows by about
-  // 10.4 KB per output pixel (FLUX.1's decoder measured 1.5 GB at 256² and
-  // 3.4 GB at 512², and 3.7 GB at 768² in four 512² tiles; MLX 0.32.2,
-  // scripts/measure-flux1-memory.ts). The base is set so one tile gives 3.7 GB.
-  // Larger images decode in tiles (vae/tiled-decode.ts), so one tile bounds it.
+  // Decoding: the least it can take is one tile's peak, which is what a load must
+  // leave room for; the image is decoded whole when that fits (see wholeDecodeFits).
   const tileSide = DEFAULT_TILES.tile * 8;
-  const pixels = Math.min(size.width * size.height, tileSide * tileSide);
-  const decode = DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (configs.vae.block_out_channels[0]! / 128);
+  const decode = decodeBytes(configs.vae, Math.min(size.width * size.height, tileSide * tileSide));
 
   // Quantizing on load holds one layer's stored and float32 copies.
   const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));

@@ -1,8 +1,10 @@
 // Decodes large latents in overlapping tiles blended with linear ramps, so the
 // decoder's peak memory is that of one tile rather than of the whole image
-// (on CPU it grows by about 10 KB per output pixel). Like diffusers' tiled
-// decoding, each tile's mid-block attention sees only its tile. Runs in the
-// engine; no Node or Electron imports.
+// (on CPU it grows by about 10 KB per output pixel). Only for when memory
+// forces it: diffusers' AutoencoderKL decodes whole unless tiling is switched
+// on, and like its tiled decoding, each tile's mid-block attention sees only
+// its tile, so a tiled image differs from the reference. Runs in the engine;
+// no Node or Electron imports.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 
@@ -15,6 +17,9 @@ export interface TileLayout {
 
 /** Latent tiles of 64 (512 output pixels) overlapping by 16: what the memory estimate assumes. */
 export const DEFAULT_TILES: TileLayout = { tile: 64, overlap: 16 };
+
+/** One tile of any size: the whole image in one decode, as the reference pipelines do. */
+export const WHOLE: TileLayout = { tile: Number.POSITIVE_INFINITY, overlap: 0 };
 
 /** Tile starts along one axis of `length`: evenly spread, each tile full size, neighbours overlapping by at least `overlap`. */
 export function tileStarts(length: number, layout: TileLayout): number[] {

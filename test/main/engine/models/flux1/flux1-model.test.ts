@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Generator } from '../../../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import { Flux1Model } from '../../../../../main/engine/models/flux1/flux1-model.ts';
-import { tinyWeights, writeTinyFlux1, type TinyWeights } from '../../../../support/flux1-fixture.ts';
+import { pack } from '../../../../../main/engine/models/packing.ts';
+import { VaeDecoder } from '../../../../../main/engine/models/vae/decoder.ts';
+import { TINY_VAE, tinyWeights, writeTinyFlux1, type TinyWeights } from '../../../../support/flux1-fixture.ts';
 import { mx } from '../../../../support/mlx.ts';
 
 const { info } = loadNpmBackend();
@@ -94,6 +96,20 @@ describe('FLUX.1 [dev] from tiny checkpoints', () => {
   it('serves a 9th distinct prompt beside a shared negative prompt (its encoding is never evicted mid-batch)', async () => {
     const model = await Flux1Model.load(mx, folder(dev, 'bfl', 'bfl'));
     for (let i = 0; i < 9; i++) expect(model.encodeText([`prompt ${i}`, '']).context.shape[0]).toBe(2);
+  });
+});
+
+describe('decoding', () => {
+  it('decodes an image above 512 px whole, as diffusers does, where memory allows (issue 12, item 10)', async () => {
+    const model = await Flux1Model.load(mx, folder(dev, 'diffusers', 'diffusers'));
+    const [width, height] = [576, 640];
+    const latents = mx.random.normal([1, TINY_VAE.latent_channels, height / 8, width / 8], mx.float32, 0, 1, mx.random.key(9));
+    const vae = new VaeDecoder(mx, TINY_VAE, dev.vae);
+    const whole = vae.decode(vae.unscale(latents)).tolist() as number[][][][];
+    const expected = whole[0]!.flat(2).map((v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+    const rgb = model.toRgb(pack(mx, latents, 2), width, height);
+    // Tiles (each with its own mid-block attention) were off by up to 10 levels at this size.
+    expect(rgb.reduce((worst, v, i) => Math.max(worst, Math.abs(v - expected[i]!)), 0)).toBeLessThanOrEqual(1);
   });
 });
 

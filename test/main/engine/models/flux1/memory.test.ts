@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { FLUX1_DEV, fluxParamShapes } from '../../../../../main/engine/models/flux/config.ts';
-import { chooseQuantization, estimateFlux1Memory, linearBytes, paramsBytes, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
+import { chooseQuantization, decodeBytes, estimateFlux1Memory, linearBytes, paramsBytes, wholeDecodeFits, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
 import { CLIP_L, clipParamShapes } from '../../../../../main/engine/models/text/clip.ts';
 import { T5_XXL, t5ParamShapes } from '../../../../../main/engine/models/text/t5.ts';
 import { FLUX1_VAE, vaeDecoderParamShapes } from '../../../../../main/engine/models/vae/decoder.ts';
@@ -47,6 +47,18 @@ describe('estimateFlux1Memory', () => {
     expect(at(512) / GB).toBeCloseTo(3.7, 1);
     expect(at(1024)).toBe(at(512));
     expect(at(2048)).toBeGreaterThan(at(1024));
+  });
+});
+
+describe('wholeDecodeFits', () => {
+  it('decodes 1024² whole where memory allows, as diffusers does, and tiles only where it must', () => {
+    const estimate = estimateFlux1Memory(configs, 4, size);
+    // Measured 3.4 GB at 512² whole; the attention's scores grow with the square of the latent pixels.
+    expect(decodeBytes(FLUX1_VAE, 512 * 512) / GB).toBeCloseTo(3.7, 1);
+    expect(decodeBytes(FLUX1_VAE, 2048 * 2048) - decodeBytes(FLUX1_VAE, 1024 * 1024)).toBeGreaterThan(15 * GB);
+    expect(wholeDecodeFits(estimate, FLUX1_VAE, 1024, 1024, 64 * GB)).toBe(true);
+    expect(wholeDecodeFits(estimate, FLUX1_VAE, 1024, 1024, 16 * GB)).toBe(false);
+    expect(wholeDecodeFits(estimate, FLUX1_VAE, 512, 512, 16 * GB)).toBe(true);
   });
 });
 
