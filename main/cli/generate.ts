@@ -8,6 +8,7 @@ import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
+import { describeGuidance, resolveRequest } from '../engine/resolve-request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
@@ -27,7 +28,11 @@ accumulated distance passes --threshold; higher thresholds reuse more.
 the last computed step. --last-step always: compute the final step whatever
 the rule says (the teacache policy's default; rule: leave it to the rule).
 --max-reuses: most reuses in a row. --window: cache only between these
-fractions of the run, e.g. 0.1,0.9.`;
+fractions of the run, e.g. 0.1,0.9.
+--guidance means what the model's reference pipeline makes of guidance_scale:
+true CFG for the built-in model (1 turns it off), embedded guidance for
+FLUX.1-dev; FLUX.1-schnell ignores it unless it is above 1 and --negative is
+given (then true CFG, diffusers' true_cfg_scale). The run says which applies.`;
 
 export function formatStep(event: StepEvent): string {
   const decision = event.computed ? 'compute' : 'reuse  ';
@@ -106,6 +111,8 @@ async function main(): Promise<void> {
   const { info } = generator.model;
   process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
+  const resolved = resolveRequest(generator.model, request);
+  process.stderr.write(`guidance: ${describeGuidance(info, resolved.guidanceScale, resolved.negativePrompt)}\n`);
 
   const tty = process.stderr.isTTY;
   const result = await generator.generate(request, {

@@ -4,6 +4,8 @@
 import { EngineError } from './errors.ts';
 import type { ModelDefaults, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
+
+type GuidanceRules = Pick<ModelInfo, 'guidanceEmbedded' | 'trueCfg'>;
 import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
@@ -24,7 +26,8 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     }
   }
   const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
-  const guidanceMode = info.guidanceEmbedded ? 'embedded' : guidanceScale === 1 ? 'none' : 'cfg';
+  const negativePrompt = request.negativePrompt ?? '';
+  const guidanceMode = guidanceModeFor(info, guidanceScale, negativePrompt);
   const cache = request.cache ?? {};
   const policy = cache.policy ?? 'seed';
   const options = {
@@ -40,7 +43,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   }
   return {
     prompt: request.prompt,
-    negativePrompt: request.negativePrompt ?? '',
+    negativePrompt,
     seed: request.seed,
     steps: request.steps ?? defaults.steps,
     width,
@@ -60,6 +63,27 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
     },
   };
+}
+
+/** What the guidance scale does for this model: what its reference pipeline's guidance_scale means (see TrueCfgRule). */
+export function guidanceModeFor(info: GuidanceRules, guidanceScale: number, negativePrompt: string): ResolvedRequest['guidanceMode'] {
+  if (info.guidanceEmbedded) return 'embedded';
+  if (info.trueCfg === 'above-one-with-negative') return guidanceScale > 1 && negativePrompt.trim() !== '' ? 'cfg' : 'none';
+  return guidanceScale === 1 ? 'none' : 'cfg';
+}
+
+/** One line saying which guidance applies, for the CLI and the UI. */
+export function describeGuidance(info: GuidanceRules, guidanceScale: number, negativePrompt: string): string {
+  switch (guidanceModeFor(info, guidanceScale, negativePrompt)) {
+    case 'embedded':
+      return `Embedded guidance ${guidanceScale}: one forward per step.`;
+    case 'cfg':
+      return `True CFG at ${guidanceScale}: the prompt and the negative prompt run together.`;
+    case 'none':
+      return info.trueCfg === 'above-one-with-negative'
+        ? 'Guidance is ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt.'
+        : 'Scale 1 turns guidance off.';
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { describeGuidance } from '../../main/engine/resolve-request.ts';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
@@ -69,7 +70,6 @@ function PromptSection({ draft }: { draft: Draft }) {
 function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }) {
   const { setDraft, randomizeSeed } = useStudio(useShallow((s) => ({ setDraft: s.setDraft, randomizeSeed: s.randomizeSeed })));
   const sizes = sizeChoices(model);
-  const cfg = draft.guidanceScale !== 1 && !model.info.guidanceEmbedded;
   return (
     <Section title="Sampling">
       <div className="field">
@@ -102,7 +102,7 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
         value={draft.guidanceScale}
         range={RANGES.guidanceScale}
         onChange={(guidanceScale) => setDraft({ guidanceScale })}
-        hint={model.info.guidanceEmbedded ? 'Embedded guidance: one forward per step.' : cfg ? 'True CFG: prompt and negative run together.' : 'Scale 1 turns guidance off.'}
+        hint={describeGuidance(model.info, draft.guidanceScale, draft.negativePrompt)}
       />
     </Section>
   );

@@ -24,6 +24,15 @@ export const ModelDefaultsSchema = z.object({
 
 export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;
 
+/**
+ * When a model without embedded guidance runs true CFG. 'unless-one': at any
+ * scale but 1 (the built-in model, trained for it). 'above-one-with-negative':
+ * as diffusers' FluxPipeline, whose guidance_scale FLUX.1-schnell ignores and
+ * whose true_cfg_scale applies only above 1 with a negative prompt.
+ */
+export const TRUE_CFG_RULES = ['unless-one', 'above-one-with-negative'] as const;
+export type TrueCfgRule = (typeof TRUE_CFG_RULES)[number];
+
 export interface ModelInfo {
   readonly id: string;
   readonly name: string;
@@ -33,6 +42,8 @@ export interface ModelInfo {
   readonly notes: readonly string[];
   /** Whether the transformer embeds guidance (FLUX-dev style) instead of using true CFG. */
   readonly guidanceEmbedded: boolean;
+  /** Without embedded guidance, when the guidance scale turns true CFG on (see TrueCfgRule); absent: 'unless-one'. */
+  readonly trueCfg?: TrueCfgRule;
   /** Pixels along one side of a packed token; width and height must be multiples of it. */
   readonly sizeMultiple: number;
   readonly maxSize: number;

@@ -22,6 +22,8 @@ describe('npm run generate', () => {
     expect(run.status).toBe(0);
     // An addon that was never built is no fault (issue 12, low item): nothing to say about it.
     expect(run.stderr).not.toMatch(/native (unavailable|backend not built)/);
+    // Which guidance applies, in one line (issue 12, item 9).
+    expect(run.stderr).toMatch(/^guidance: True CFG at \d/m);
 
     const png = decodePng(readFileSync(out));
     expect(png.text.parameters).toMatch(/^red heart\nNegative prompt: blue\nSteps: 6, .*Seed: 3, .*TeaCache: seed threshold 0.2 rescale 1 skip-early 3/);

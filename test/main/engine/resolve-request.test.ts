@@ -5,12 +5,43 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelDefaults, ModelInfo } from '../../../main/engine/models/image-model.ts';
 import { GenerationRequestSchema } from '../../../main/engine/request.ts';
-import { resolveRequest } from '../../../main/engine/resolve-request.ts';
+import { describeGuidance, resolveRequest } from '../../../main/engine/resolve-request.ts';
 import { FLUX1_COEFFICIENTS } from '../../../main/engine/teacache/teacache-policy.ts';
 
 const info: ModelInfo = { id: 'm', name: 'Test model', trained: false, notes: [], guidanceEmbedded: false, sizeMultiple: 4, maxSize: 64 };
 const defaults: ModelDefaults = { steps: 20, width: 32, height: 32, guidanceScale: 4, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } };
 const model = { info, defaults };
+
+describe('guidance, as each reference pipeline means guidance_scale (issue 12, item 9)', () => {
+  const schnell = { info: { ...info, name: 'FLUX.1 [schnell]', trueCfg: 'above-one-with-negative' as const }, defaults: { ...defaults, guidanceScale: 1 } };
+  const dev = { info: { ...info, guidanceEmbedded: true, trueCfg: 'above-one-with-negative' as const }, defaults };
+  const mode = (m: typeof model, guidanceScale: number, negativePrompt?: string) =>
+    resolveRequest(m, { prompt: 'x', seed: 1, guidanceScale, ...(negativePrompt === undefined ? {} : { negativePrompt }) }).guidanceMode;
+
+  it("ignores schnell's guidance as diffusers does (the model card's 0 kept the prompt), unless true CFG is asked for with a negative prompt", () => {
+    expect(mode(schnell, 0)).toBe('none');
+    expect(mode(schnell, 4)).toBe('none');
+    expect(mode(schnell, 4, '  ')).toBe('none');
+    expect(mode(schnell, 1, 'blurry')).toBe('none');
+    expect(mode(schnell, 0.5, 'blurry')).toBe('none');
+    expect(mode(schnell, 4, 'blurry')).toBe('cfg');
+    expect(resolveRequest(schnell, { prompt: 'x', seed: 1, guidanceScale: 0 }).cache.skipEarlySteps).toBe(0);
+  });
+
+  it("embeds dev's guidance whatever the scale, and keeps the built-in model's true CFG at any scale but 1", () => {
+    expect(mode(dev, 0)).toBe('embedded');
+    expect(mode(dev, 4, 'blurry')).toBe('embedded');
+    expect(mode(model, 0)).toBe('cfg');
+    expect(mode(model, 1)).toBe('none');
+  });
+
+  it('says which applies in one line', () => {
+    expect(describeGuidance(schnell.info, 0, '')).toMatch(/ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt/);
+    expect(describeGuidance(schnell.info, 4, 'blurry')).toMatch(/^True CFG at 4/);
+    expect(describeGuidance(dev.info, 3.5, '')).toMatch(/^Embedded guidance 3.5/);
+    expect(describeGuidance(info, 1, '')).toMatch(/Scale 1 turns guidance off/);
+  });
+});
 
 describe('resolveRequest cache settings', () => {
   it("keeps today's requests meaning the same: the seed rule, reusing the output, no window or cap", () => {

@@ -33,6 +33,20 @@ beforeEach(async () => {
 afterEach(cleanup);
 
 describe('SettingsPanel', () => {
+  it("says under Guidance which applies: FLUX.1-schnell's scale is ignored unless true CFG is asked for (issue 12, item 9)", () => {
+    const schnell = { ...MODEL, info: { ...MODEL.info, name: 'FLUX.1 [schnell]', guidanceEmbedded: false, trueCfg: 'above-one-with-negative' as const } };
+    const draft = store.getState().draft!;
+    const panel = (guidanceScale: number, negativePrompt: string) => (
+      <StoreProvider store={store}>
+        <SettingsPanel model={schnell} draft={{ ...draft, guidanceScale, negativePrompt }} />
+      </StoreProvider>
+    );
+    const { rerender } = render(panel(0, ''));
+    expect(screen.getByText(/Guidance is ignored by this model, as in diffusers/)).toBeTruthy();
+    rerender(panel(4, 'a dog'));
+    expect(screen.getByText(/^True CFG at 4/)).toBeTruthy();
+  });
+
   it('shows the current slider values and re-predicts as the threshold moves', () => {
     renderPanel();
     const threshold = screen.getByRole('slider', { name: 'Threshold' });

@@ -63,6 +63,7 @@ export class Flux1Model implements ImageModel {
         `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`,
       ],
       guidanceEmbedded: parts.transformer.config.guidanceEmbed,
+      trueCfg: 'above-one-with-negative',
       sizeMultiple: SIZE_MULTIPLE,
       maxSize: 2048,
     };

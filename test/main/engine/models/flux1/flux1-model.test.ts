@@ -102,7 +102,8 @@ describe('FLUX.1 [dev] from tiny checkpoints', () => {
 describe('decoding', () => {
   it('decodes an image above 512 px whole, as diffusers does, where memory allows (issue 12, item 10)', async () => {
     const model = await Flux1Model.load(mx, folder(dev, 'diffusers', 'diffusers'));
-    const [width, height] = [576, 640];
+    // Wider than one 512-pixel tile, thin so it stays quick.
+    const [width, height] = [576, 32];
     const latents = mx.random.normal([1, TINY_VAE.latent_channels, height / 8, width / 8], mx.float32, 0, 1, mx.random.key(9));
     const vae = new VaeDecoder(mx, TINY_VAE, dev.vae);
     const whole = vae.decode(vae.unscale(latents)).tolist() as number[][][][];
@@ -124,6 +125,19 @@ describe('FLUX.1 [schnell] from tiny checkpoints', () => {
     expect(result.timesteps).toEqual([1, 0.75, 0.5, 0.25, 0]);
     expect(result.rgb).toHaveLength(32 * 32 * 3);
     expect(model.encodeText(['x']).context.shape).toEqual([1, 256, 32]);
+  });
+
+  it("keeps the prompt at the model card's guidance 0, and runs true CFG only above 1 with a negative prompt (issue 12, item 9)", async () => {
+    const model = await Flux1Model.load(mx, folder(schnell, 'bfl', 'diffusers'));
+    const generator = new Generator(mx, info, model);
+    const ask = { prompt: 'one cat', seed: 1, width: 32, height: 32 };
+    const plain = await generator.generate(ask);
+    const zero = await generator.generate({ ...ask, guidanceScale: 0 });
+    expect(zero.request.guidanceMode).toBe('none');
+    expect(zero.rgb).toEqual(plain.rgb);
+    const cfg = await generator.generate({ ...ask, guidanceScale: 4, negativePrompt: 'a dog' });
+    expect(cfg.request.guidanceMode).toBe('cfg');
+    expect(cfg.rgb).not.toEqual(plain.rgb);
   });
 });
 
