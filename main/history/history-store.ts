@@ -8,6 +8,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { pngProblem } from '../engine/io/png.ts';
 import { HistoryEntrySchema, IdSchema, StudioError, type HistoryEntry } from '../ipc/contract.ts';
 
 export const HISTORY_FORMAT = 1;
@@ -109,7 +110,7 @@ export class HistoryStore {
           ? `it names run ${parsed.data.entry.id}, not ${id}`
           : !existsSync(join(this.runsDir, `${id}.png`))
             ? 'its image is missing'
-            : undefined;
+            : this.imageProblem(id, parsed.data.entry);
       if (problem !== undefined || !parsed.success) this.setAside(id, file, problem ?? 'it does not fit the history format');
       else this.entries.set(id, parsed.data.entry);
     }
@@ -119,6 +120,18 @@ export class HistoryStore {
         this.setAside(name.slice(0, -'.png'.length), join(this.runsDir, name), 'it has no record (the app stopped while saving it)');
       }
     }
+  }
+
+  /** Why a record's image cannot be shown or compared (broken thumbnails, a compare that fails), if it cannot. */
+  private imageProblem(id: string, entry: HistoryEntry): string | undefined {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(this.runsDir, `${id}.png`));
+    } catch (error) {
+      return `its image cannot be read: ${(error as Error).message}`;
+    }
+    const problem = pngProblem(bytes, entry.width, entry.height);
+    return problem === undefined ? undefined : `its image is damaged: ${problem}`;
   }
 
   private setAside(id: string, file: string, reason: string): void {

@@ -241,9 +241,10 @@ export class StudioService {
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
     const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
     if (original) entry = { ...entry, baselineOf: original.id };
+    // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
+    const originalRgb = original ? decodePng(await this.history.image(original.id)).rgb : undefined;
     await this.history.add(entry, png);
-    if (original) {
-      const originalRgb = decodePng(await this.history.image(original.id)).rgb;
+    if (original && originalRgb) {
       const linked: HistoryEntry = {
         ...original,
         baseline: {

@@ -1,8 +1,42 @@
 // PNG files with generation parameters in text chunks, as other generators
-// write them ("parameters", readable by common image tools). Pure except for
-// the caller's choice of where to write the bytes.
+// write them ("parameters", readable by common image tools), and a quick check
+// that a stored one is whole. Node only for zlib's CRC; otherwise pure.
 
+import { crc32 } from 'node:zlib';
 import { decode, encode } from 'fast-png';
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Why `bytes` is not a whole PNG of `width`×`height`, or undefined when it is:
+ * the signature, every chunk inside the file with its CRC intact, the size in
+ * IHDR, image data, and IEND last. Catches truncation and flipped bytes
+ * without inflating the pixels, so a history of hundreds of runs opens fast.
+ */
+export function pngProblem(bytes: Uint8Array, width: number, height: number): string | undefined {
+  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b)) return 'it is not a PNG file';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = SIGNATURE.length;
+  let first = true;
+  let hasData = false;
+  while (at + 12 <= bytes.length) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const end = at + 12 + length;
+    if (end > bytes.length) return `its ${type} chunk runs past the end of the file (truncated)`;
+    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return `its ${type} chunk is damaged (CRC mismatch)`;
+    if (first) {
+      if (type !== 'IHDR' || length < 8) return 'it does not start with an IHDR chunk';
+      const [w, h] = [view.getUint32(at + 8), view.getUint32(at + 12)];
+      if (w !== width || h !== height) return `it is ${w}×${h}, not the ${width}×${height} its record says`;
+      first = false;
+    }
+    if (type === 'IDAT') hasData = true;
+    if (type === 'IEND') return hasData ? undefined : 'it holds no image data';
+    at = end;
+  }
+  return 'it ends before its IEND chunk (truncated)';
+}
 
 /**
  * tEXt chunks are Latin-1 only; escaping everything outside ASCII keeps any

@@ -116,6 +116,36 @@ describe('HistoryStore', () => {
     expect(reopened.problems[0]?.message).toMatch(/image is missing/);
   });
 
+  it('sets aside a record whose image is damaged, as it does a damaged record (issue 12, item 6)', async () => {
+    const store = HistoryStore.open(dir);
+    const png = tinyPng();
+    const flipped = Uint8Array.from(png);
+    flipped[flipped.length - 20] = flipped[flipped.length - 20]! ^ 0xff;
+    const damaged: Record<string, Uint8Array> = {
+      truncated: png.subarray(0, png.length - 30),
+      flipped,
+      garbage: new TextEncoder().encode('not a png at all'),
+      empty: new Uint8Array(0),
+    };
+    await store.add(entryFixture('good', '2026-11-25T10:00:00.000Z'), png);
+    // A PNG whole but of another size than its record says cannot be compared with its baseline either.
+    await store.add(entryFixture('resized', '2026-11-25T10:00:00.000Z'), encodePng(new Uint8Array(27), 3, 3));
+    for (const [id, bytes] of Object.entries(damaged)) {
+      await store.add(entryFixture(id, '2026-11-25T10:00:00.000Z'), png);
+      writeFileSync(join(store.runsDir, `${id}.png`), bytes);
+    }
+    const reopened = HistoryStore.open(dir);
+    expect(reopened.list().map((entry) => entry.id)).toEqual(['good']);
+    const messages = reopened.problems.map((problem) => problem.message).join('\n');
+    expect(messages).toMatch(/truncated\.json could not be read \(its image is damaged: .*truncated/);
+    expect(messages).toMatch(/flipped\.json could not be read \(its image is damaged: .*CRC mismatch/);
+    expect(messages).toMatch(/garbage\.json could not be read \(its image is damaged: it is not a PNG file/);
+    expect(messages).toMatch(/resized\.json could not be read \(its image is damaged: it is 3×3, not the 2×2 its record says/);
+    expect(readdirSync(reopened.runsDir).sort()).toEqual(['good.json', 'good.png']);
+    // Both halves moved aside together, to recover by hand.
+    expect(readdirSync(reopened.asideDir).filter((name) => /-(truncated|flipped|garbage|empty|resized)\.(json|png)$/.test(name))).toHaveLength(10);
+  });
+
   it('updates and deletes runs, and says NOT_FOUND for runs it does not have', async () => {
     const store = HistoryStore.open(dir);
     const entry = entryFixture('run', '2026-11-25T10:00:00.000Z');
