@@ -1,6 +1,7 @@
-// Picks the model class a folder's contents call for (the built-in pixel
-// model's model.json, or a FLUX.1 checkpoint folder), checks a folder for the
-// app before it is remembered, and loads it. Runs in the engine (Node).
+// Picks the model family a folder's contents call for (the built-in pixel
+// model's model.json, or a FLUX.1 checkpoint folder), checks a folder in depth
+// for the app before it replaces the running model or is remembered, and loads
+// it. Runs in the engine (Node).
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { Quantization } from '../io/materialize.ts';
 import { Flux1Model } from './flux1/flux1-model.ts';
 import { checkFlux1Folder, looksLikeFlux1, type FolderProblem } from './flux1/inspect.ts';
 import type { ImageModel } from './image-model.ts';
-import { MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
+import { checkPixelFluxFolder, MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
 
 export type ModelKind = 'pixel-flux' | 'flux1';
 
@@ -21,19 +22,57 @@ export interface LoadModelOptions {
   readonly memoryLimitBytes?: number;
 }
 
-/** Which model class reads this folder; throws when none does, saying what each expects. */
-export function modelKind(dir: string): ModelKind {
+/**
+ * What the engine needs from each model family. A new family adds one entry
+ * to FAMILIES, with an `inspect` as deep as the others': every weights file's
+ * header, its size against the header, and shapes and dtypes against the
+ * family's config, all without loading weights.
+ */
+export interface ModelFamily {
+  readonly kind: ModelKind;
+  /** What a folder of this family holds, for the message when no family recognises a folder. */
+  readonly expects: string;
+  /** Cheap: whether `dir` is meant to be of this family (its marker files are there). */
+  recognises(dir: string): boolean;
+  /** Every problem that would stop `load`, found without loading weights; no problems means it loads. */
+  inspect(dir: string): Omit<FolderCheck, 'kind'>;
+  load(mx: MxBackend, dir: string, options: LoadModelOptions): Promise<ImageModel>;
+}
+
+/** In the order they are tried: the first that recognises a folder reads it. */
+const FAMILIES: readonly ModelFamily[] = [
+  {
+    kind: 'pixel-flux',
+    expects: `${MANIFEST_FILE} (the built-in model's format)`,
+    recognises: (dir) => existsSync(join(dir, MANIFEST_FILE)),
+    inspect: (dir) => ({ problems: checkPixelFluxFolder(dir) }),
+    load: async (mx, dir) => PixelFluxModel.load(mx, dir),
+  },
+  {
+    kind: 'flux1',
+    expects:
+      "a FLUX.1 dev/schnell folder (diffusers: transformer/, text_encoder/, text_encoder_2/, tokenizer/, tokenizer_2/, vae/; or BFL's flux1-*.safetensors and ae.safetensors beside those text folders)",
+    recognises: looksLikeFlux1,
+    inspect: (dir) => {
+      const { parts, problems } = checkFlux1Folder(dir);
+      return { ...(parts ? { variant: parts.variant } : {}), problems };
+    },
+    load: (mx, dir, options) => Flux1Model.load(mx, dir, options),
+  },
+];
+
+function familyOf(dir: string): ModelFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new EngineError('MODEL_NOT_FOUND', `The model folder ${dir} does not exist.`, { file: dir });
   }
-  if (existsSync(join(dir, MANIFEST_FILE))) return 'pixel-flux';
-  if (looksLikeFlux1(dir)) return 'flux1';
-  throw new EngineError(
-    'MODEL_NOT_FOUND',
-    `${dir} holds no model the engine knows: expected ${MANIFEST_FILE} (the built-in model's format) or a FLUX.1 dev/schnell folder ` +
-      `(diffusers: transformer/, text_encoder/, text_encoder_2/, tokenizer/, tokenizer_2/, vae/; or BFL's flux1-*.safetensors and ae.safetensors beside those text folders).`,
-    { file: dir },
-  );
+  const family = FAMILIES.find((candidate) => candidate.recognises(dir));
+  if (family) return family;
+  throw new EngineError('MODEL_NOT_FOUND', `${dir} holds no model the engine knows: expected ${FAMILIES.map((f) => f.expects).join(' or ')}.`, { file: dir });
+}
+
+/** Which model family reads this folder; throws when none does, saying what each expects. */
+export function modelKind(dir: string): ModelKind {
+  return familyOf(dir).kind;
 }
 
 /** True for a FLUX.1 folder; false for anything else, including a missing folder (whose loader then explains). */
@@ -50,26 +89,21 @@ export interface FolderCheck {
 }
 
 /**
- * Checks a folder the user picked without loading weights (headers, configs,
- * tokenizers only): every missing or mismatched file, named with its path.
+ * Checks a folder the user picked (or remembered) without loading weights, as
+ * deeply for every family: every missing, truncated or mismatched file, named
+ * with its path. A folder with problems must not replace the running model.
  */
 export function checkModelFolder(dir: string): FolderCheck {
-  let kind: ModelKind;
+  let family: ModelFamily;
   try {
-    kind = modelKind(dir);
+    family = familyOf(dir);
   } catch (error) {
     return { problems: [{ path: dir, message: (error as Error).message }] };
   }
-  if (kind === 'flux1') {
-    const { parts, problems } = checkFlux1Folder(dir);
-    return { kind, ...(parts ? { variant: parts.variant } : {}), problems };
-  }
-  return { kind, problems: [] };
+  return { kind: family.kind, ...family.inspect(dir) };
 }
 
 /** Loads whatever model the folder holds, releasing memory as it goes. */
 export async function loadModel(mx: MxBackend, dir: string, options: LoadModelOptions = {}): Promise<ImageModel> {
-  const kind = modelKind(dir);
-  if (kind === 'pixel-flux') return PixelFluxModel.load(mx, dir);
-  return Flux1Model.load(mx, dir, options);
+  return familyOf(dir).load(mx, dir, options);
 }

@@ -4,7 +4,7 @@
 // no weights it runs on seeded random ones and says so. Runs in the engine.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
@@ -13,6 +13,7 @@ import { applicableCalibration } from '../calibration/calibration-file.ts';
 import type { Calibration } from '../teacache/calibration.ts';
 import { EngineError } from '../errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
+import { Checkpoint } from '../io/checkpoint.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from './flux/transformer.ts';
@@ -82,6 +83,73 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, file: string): T 
   return parsed.data;
 }
 
+/** model.json and vocab.json, parsed and checked to fit together; throws naming the file at fault. */
+function readDescription(dir: string): { manifest: PixelFluxManifest; vocab: string[] } {
+  const manifestFile = join(dir, MANIFEST_FILE);
+  const manifest = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
+  const vocabFile = join(dir, VOCAB_FILE);
+  const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
+  const { image, transformer: fluxConfig, textEncoder: encoderConfig } = manifest;
+  const expectedInput = image.channels * image.patchSize * image.patchSize;
+  if (fluxConfig.inChannels !== expectedInput || fluxConfig.contextInDim !== encoderConfig.width || fluxConfig.vecInDim !== encoderConfig.pooledDim) {
+    throw new EngineError(
+      'MODEL_INVALID',
+      `${manifestFile}: the parts do not fit together (transformer.inChannels must be channels·patchSize² = ${expectedInput}, contextInDim must equal textEncoder.width, vecInDim must equal textEncoder.pooledDim).`,
+      { file: manifestFile },
+    );
+  }
+  return { manifest, vocab };
+}
+
+interface WeightsPart {
+  readonly file: string;
+  readonly what: string;
+  readonly shapes: ParamShapes;
+}
+
+function weightParts(dir: string, manifest: PixelFluxManifest, vocabSize: number): [WeightsPart, WeightsPart] {
+  return [
+    { file: join(dir, TRANSFORMER_FILE), what: 'transformer', shapes: fluxParamShapes(manifest.transformer) },
+    { file: join(dir, TEXT_ENCODER_FILE), what: 'text encoder', shapes: wordEncoderParamShapes(manifest.textEncoder, vocabSize) },
+  ];
+}
+
+/** A folder with either weights file is trained, and then needs both; with neither it runs on seeded random weights. */
+function isTrained(dir: string): boolean {
+  return existsSync(join(dir, TRANSFORMER_FILE)) || existsSync(join(dir, TEXT_ENCODER_FILE));
+}
+
+/** From the header alone: the file is whole (its size against the header), every tensor there with model.json's shape and a float dtype. */
+function checkWeights(part: WeightsPart): void {
+  Checkpoint.fromFiles(basename(part.file), [part.file]).check(part.shapes, { what: `the ${part.what} ${MANIFEST_FILE} describes` });
+}
+
+/**
+ * Checks a folder in the built-in model's format as deeply as FLUX.1 folders
+ * are checked, without loading weights: model.json and vocab.json, then each
+ * weights file's safetensors header, its size against the header, and every
+ * tensor's shape and dtype against model.json. Empty when it can be loaded.
+ */
+export function checkPixelFluxFolder(dir: string): Array<{ readonly path: string; readonly message: string }> {
+  let description: ReturnType<typeof readDescription>;
+  try {
+    description = readDescription(dir);
+  } catch (error) {
+    const file = error instanceof EngineError ? (error.details as { file?: string } | undefined)?.file : undefined;
+    return [{ path: file ?? join(dir, MANIFEST_FILE), message: (error as Error).message }];
+  }
+  if (!isTrained(dir)) return [];
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const part of weightParts(dir, description.manifest, description.vocab.length)) {
+    try {
+      checkWeights(part);
+    } catch (error) {
+      problems.push({ path: part.file, message: (error as Error).message });
+    }
+  }
+  return problems;
+}
+
 export class PixelFluxModel implements ImageModel {
   readonly info: ModelInfo;
   readonly defaults: PixelFluxManifest['defaults'];
@@ -110,8 +178,7 @@ export class PixelFluxModel implements ImageModel {
   }
 
   static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
-    const manifestFile = join(dir, MANIFEST_FILE);
-    const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
+    const { manifest: described, vocab } = readDescription(dir);
     // A calibration fitted for this model supplies the teacache policy's polynomial. An unreadable
     // one must not stop the model: it is left out, with a note saying what to do.
     let calibration: Calibration | undefined;
@@ -122,28 +189,17 @@ export class PixelFluxModel implements ImageModel {
       calibrationNote = `Ignored the calibration: ${(error as Error).message}`;
     }
     const manifest = calibration ? { ...described, defaults: defaultsWithCalibration(described.defaults, calibration) } : described;
-    const vocabFile = join(dir, VOCAB_FILE);
-    const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
     const tokenizer = new WordTokenizer(vocab);
-
-    const { image, transformer: fluxConfig, textEncoder: encoderConfig } = manifest;
-    const expectedInput = image.channels * image.patchSize * image.patchSize;
-    if (fluxConfig.inChannels !== expectedInput || fluxConfig.contextInDim !== encoderConfig.width || fluxConfig.vecInDim !== encoderConfig.pooledDim) {
-      throw new EngineError(
-        'MODEL_INVALID',
-        `${manifestFile}: the parts do not fit together (transformer.inChannels must be channels·patchSize² = ${expectedInput}, contextInDim must equal textEncoder.width, vecInDim must equal textEncoder.pooledDim).`,
-        { file: manifestFile },
-      );
-    }
-    const transformerShapes = fluxParamShapes(fluxConfig);
-    const encoderShapes = wordEncoderParamShapes(encoderConfig, vocab.length);
-    const transformerFile = join(dir, TRANSFORMER_FILE);
-    const encoderFile = join(dir, TEXT_ENCODER_FILE);
-    const trained = existsSync(transformerFile) || existsSync(encoderFile);
-    const weights = (file: string, shapes: ParamShapes, seed: number) =>
-      trained ? checkParams(mx, file, loadSafetensors(mx, file), shapes) : randomParams(mx, shapes, seed);
-    const transformerParams = weights(transformerFile, transformerShapes, manifest.randomInitSeed);
-    const encoderParams = weights(encoderFile, encoderShapes, manifest.randomInitSeed + 1);
+    const { transformer: fluxConfig, textEncoder: encoderConfig } = manifest;
+    const [transformerPart, encoderPart] = weightParts(dir, described, vocab.length);
+    const trained = isTrained(dir);
+    const weights = (part: WeightsPart, seed: number) => {
+      if (!trained) return randomParams(mx, part.shapes, seed);
+      checkWeights(part);
+      return checkParams(mx, part.file, loadSafetensors(mx, part.file), part.shapes);
+    };
+    const transformerParams = weights(transformerPart, manifest.randomInitSeed);
+    const encoderParams = weights(encoderPart, manifest.randomInitSeed + 1);
     mx.eval(Object.values(transformerParams), Object.values(encoderParams));
     return new PixelFluxModel(
       mx,

@@ -2,10 +2,11 @@
 // that still validates is used, one that is gone or invalid falls back to the built-in model with a note naming
 // the folder and its problems.
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
 import { folderProblems, MODEL_CHOICE_FILE, readModelChoice, saveModelChoice, startupModel } from '../../../main/host/model-choice.ts';
 
 let dataDir: string;
@@ -63,6 +64,20 @@ describe('startupModel', () => {
     expect(source.kind).toBe('builtin');
     expect(source.note).toContain(`${join(folder, 'vae')}: missing: the autoencoder folder`);
     expect(source.note).toContain(`${join(folder, 'tokenizer_2')}: missing spiece.model`);
+  });
+
+  it('falls back, with a note, from a remembered built-in-format folder that no longer loads (issue 12, item 3)', async () => {
+    // Checked for real: a copy of the shipped folder whose transformer was cut short after it was remembered.
+    const folder = join(dataDir, 'builtin-copy');
+    cpSync(builtinModelDir(), folder, { recursive: true });
+    await saveModelChoice(dataDir, folder);
+    expect(startupModel(dataDir)).toEqual({ modelDir: folder, source: { kind: 'folder', dir: folder, note: null } });
+    truncateSync(join(folder, 'transformer.safetensors'), 4_000_000);
+    const { modelDir, source } = startupModel(dataDir);
+    expect(modelDir).toBeUndefined();
+    expect(source.kind).toBe('builtin');
+    expect(source.note).toMatch(new RegExp(`The remembered model folder ${folder} cannot be used \\(${join(folder, 'transformer.safetensors')}: .*truncated`));
+    expect(source.note).toContain('Using the built-in model');
   });
 
   it('falls back with a note when the remembered choice is unreadable', () => {

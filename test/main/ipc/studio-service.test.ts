@@ -4,7 +4,7 @@
 // (a refused one leaves the engine alone; an accepted one restarts it, is announced and remembered), and
 // calibration through the contract (events that fit it, the model's info updated, cancel).
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,6 +192,21 @@ describe('StudioService model folders', () => {
     expect(host.currentModelDir).toBeUndefined();
     expect(seen.slice(before).some((message) => message.name === 'modelChanged')).toBe(false);
     expect(existsSync(join(dir, MODEL_CHOICE_FILE))).toBe(false);
+  });
+
+  it('refuses a copy of the built-in folder with a truncated transformer, leaving the running model alone (issue 12, item 3)', async () => {
+    await service.dispatch('getInfo', {});
+    const broken = join(dir, 'broken-builtin');
+    cpSync(builtinModelDir(), broken, { recursive: true });
+    truncateSync(join(broken, 'transformer.safetensors'), 4_000_000);
+    const started = host.workersStarted;
+    const result = (await service.dispatch('setModelFolder', { dir: broken })) as { accepted: boolean; problems: { path: string; message: string }[] };
+    expect(result.accepted).toBe(false);
+    expect(result.problems).toEqual([{ path: join(broken, 'transformer.safetensors'), message: expect.stringMatching(/truncated/) }]);
+    expect(host.workersStarted).toBe(started);
+    expect(host.currentModelDir).toBeUndefined();
+    expect(existsSync(join(dir, MODEL_CHOICE_FILE))).toBe(false);
+    rmSync(broken, { recursive: true, force: true });
   });
 
   it('switches to a valid folder: restarts the engine on it, announces it and remembers it', async () => {
