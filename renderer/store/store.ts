@@ -49,14 +49,15 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         version: PERSIST_VERSION,
         storage: createJSONStorage(() => storage),
         // Only what the user chose; runs and history belong to the host.
-        partialize: (state) => ({ draft: state.draft, compareMode: state.compareMode }),
-        // A kept value of the wrong shape (older build, hand edits) is dropped, never trusted.
+        // Until the model is known, the kept draft stays as it was read.
+        partialize: (state) => ({ draft: state.draft ?? state.keptDraft, compareMode: state.compareMode }),
+        // A kept value of the wrong shape or out of range (older build, hand edits) is dropped, never trusted.
         merge: (kept, current) => {
           const { draft, compareMode } = (kept ?? {}) as Partial<StudioState>;
           const restored = restoreDraft(draft);
           return {
             ...current,
-            ...(restored ? { draft: restored } : {}),
+            keptDraft: restored,
             ...(compareMode === 'side-by-side' || compareMode === 'difference' ? { compareMode } : {}),
           };
         },

@@ -113,7 +113,14 @@ describe('settings', () => {
     const { reuse: _r, startFraction: _s, endFraction: _e, maxConsecutiveReuses: _m, alwaysComputeLast: _a, ...olderCache } = second.getState().draft!.cache;
     kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { ...second.getState().draft, cache: olderCache } }, version: 1 }));
     const older = createStudioStore(backend, { storage });
+    await older.getState().loadModel();
     expect(older.getState().draft).toEqual(second.getState().draft);
+
+    // Out of range (hand edits): the field is dropped, the valid rest kept, and nothing reaches the engine unchecked.
+    kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { ...second.getState().draft, steps: 1e9, cache: { threshold: 1e6 } } }, version: 1 }));
+    const tampered = createStudioStore(backend, { storage });
+    await tampered.getState().loadModel();
+    expect(tampered.getState().draft).toEqual({ ...draftDefaults(MODEL), prompt: 'blue star' });
 
     kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { prompt: 3 } }, version: 1 }));
     const third = createStudioStore(backend, { storage });
