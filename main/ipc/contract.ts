@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS, minCalibrationSamples } from '../engine/calibration/default-prompts.ts';
 import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
-import { GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
+import { CacheSettingsSchema, GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { CalibrationSchema } from '../engine/teacache/calibration.ts';
 import { DECISION_REASONS } from '../engine/teacache/policy.ts';
@@ -308,11 +308,20 @@ export type CalibrationResult = z.infer<typeof CalibrationResultSchema>;
 
 const Empty = z.object({}).strict();
 
+/**
+ * A request as the UI or an API client sends it: unknown keys are refused with their name (a typo such as "step"
+ * would otherwise run the default). Only here: records and worker messages keep the engine's lenient schema.
+ */
+export const GenerationRequestInputSchema = GenerationRequestSchema.extend({ cache: CacheSettingsSchema.partial().strict().optional() }).strict();
+
 export const requests = {
   /** Backend and model; waits for the engine to load. */
   getInfo: { input: Empty, output: EngineInfoSchema },
-  /** Queues a generation. The job's events follow; its id becomes the history entry's id. */
-  generate: { input: z.object({ request: GenerationRequestSchema }).strict(), output: z.object({ jobId: IdSchema }) },
+  /**
+   * Queues a generation, once its size and cache options suit the loaded model (BAD_REQUEST otherwise, before
+   * anything is queued). The job's events follow; its id becomes the history entry's id.
+   */
+  generate: { input: z.object({ request: GenerationRequestInputSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /** Queues the uncached run of history entry `runId`'s settings, linked to it as its baseline. */
   generateBaseline: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /**

@@ -6,6 +6,7 @@ import { decodePng, encodePng } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
 import type { GenerationRequest } from '../engine/request.ts';
+import { resolveRequest } from '../engine/resolve-request.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
 import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from '../host/model-choice.ts';
@@ -112,7 +113,12 @@ export class StudioService {
 
   private readonly handlers: Handlers = {
     getInfo: async () => this.host.info(),
-    generate: async ({ request }) => ({ jobId: this.host.submit(request).jobId }),
+    generate: async ({ request }) => {
+      // The engine's own rules for the loaded model (sizes, cache options), so a bad request fails here, not once queued.
+      const { model } = await this.host.info();
+      resolveRequest({ info: model, defaults: model.defaults }, request);
+      return { jobId: this.host.submit(request).jobId };
+    },
     generateBaseline: async ({ runId }) => {
       const entry = this.history.require(runId);
       if (entry.baselineOf !== null) {

@@ -117,7 +117,7 @@ async function closeCodeFor(bytes: Buffer, waitMs = 5000): Promise<number | null
 }
 
 const post = (name: string, body: Buffer | string, contentType = 'application/json') =>
-  fetch(`${server.url}api/${name}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  fetch(`${server.url}api/${name}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
 /** The history as the API and the disk see it: any change (added, removed, rewritten) shows. */
 async function historySnapshot(): Promise<string> {
