@@ -84,11 +84,12 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
     }),
     backend.onConnectionChange((connected) => {
       store.setState({ connected });
-      // Back after a drop: whatever finished meanwhile is only in the host's history and model.
+      // Back after a drop: whatever finished meanwhile is only in the host's history and model, and
+      // the run on screen may have died with a restarted server (reconcileJobs, once history is in).
       // A calibration's end may have been missed: forget it; if it still runs, its next progress
       // event brings it back, and if it finished, the reloaded model carries the fit.
       if (connected && !wasConnected) {
-        void store.getState().loadHistory();
+        void store.getState().loadHistory().then(() => store.getState().reconcileJobs());
         void store.getState().loadModel();
         if (store.getState().calibration) store.setState({ calibration: null });
       }

@@ -4,6 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { draftDefaults, toRequest } from '../../../renderer/lib/draft.ts';
+import { errorTitle } from '../../../renderer/lib/errors.ts';
+import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
 import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
 
@@ -245,6 +247,62 @@ describe('resuming', () => {
     await flush();
     expect(store.getState().run).toBeNull();
     expect(store.getState().selectedId).toBe('job-9');
+    stop();
+  });
+
+  it('marks a run the restarted server no longer has as lost, with Generate working again (running or cancelling)', async () => {
+    const stop = bootStudio(store, backend);
+    await flush();
+    for (const cancelFirst of [false, true]) {
+      void store.getState().generate();
+      await flush();
+      const job = backend.last();
+      job.callbacks.onSteps(Array.from({ length: 25 }, (_, i) => stepEvent(i, true, 100)));
+      if (cancelFirst) {
+        await store.getState().cancel();
+        expect(store.getState().run?.status).toBe('cancelling');
+      }
+      backend.setConnected(false);
+      backend.hostJobs = [];
+      backend.setConnected(true);
+      await flush();
+      await flush();
+      const { run, error } = store.getState();
+      expect(run?.status).toBe('failed');
+      expect(isActive(run)).toBe(false);
+      expect(error).toMatchObject({ code: 'RUN_LOST', message: expect.stringMatching(/restarted while this run was in progress \(step 25 of 100\).*Press Generate/) });
+      expect(errorTitle(error!)).toBe('The run was lost');
+    }
+    // Generate is live again.
+    void store.getState().generate();
+    await flush();
+    expect(store.getState().run?.status).toBe('running');
+    stop();
+  });
+
+  it('keeps a run the host still has after a reconnect, and files one that finished meanwhile', async () => {
+    const stop = bootStudio(store, backend);
+    await flush();
+    void store.getState().generate();
+    await flush();
+    const job = backend.last();
+    backend.setConnected(false);
+    backend.hostJobs = [{ jobId: job.jobId, running: true, request: toRequest(store.getState().draft!), baselineOf: null }];
+    backend.setConnected(true);
+    await flush();
+    await flush();
+    expect(store.getState().run).toMatchObject({ status: 'running', jobId: job.jobId });
+    expect(store.getState().error).toBeNull();
+
+    backend.setConnected(false);
+    backend.hostJobs = [];
+    backend.entries = [entry(job.jobId)];
+    backend.setConnected(true);
+    await flush();
+    await flush();
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().error).toBeNull();
+    expect(store.getState().selectedId).toBe(job.jobId);
     stop();
   });
 
