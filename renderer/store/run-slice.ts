@@ -100,8 +100,7 @@ export const createRunSlice =
         if (get().run?.token !== token) return;
         get().addRun(entry, purpose === 'run');
         set({ run: null });
-        // The host links a baseline to its run; fetch the updated entry.
-        if (purpose === 'reference') void get().loadHistory();
+        // The run it is the baseline of comes rewritten (linked) in the host's historyChanged.
       } catch (thrown) {
         const error = toAppError(thrown);
         if (error.code === 'CANCELLED') update(token, () => ({ status: 'cancelled' }));

@@ -74,7 +74,7 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   void state.loadModelSource();
   let wasConnected = true;
   const stops = [
-    backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onHistoryChanged((delta) => store.getState().applyHistoryDelta(delta)),
     backend.onCalibration((event) => store.getState().calibrationEvent(event)),
     backend.onModelChanged((source) => {
       // This window's own switch already reloaded; another window's (or web client's) did not.

@@ -144,7 +144,7 @@ describe('web server', () => {
     expect(rebound.status).toBe(403);
     const own = await post('listHistory', '{}', { 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` });
     expect(own.status).toBe(200);
-    expect(JSON.parse(own.body)).toEqual({ entries: [] });
+    expect(JSON.parse(own.body)).toEqual({ entries: [], more: false });
   });
 
   it('refuses a WebSocket from another origin', async () => {

@@ -223,10 +223,10 @@ describe('a run', () => {
     expect(store.getState().run).toMatchObject({ purpose: 'reference', request: { cache: { enabled: false } } });
 
     const reference = entry('run2', { baselineOf: 'run1', request: { ...cached.request, cache: { ...cached.request.cache, enabled: false } } });
-    backend.entries = [reference, { ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.5 } }];
     job.resolve(reference);
     await done;
-    await flush();
+    // The host's historyChanged brings the run rewritten with its baseline linked.
+    store.getState().applyHistoryDelta({ added: [reference], updated: [{ ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.5 } }], removed: [] });
     expect(store.getState().selectedId).toBe('run1');
     expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
   });
@@ -324,11 +324,41 @@ describe('history', () => {
     expect(store.getState().history.map((e) => e.id)).toEqual(['run3', 'run2', 'run1']);
     expect(store.getState().selectedId).toBe('run2');
 
-    backend.entries = [older];
-    backend.emitHistoryChanged();
-    await flush();
+    const calls = backend.historyCalls.length;
+    backend.emitHistoryChanged({ added: [], updated: [], removed: ['run2', 'run3'] });
     expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
     expect(store.getState().selectedId).toBe('run1');
+    const linked = { ...older, baseline: { id: 'run5', wallMs: 20, speedup: 2, psnr: 31 } };
+    backend.emitHistoryChanged({ added: [entry('run5', { baselineOf: 'run1' })], updated: [linked], removed: [] });
+    expect(store.getState().history).toEqual([entry('run5', { baselineOf: 'run1' }), linked]);
+    // Applied from the event itself: no history was downloaded again.
+    expect(backend.historyCalls.length).toBe(calls);
+    stop();
+  });
+
+  it('loads the history a page at a time, and starts over when the run it pages from is gone', async () => {
+    backend.entries = Array.from({ length: 120 }, (_, i) => entry(`run${i + 1}`));
+    backend.pageSize = 50;
+    const stop = bootStudio(store, backend);
+    await flush();
+    const ids = () => store.getState().history.map((e) => e.id);
+    expect(ids()).toHaveLength(50);
+    expect(ids()[0]).toBe('run120');
+    expect(store.getState().historyMore).toBe(true);
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(100);
+    expect(backend.historyCalls.at(-1)).toBe('run71');
+    // The run paged from was deleted meanwhile (by another window): start again from the newest.
+    backend.entries = backend.entries.filter((e) => e.id !== 'run21');
+    store.setState({ history: store.getState().history.map((e) => (e.id === 'run21' ? entry('run21') : e)) });
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(50);
+    expect(backend.historyCalls.at(-1)).toBeUndefined();
+    await store.getState().loadMoreHistory();
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(119);
+    expect(new Set(ids()).size).toBe(119);
+    expect(store.getState().historyMore).toBe(false);
     stop();
   });
 
