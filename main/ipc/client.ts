@@ -69,7 +69,7 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     generateBaseline: (runId) => call('generateBaseline', { runId }),
     cancel: (jobId) => call('cancel', { jobId }),
     listJobs: () => call('listJobs', {}),
-    listHistory: () => call('listHistory', {}),
+    listHistory: (page = {}) => call('listHistory', page),
     getImage: (id) => call('getImage', { id }),
     deleteRun: (id) => call('deleteRun', { id }),
     compare: (id, against) => call('compare', against === undefined ? { id } : { id, against }),

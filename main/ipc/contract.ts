@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS, minCalibrationSamples } from '../engine/calibration/default-prompts.ts';
 import { ModelDefaultsSchema, TRUE_CFG_RULES } from '../engine/models/image-model.ts';
-import { GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
+import { CacheSettingsSchema, GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { CalibrationSchema } from '../engine/teacache/calibration.ts';
 import { DECISION_REASONS } from '../engine/teacache/policy.ts';
@@ -213,6 +213,16 @@ export const HistoryEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
+/** A change to the history: entries added, entries rewritten (e.g. a baseline linked or unlinked), ids removed. */
+export const HistoryDeltaSchema = z
+  .object({
+    added: z.array(HistoryEntrySchema),
+    updated: z.array(HistoryEntrySchema),
+    removed: z.array(IdSchema),
+  })
+  .refine((delta) => delta.added.length + delta.updated.length + delta.removed.length > 0, 'a history change changes something');
+export type HistoryDelta = z.infer<typeof HistoryDeltaSchema>;
+
 export const JobStateSchema = z.enum(['queued', 'running']);
 
 export const JobSummarySchema = z.object({
@@ -309,11 +319,24 @@ export type CalibrationResult = z.infer<typeof CalibrationResultSchema>;
 
 const Empty = z.object({}).strict();
 
+/** Entries listHistory sends when no limit is given: a screenful of thumbnails, not the whole history at once. */
+export const HISTORY_PAGE_SIZE = 50;
+export const MAX_HISTORY_PAGE = 500;
+
+/**
+ * A request as the UI or an API client sends it: unknown keys are refused with their name (a typo such as "step"
+ * would otherwise run the default). Only here: records and worker messages keep the engine's lenient schema.
+ */
+export const GenerationRequestInputSchema = GenerationRequestSchema.extend({ cache: CacheSettingsSchema.partial().strict().optional() }).strict();
+
 export const requests = {
   /** Backend and model; waits for the engine to load. */
   getInfo: { input: Empty, output: EngineInfoSchema },
-  /** Queues a generation. The job's events follow; its id becomes the history entry's id. */
-  generate: { input: z.object({ request: GenerationRequestSchema }).strict(), output: z.object({ jobId: IdSchema }) },
+  /**
+   * Queues a generation, once its size and cache options suit the loaded model (BAD_REQUEST otherwise, before
+   * anything is queued). The job's events follow; its id becomes the history entry's id.
+   */
+  generate: { input: z.object({ request: GenerationRequestInputSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /** Queues the uncached run of history entry `runId`'s settings, linked to it as its baseline. */
   generateBaseline: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /**
@@ -325,8 +348,16 @@ export const requests = {
   cancel: { input: z.object({ jobId: IdSchema }).strict(), output: z.object({ cancelled: z.boolean() }) },
   /** Jobs not yet finished, running first: lets a reloaded page pick up where it was. */
   listJobs: { input: Empty, output: z.object({ jobs: z.array(JobSummarySchema) }) },
-  /** Newest first. */
-  listHistory: { input: Empty, output: z.object({ entries: z.array(HistoryEntrySchema) }) },
+  /**
+   * One page of the history, newest first: the `limit` entries (default HISTORY_PAGE_SIZE) after entry `before`
+   * (omitted: from the newest); `more` says whether older ones remain. NOT_FOUND when `before` is gone.
+   */
+  listHistory: {
+    input: z
+      .object({ before: IdSchema.optional(), limit: z.number().int().min(1).max(MAX_HISTORY_PAGE, `at most ${MAX_HISTORY_PAGE} entries a page`).optional() })
+      .strict(),
+    output: z.object({ entries: z.array(HistoryEntrySchema), more: z.boolean() }),
+  },
   getImage: { input: z.object({ id: IdSchema }).strict(), output: ImageSchema },
   deleteRun: { input: z.object({ id: IdSchema }).strict(), output: z.object({ deleted: z.boolean() }) },
   /** Compares run `id` with `against` (default: its baseline; NO_BASELINE when it has none). */
@@ -374,8 +405,8 @@ export const events = {
   jobDone: z.object({ jobId: IdSchema, entry: HistoryEntrySchema }),
   /** Includes cancellation (code CANCELLED) and worker crashes (WORKER_CRASHED). */
   jobFailed: z.object({ jobId: IdSchema, error: ErrorPayloadSchema }),
-  /** An entry was added, changed (e.g. its baseline arrived) or deleted. */
-  historyChanged: z.object({ id: IdSchema, change: z.enum(['added', 'updated', 'deleted']) }),
+  /** What changed in the history, as the entries themselves: apply it to what is shown, no re-download needed. */
+  historyChanged: HistoryDeltaSchema,
   /** The engine restarted on another model: fetch getInfo again. */
   modelChanged: z.object({ source: ModelSourceSchema }),
   calibrationQueued: z.object({ jobId: IdSchema, request: CalibrationRequestSchema, position: z.number().int().nonnegative() }),
@@ -406,7 +437,7 @@ export interface StudioApi {
   generateBaseline(runId: string): Promise<RequestOutput<'generateBaseline'>>;
   cancel(jobId: string): Promise<RequestOutput<'cancel'>>;
   listJobs(): Promise<RequestOutput<'listJobs'>>;
-  listHistory(): Promise<RequestOutput<'listHistory'>>;
+  listHistory(page?: RequestInput<'listHistory'>): Promise<RequestOutput<'listHistory'>>;
   getImage(id: string): Promise<Image>;
   deleteRun(id: string): Promise<RequestOutput<'deleteRun'>>;
   compare(id: string, against?: string): Promise<RequestOutput<'compare'>>;

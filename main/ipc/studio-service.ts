@@ -6,11 +6,13 @@ import { decodePng, encodePng } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
 import type { GenerationRequest } from '../engine/request.ts';
+import { resolveRequest } from '../engine/resolve-request.ts';
 import type { HistoryStore } from '../history/history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
 import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from '../host/model-choice.ts';
 import {
   events,
+  HISTORY_PAGE_SIZE,
   parsePayload,
   requests,
   StudioError,
@@ -112,7 +114,12 @@ export class StudioService {
 
   private readonly handlers: Handlers = {
     getInfo: async () => this.host.info(),
-    generate: async ({ request }) => ({ jobId: this.host.submit(request).jobId }),
+    generate: async ({ request }) => {
+      // The engine's own rules for the loaded model (sizes, cache options), so a bad request fails here, not once queued.
+      const { model } = await this.host.info();
+      resolveRequest({ info: model, defaults: model.defaults }, request);
+      return { jobId: this.host.submit(request).jobId };
+    },
     generateBaseline: async ({ runId }) => {
       const entry = this.history.require(runId);
       if (entry.baselineOf !== null) {
@@ -133,7 +140,14 @@ export class StudioService {
     calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
     cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),
     listJobs: async () => ({ jobs: this.host.jobs() }),
-    listHistory: async () => ({ entries: this.history.list() }),
+    listHistory: async ({ before, limit = HISTORY_PAGE_SIZE }) => {
+      const all = this.history.list();
+      const start = before === undefined ? 0 : all.findIndex((entry) => entry.id === before) + 1;
+      if (start === 0 && before !== undefined) {
+        throw new StudioError('NOT_FOUND', `There is no run ${before} in the history to page on from (it may have been deleted): list from the newest again.`, { before });
+      }
+      return { entries: all.slice(start, start + limit), more: start + limit < all.length };
+    },
     getImage: async ({ id }) => {
       const entry = this.history.require(id);
       return { width: entry.width, height: entry.height, dataUrl: pngDataUrl(await this.history.image(id)) };
@@ -143,17 +157,15 @@ export class StudioService {
       const entry = this.history.get(id);
       if (!entry) return { deleted: false };
       // Unlink first: a dangling link would point the UI at a run it cannot fetch.
+      const updated: HistoryEntry[] = [];
       for (const other of this.history.list()) {
-        if (other.baseline?.id === id) {
-          await this.history.update({ ...other, baseline: null });
-          this.emit('historyChanged', { id: other.id, change: 'updated' });
-        } else if (other.baselineOf === id) {
-          await this.history.update({ ...other, baselineOf: null });
-          this.emit('historyChanged', { id: other.id, change: 'updated' });
-        }
+        const unlinked = other.baseline?.id === id ? { ...other, baseline: null } : other.baselineOf === id ? { ...other, baselineOf: null } : undefined;
+        if (!unlinked) continue;
+        await this.history.update(unlinked);
+        updated.push(unlinked);
       }
       const deleted = await this.history.delete(id);
-      if (deleted) this.emit('historyChanged', { id, change: 'deleted' });
+      if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
       return { deleted };
     },
     compare: async ({ id, against }) => {
@@ -244,6 +256,7 @@ export class StudioService {
     // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
     const originalRgb = original ? decodePng(await this.history.image(original.id)).rgb : undefined;
     await this.history.add(entry, png);
+    const updated: HistoryEntry[] = [];
     if (original && originalRgb) {
       const linked: HistoryEntry = {
         ...original,
@@ -255,9 +268,9 @@ export class StudioService {
         },
       };
       await this.history.update(linked);
-      this.emit('historyChanged', { id: original.id, change: 'updated' });
+      updated.push(linked);
     }
     this.emit('jobDone', { jobId: event.jobId, entry });
-    this.emit('historyChanged', { id: entry.id, change: 'added' });
+    this.emit('historyChanged', { added: [entry], updated, removed: [] });
   }
 }

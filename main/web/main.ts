@@ -39,6 +39,16 @@ async function buildRenderer(): Promise<void> {
   }
 }
 
+/** One line for a port the system will not give us, naming the way out; undefined for any other failure. */
+function listenRefusal(error: unknown, port: number): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return `Port ${port} on ${WEB_HOST} is already in use (another npm run web?): stop that, or pick another port with --port N (--port 0 picks a free one).`;
+  }
+  if (code === 'EACCES') return `Port ${port} needs privileges this user lacks: pick a port above 1023 with --port N (default ${DEFAULT_PORT}).`;
+  return undefined;
+}
+
 export interface WebMode {
   readonly server: RunningWebServer;
   stop(): Promise<void>;
@@ -69,7 +79,18 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
   const startup = startupModel(history.dir, values.model ? { explicit: values.model } : {});
   const host = new EngineHost({ ...(startup.modelDir ? { modelDir: startup.modelDir } : {}), calibrationDir: userCalibrationDir(history.dir) });
   const service = new StudioService(host, history, { modelSource: startup.source });
-  const server = await startWebServer({ service, rendererDir, port });
+  let server: RunningWebServer;
+  try {
+    server = await startWebServer({ service, rendererDir, port });
+  } catch (error) {
+    service.close();
+    await host.close();
+    const refusal = listenRefusal(error, port);
+    if (!refusal) throw error;
+    process.stderr.write(`${refusal}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
 
   process.stdout.write(`TeaCache Studio (web mode) is serving ${server.url}\n  history: ${history.runsDir} (${history.list().length} runs)\n`);
   for (const problem of history.problems) process.stderr.write(`note: ${problem.message}\n`);

@@ -17,6 +17,9 @@ export const WEB_HOST = '127.0.0.1';
 /** Request bodies above this are refused; the largest real one (a prompt) is a few KB. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** Client frames above this close the socket with 1009; clients never need to send anything. */
+export const MAX_WS_PAYLOAD_BYTES = 4096;
+
 export interface WebServerOptions {
   readonly service: StudioService;
   /** The built renderer (index.html and assets); a help page is served when it is missing. */
@@ -188,8 +191,10 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     })();
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES });
   server.on('upgrade', (request, socket, head) => {
+    // Node leaves an upgrading socket without an error listener; a client resetting it must not end the server.
+    socket.on('error', () => socket.destroy());
     const { pathname } = new URL(request.url ?? '/', `http://${WEB_HOST}`);
     const denied = refusal(request) ?? (pathname === webPaths.events ? undefined : new StudioError('NOT_FOUND', `No WebSocket at ${pathname}.`));
     if (denied) {
@@ -201,6 +206,9 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   sockets.on('connection', (ws: WebSocket) => {
     // The event stream is one-way; anything a client sends is a mistake worth closing on.
     ws.on('message', () => ws.close(1003, 'This socket only sends events; make requests with POST /api/<name>.'));
+    // A malformed frame (too big, invalid UTF-8, unmasked, unknown opcode) is an 'error' on this socket alone: ws
+    // has already closed it with the fitting code (1009, 1007, 1002). Unhandled, it would end the whole server.
+    ws.on('error', (error) => console.warn(`Closed an event socket on a malformed frame: ${error.message}`));
   });
   const stopEvents = service.onEvent((message) => {
     const text = JSON.stringify(message);

@@ -9,9 +9,11 @@ import { TrashIcon } from './icons.tsx';
 import { StoredImage } from './run-image.tsx';
 
 export function HistoryPanel() {
-  const { history, status, error, selectedId, selectRun, removeRun, loadHistory } = useStudio(
+  const { history, more, status, error, selectedId, selectRun, removeRun, loadHistory, loadMoreHistory } = useStudio(
     useShallow((s) => ({
       history: s.history,
+      more: s.historyMore,
+      loadMoreHistory: s.loadMoreHistory,
       status: s.historyStatus,
       error: s.historyError,
       selectedId: s.selectedId,
@@ -24,7 +26,10 @@ export function HistoryPanel() {
     <aside className="sidebar history" aria-label="History">
       <header className="sidebar-header">
         <h2 className="section-title">History</h2>
-        <span className="count-badge">{history.length}</span>
+        <span className="count-badge">
+          {history.length}
+          {more ? '+' : ''}
+        </span>
       </header>
       {status === 'failed' && error ? (
         <div className="history-empty" role="alert">
@@ -40,6 +45,14 @@ export function HistoryPanel() {
           {history.map((entry) => (
             <HistoryItem key={entry.id} entry={entry} selected={entry.id === selectedId} onSelect={() => selectRun(entry.id)} onRemove={() => void removeRun(entry.id)} />
           ))}
+          {/* Pages, so a long history does not fetch every thumbnail at load. */}
+          {more && (
+            <li className="history-more">
+              <button type="button" className="text-button" disabled={status === 'loading'} onClick={() => void loadMoreHistory()}>
+                {status === 'loading' ? 'Loading…' : 'Show older runs'}
+              </button>
+            </li>
+          )}
         </ul>
       )}
     </aside>

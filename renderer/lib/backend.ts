@@ -130,8 +130,8 @@ export function createBackend(api: StudioApi): StudioBackend {
     attach(jobId, callbacks) {
       return claim(jobId, callbacks);
     },
-    async history() {
-      return (await api.listHistory()).entries;
+    history(before) {
+      return api.listHistory(before === undefined ? {} : { before });
     },
     image(id) {
       // A run's image never changes once stored.
@@ -152,7 +152,10 @@ export function createBackend(api: StudioApi): StudioBackend {
       images.delete(id);
     },
     onHistoryChanged(listener) {
-      return api.onHistoryChanged(() => listener());
+      return api.onHistoryChanged((delta) => {
+        for (const id of delta.removed) images.delete(id);
+        listener(delta);
+      });
     },
     onConnectionChange(listener) {
       return api.onConnectionChange(listener);

@@ -1,8 +1,10 @@
 // The settings form as the user edits it, and how it becomes an engine request.
 // Pure: no DOM, no store; ranges live here so sliders and tests agree.
 
+import type { z } from 'zod';
+import { GenerationRequestSchema } from '../../main/ipc/contract.ts';
 import { MAX_SEED } from '../../main/engine/request.ts';
-import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
@@ -84,7 +86,7 @@ export function randomSeed(random: () => number = Math.random): number {
   return Math.floor(random() * (MAX_SEED + 1));
 }
 
-/** Options that leave a policy's own rule alone (a draft from before an option existed gets these). */
+/** Options that leave a policy's own rule alone. */
 export const NEUTRAL_OPTIONS = {
   reuse: 'output',
   accumulate: 'consecutive',
@@ -176,28 +178,68 @@ export function imageKey(request: ResolvedRequest): string {
   return JSON.stringify([prompt, guidanceMode === 'cfg' ? negativePrompt : '', seed, steps, width, height, guidanceScale, guidanceMode, shift]);
 }
 
+/** What survives of a draft kept from an earlier session: only the fields that still pass the contract. */
+export type KeptDraft = Partial<Omit<Draft, 'cache'>> & { readonly cache?: Partial<DraftCache> };
+
+const requestFields = GenerationRequestSchema.shape;
+const cacheFields = requestFields.cache.unwrap().shape;
+
+/** Each kept field checked by the contract's own schema for it; `null` stands for "the model's choice" where allowed. */
+const KEPT_FIELDS: { readonly [K in keyof Omit<Draft, 'cache'>]-?: z.ZodType } = {
+  prompt: requestFields.prompt,
+  negativePrompt: requestFields.negativePrompt,
+  seed: requestFields.seed,
+  steps: requestFields.steps,
+  size: requestFields.width,
+  guidanceScale: requestFields.guidanceScale,
+};
+const KEPT_CACHE_FIELDS: { readonly [K in keyof DraftCache]-?: z.ZodType } = {
+  enabled: cacheFields.enabled,
+  policy: cacheFields.policy,
+  threshold: cacheFields.threshold,
+  rescaleFactor: cacheFields.rescaleFactor,
+  skipEarlySteps: cacheFields.skipEarlySteps.unwrap().nullable(),
+  reuse: cacheFields.reuse,
+  accumulate: cacheFields.accumulate,
+  startFraction: cacheFields.startFraction,
+  endFraction: cacheFields.endFraction,
+  maxConsecutiveReuses: cacheFields.maxConsecutiveReuses,
+  alwaysComputeLast: cacheFields.alwaysComputeLast,
+};
+
+/** The entries of `value` that `fields` accepts; anything absent, unknown or out of range is left out. */
+function keepValid(value: unknown, fields: Readonly<Record<string, z.ZodType>>): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return {};
+  const kept: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(fields)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined && schema.safeParse(field).success) kept[key] = field;
+  }
+  return kept;
+}
+
 /**
- * A draft kept from an earlier session, completed with neutral options it may
- * predate, or null when its shape is wrong (older build, hand edits).
+ * A draft kept from an earlier session (localStorage: older builds, hand edits), checked field by field with the
+ * contract's schema: what fails is dropped, the valid rest kept. null when nothing is usable.
  */
-export function restoreDraft(value: unknown): Draft | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const d = value as Record<string, unknown>;
-  const kept = d.cache as Record<string, unknown> | undefined;
-  if (typeof kept !== 'object' || kept === null) return null;
-  const c: Record<string, unknown> = { ...NEUTRAL_OPTIONS, ...kept };
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const ok =
-    typeof d.prompt === 'string' &&
-    typeof d.negativePrompt === 'string' &&
-    num(d.seed) && num(d.steps) && num(d.size) && num(d.guidanceScale) &&
-    typeof c.enabled === 'boolean' &&
-    (POLICY_NAMES as readonly unknown[]).includes(c.policy) &&
-    (REUSE_MODES as readonly unknown[]).includes(c.reuse) &&
-    (TEACACHE_ACCUMULATIONS as readonly unknown[]).includes(c.accumulate) &&
-    num(c.threshold) && num(c.rescaleFactor) && num(c.startFraction) && num(c.endFraction) &&
-    (c.skipEarlySteps === null || num(c.skipEarlySteps)) &&
-    (c.maxConsecutiveReuses === null || num(c.maxConsecutiveReuses)) &&
-    typeof c.alwaysComputeLast === 'boolean';
-  return ok ? ({ ...(d as unknown as Draft), cache: c as unknown as DraftCache }) : null;
+export function restoreDraft(value: unknown): KeptDraft | null {
+  const fields = keepValid(value, KEPT_FIELDS) as Partial<Omit<Draft, 'cache'>>;
+  const cache = keepValid((value as { cache?: unknown } | null)?.cache, KEPT_CACHE_FIELDS) as Partial<DraftCache>;
+  const hasCache = Object.keys(cache).length > 0;
+  if (Object.keys(fields).length === 0 && !hasCache) return null;
+  return hasCache ? { ...fields, cache } : fields;
+}
+
+/** A kept draft completed from the model's defaults; a size the model cannot make gives way to its default. */
+export function completeDraft(kept: KeptDraft, model: ModelSummary): Draft {
+  const defaults = draftDefaults(model);
+  const { cache, size, ...fields } = kept;
+  const { sizeMultiple, maxSize } = model.info;
+  const sizeFits = size !== undefined && size % sizeMultiple === 0 && size <= maxSize;
+  return {
+    ...defaults,
+    ...fields,
+    ...(sizeFits ? { size } : {}),
+    cache: { ...cacheDefaults(model, cache?.policy ?? defaults.cache.policy), ...cache },
+  };
 }

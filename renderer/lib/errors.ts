@@ -24,6 +24,7 @@ const TITLES: Record<string, string> = {
   BACKEND_UNAVAILABLE: 'The MLX engine is not available',
   WORKER_CRASHED: 'The engine stopped unexpectedly',
   DISCONNECTED: 'Lost the connection to the engine',
+  RUN_LOST: 'The run was lost',
   NOT_FOUND: 'Not found',
   CANCELLED: 'Cancelled',
 };

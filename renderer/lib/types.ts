@@ -8,6 +8,7 @@ import type {
   CalibrationSummary,
   EngineInfo,
   ErrorPayload,
+  HistoryDelta,
   HistoryEntry,
   ModelFolderProblem,
   ModelSource,
@@ -26,6 +27,7 @@ export type {
   ModelFolderProblem,
   ModelSource,
   GenerationRequest,
+  HistoryDelta,
   HistoryEntry,
   ModelDefaults,
   ModelInfo,
@@ -101,13 +103,14 @@ export interface StudioBackend {
   jobs(): Promise<PendingJob[]>;
   /** Follows a job this page did not start (its earlier step events are gone). */
   attach(jobId: string, callbacks: JobCallbacks): RunHandle;
-  history(): Promise<RunEntry[]>;
+  /** One page of the history, newest first: the entries after run `before` (omitted: from the newest). */
+  history(before?: string): Promise<{ entries: RunEntry[]; more: boolean }>;
   image(id: string): Promise<RunImage>;
   /** Run `id` against its uncached baseline. */
   compare(id: string): Promise<Comparison>;
   removeRun(id: string): Promise<void>;
-  /** Another window or a reload changed the history. */
-  onHistoryChanged(listener: () => void): () => void;
+  /** The history changed (a run here or in another window): the entries added, rewritten and removed. */
+  onHistoryChanged(listener: (delta: HistoryDelta) => void): () => void;
   /** Where the loaded model comes from, with the note to show when a remembered folder was not usable. */
   modelSource(): Promise<ModelSource>;
   /** Switches to folder `dir` (null: the built-in model); a refused folder comes back with its problems. */

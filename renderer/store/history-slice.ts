@@ -1,7 +1,7 @@
 // Past runs as the host stores them (they survive restarts there), and which one is on screen. Renderer only.
 
 import { toAppError } from '../lib/errors.ts';
-import type { AppError, RunEntry, StudioBackend } from '../lib/types.ts';
+import type { AppError, HistoryDelta, RunEntry, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
 export interface HistorySlice {
@@ -9,8 +9,15 @@ export interface HistorySlice {
   history: RunEntry[];
   historyStatus: 'idle' | 'loading' | 'ready' | 'failed';
   historyError: AppError | null;
+  /** Older runs remain on the host beyond the pages loaded so far. */
+  historyMore: boolean;
   selectedId: string | null;
+  /** The first page (the newest runs); older ones come with loadMoreHistory. */
   loadHistory(): Promise<void>;
+  /** The next page after the oldest run listed. */
+  loadMoreHistory(): Promise<void>;
+  /** What the host says changed, applied in place: no page is fetched again. */
+  applyHistoryDelta(delta: HistoryDelta): void;
   selectRun(id: string): void;
   removeRun(id: string): Promise<void>;
   /** Adds a finished run (newest first) unless it is already listed. */
@@ -19,25 +26,57 @@ export interface HistorySlice {
 
 const newestFirst = (a: RunEntry, b: RunEntry) => b.createdAt.localeCompare(a.createdAt);
 
+/** An uncached reference is a means, not a result: open on the newest real run. */
+const firstToOpen = (entries: readonly RunEntry[]) => (entries.find((e) => e.baselineOf === null) ?? entries[0])?.id ?? null;
+
 export const createHistorySlice =
   (backend: StudioBackend): SliceCreator<HistorySlice> =>
   (set, get) => ({
     history: [],
     historyStatus: 'idle',
     historyError: null,
+    historyMore: false,
     selectedId: null,
     async loadHistory() {
       set({ historyStatus: 'loading' });
       try {
-        const entries = [...(await backend.history())].sort(newestFirst);
+        const page = await backend.history();
+        const entries = [...page.entries].sort(newestFirst);
         const { selectedId } = get();
         const keep = selectedId !== null && entries.some((e) => e.id === selectedId);
-        // An uncached reference is a means, not a result: open on the newest real run.
-        const firstCached = entries.find((e) => e.baselineOf === null) ?? entries[0];
-        set({ history: entries, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : (firstCached?.id ?? null) });
+        set({ history: entries, historyMore: page.more, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : firstToOpen(entries) });
       } catch (error) {
         set({ historyStatus: 'failed', historyError: toAppError(error) });
       }
+    },
+    async loadMoreHistory() {
+      const { history, historyMore, historyStatus } = get();
+      const last = history.at(-1);
+      if (!historyMore || historyStatus === 'loading' || !last) return;
+      set({ historyStatus: 'loading' });
+      try {
+        const page = await backend.history(last.id);
+        const known = new Set(get().history.map((e) => e.id));
+        const older = page.entries.filter((e) => !known.has(e.id));
+        set({ history: [...get().history, ...older].sort(newestFirst), historyMore: page.more, historyStatus: 'ready', historyError: null });
+      } catch (error) {
+        // The run paged from went away meanwhile: start again from the newest.
+        if (toAppError(error).code === 'NOT_FOUND') await get().loadHistory();
+        else set({ historyStatus: 'failed', historyError: toAppError(error) });
+      }
+    },
+    applyHistoryDelta({ added, updated, removed }) {
+      const gone = new Set(removed);
+      const rewritten = new Map(updated.map((e) => [e.id, e]));
+      const fresh = new Map(added.map((e) => [e.id, e]));
+      // A rewritten run not loaded yet stays for its page; an added one is new, so it belongs on the first.
+      const history = get()
+        .history.filter((e) => !gone.has(e.id) && !fresh.has(e.id))
+        .map((e) => rewritten.get(e.id) ?? e);
+      const next = [...fresh.values(), ...history].sort(newestFirst);
+      const { selectedId } = get();
+      const keep = selectedId !== null && next.some((e) => e.id === selectedId);
+      set({ history: next, selectedId: keep ? selectedId : firstToOpen(next) });
     },
     selectRun(id) {
       const { run } = get();

@@ -3,7 +3,7 @@
 // UI). Renderer only.
 
 import { toAppError } from '../lib/errors.ts';
-import { draftDefaults } from '../lib/draft.ts';
+import { completeDraft, draftDefaults } from '../lib/draft.ts';
 import type { AppError, ModelFolderProblem, ModelSource, ModelSummary, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -43,8 +43,8 @@ export const createModelSlice =
     async loadModel() {
       try {
         const model = await backend.model();
-        // A draft kept from an earlier session survives; a first launch starts from the model's defaults.
-        set({ model, modelError: null, draft: get().draft ?? draftDefaults(model) });
+        // What is valid of a draft kept from an earlier session survives; the rest comes from the model's defaults.
+        set({ model, modelError: null, draft: get().draft ?? completeDraft(get().keptDraft ?? {}, model) });
       } catch (error) {
         set({ modelError: toAppError(error) });
       }

@@ -36,7 +36,22 @@ export interface RunSlice {
   cancel(): Promise<void>;
   /** Picks up a job the host is still running (after a reload or from another window). */
   resumeJobs(): Promise<void>;
+  /**
+   * Back after the event stream dropped (the server may have restarted): the run on screen is kept if the host
+   * still has it, shown finished if it reached the (reloaded) history meanwhile, and otherwise marked lost, so
+   * Generate works again. Then picks up any other job the host runs.
+   */
+  reconcileJobs(): Promise<void>;
   dismissError(): void;
+}
+
+/** The host no longer knows a run this page was showing: it restarted (or crashed) while the run was in progress. */
+export function lostRunError(run: LiveRun): AppError {
+  return {
+    code: 'RUN_LOST',
+    message: `The engine restarted while this run was in progress (step ${run.events.length} of ${run.total}), so it was lost and nothing was saved. Press Generate to run it again.`,
+    details: { jobId: run.jobId },
+  };
 }
 
 export function isActive(run: LiveRun | null): boolean {
@@ -85,8 +100,7 @@ export const createRunSlice =
         if (get().run?.token !== token) return;
         get().addRun(entry, purpose === 'run');
         set({ run: null });
-        // The host links a baseline to its run; fetch the updated entry.
-        if (purpose === 'reference') void get().loadHistory();
+        // The run it is the baseline of comes rewritten (linked) in the host's historyChanged.
       } catch (thrown) {
         const error = toAppError(thrown);
         if (error.code === 'CANCELLED') update(token, () => ({ status: 'cancelled' }));
@@ -136,6 +150,28 @@ export const createRunSlice =
         if (!job) return;
         const total = job.request.steps ?? get().model?.defaults.steps ?? 1;
         await start(job.request, job.baselineOf === null ? 'run' : 'reference', total, async (callbacks) => backend.attach(job.jobId, callbacks));
+      },
+      async reconcileJobs() {
+        const { run } = get();
+        // A run still waiting for its job id hears back from its own generate call, one way or the other.
+        if (!run || !isActive(run) || run.jobId === null) return get().resumeJobs();
+        let jobs;
+        try {
+          jobs = await backend.jobs();
+        } catch {
+          // Still unreachable: the next reconnect tries again.
+          return;
+        }
+        if (get().run?.token !== run.token || jobs.some((job) => job.jobId === run.jobId)) return;
+        const entry = get().history.find((e) => e.id === run.jobId);
+        if (entry) {
+          get().addRun(entry, run.purpose === 'run');
+          set({ run: null });
+        } else {
+          update(run.token, () => ({ status: 'failed' }));
+          set({ error: lostRunError(run) });
+        }
+        await get().resumeJobs();
       },
       dismissError() {
         set({ error: null });

@@ -1,6 +1,6 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, clamp, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache, type KeptDraft } from '../lib/draft.ts';
 import type { SliceCreator } from './types.ts';
 
 type DraftFields = Omit<Draft, 'cache'>;
@@ -8,6 +8,8 @@ type DraftFields = Omit<Draft, 'cache'>;
 export interface SettingsSlice {
   /** null until the model (and so its defaults) is known. */
   draft: Draft | null;
+  /** What passed the checks of the draft kept from an earlier session; completed into `draft` once the model is known. */
+  keptDraft: KeptDraft | null;
   setDraft(patch: Partial<DraftFields>): void;
   setCache(patch: Partial<DraftCache>): void;
   randomizeSeed(): void;
@@ -19,6 +21,7 @@ export const createSettingsSlice =
   (random: () => number = Math.random): SliceCreator<SettingsSlice> =>
   (set, get) => ({
     draft: null,
+    keptDraft: null,
     setDraft(patch) {
       const { draft } = get();
       if (!draft) return;

@@ -49,14 +49,15 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         version: PERSIST_VERSION,
         storage: createJSONStorage(() => storage),
         // Only what the user chose; runs and history belong to the host.
-        partialize: (state) => ({ draft: state.draft, compareMode: state.compareMode }),
-        // A kept value of the wrong shape (older build, hand edits) is dropped, never trusted.
+        // Until the model is known, the kept draft stays as it was read.
+        partialize: (state) => ({ draft: state.draft ?? state.keptDraft, compareMode: state.compareMode }),
+        // A kept value of the wrong shape or out of range (older build, hand edits) is dropped, never trusted.
         merge: (kept, current) => {
           const { draft, compareMode } = (kept ?? {}) as Partial<StudioState>;
           const restored = restoreDraft(draft);
           return {
             ...current,
-            ...(restored ? { draft: restored } : {}),
+            keptDraft: restored,
             ...(compareMode === 'side-by-side' || compareMode === 'difference' ? { compareMode } : {}),
           };
         },
@@ -73,7 +74,7 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   void state.loadModelSource();
   let wasConnected = true;
   const stops = [
-    backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onHistoryChanged((delta) => store.getState().applyHistoryDelta(delta)),
     backend.onCalibration((event) => store.getState().calibrationEvent(event)),
     backend.onModelChanged((source) => {
       // This window's own switch already reloaded; another window's (or web client's) did not.
@@ -83,11 +84,12 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
     }),
     backend.onConnectionChange((connected) => {
       store.setState({ connected });
-      // Back after a drop: whatever finished meanwhile is only in the host's history and model.
+      // Back after a drop: whatever finished meanwhile is only in the host's history and model, and
+      // the run on screen may have died with a restarted server (reconcileJobs, once history is in).
       // A calibration's end may have been missed: forget it; if it still runs, its next progress
       // event brings it back, and if it finished, the reloaded model carries the fit.
       if (connected && !wasConnected) {
-        void store.getState().loadHistory();
+        void store.getState().loadHistory().then(() => store.getState().reconcileJobs());
         void store.getState().loadModel();
         if (store.getState().calibration) store.setState({ calibration: null });
       }

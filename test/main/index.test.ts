@@ -169,7 +169,7 @@ describe('main/index.ts', () => {
   it('answers IPC only from its window main frame, validating the payload', async () => {
     expect([...state.ipcHandlers.keys()].sort()).toEqual([...REQUEST_NAMES.map((name) => ipcChannel.request(name)), ipcChannel.pickModelFolder].sort());
     const listHistory = state.ipcHandlers.get(ipcChannel.request('listHistory'))! as (event: unknown, input: unknown) => Promise<Envelope<unknown>>;
-    expect(await listHistory({ senderFrame: window.mainFrame }, {})).toEqual({ ok: true, value: { entries: [] } });
+    expect(await listHistory({ senderFrame: window.mainFrame }, {})).toEqual({ ok: true, value: { entries: [], more: false } });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect(await listHistory({ senderFrame: { ...window.mainFrame, routingId: 9 } }, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     warn.mockRestore();

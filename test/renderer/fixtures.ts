@@ -5,6 +5,7 @@ import type {
   CalibrationEvent,
   CalibrationRequest,
   CalibrationResult,
+  HistoryDelta,
   JobCallbacks,
   ModelFolderProblem,
   ModelSource,
@@ -96,7 +97,7 @@ export class FakeBackend implements StudioBackend {
   modelResult: ModelSummary | Error = MODEL;
   /** When set, generate() waits for this before answering with a job id. */
   gate: Promise<void> | null = null;
-  private historyListeners = new Set<() => void>();
+  private historyListeners = new Set<(delta: HistoryDelta) => void>();
   private counter = 0;
 
   async model() {
@@ -139,8 +140,15 @@ export class FakeBackend implements StudioBackend {
     this.jobs_.push({ jobId, kind: 'attach', input: jobId, callbacks, resolve, reject });
     return { jobId, finished };
   }
-  async history() {
-    return this.entries;
+  /** Entries per history page, as the host's listHistory pages them. */
+  pageSize = Infinity;
+  historyCalls: (string | undefined)[] = [];
+  async history(before?: string) {
+    this.historyCalls.push(before);
+    const all = [...this.entries].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const start = before === undefined ? 0 : all.findIndex((e) => e.id === before) + 1;
+    if (before !== undefined && start === 0) throw Object.assign(new Error(`no run ${before}`), { code: 'NOT_FOUND' });
+    return { entries: all.slice(start, start + this.pageSize), more: start + this.pageSize < all.length };
   }
   async image(id: string) {
     return { width: 32, height: 32, src: `data:image/png;base64,${id}` };
@@ -151,7 +159,7 @@ export class FakeBackend implements StudioBackend {
   async removeRun(id: string) {
     this.removed.push(id);
   }
-  onHistoryChanged(listener: () => void) {
+  onHistoryChanged(listener: (delta: HistoryDelta) => void) {
     this.historyListeners.add(listener);
     return () => void this.historyListeners.delete(listener);
   }
@@ -198,8 +206,8 @@ export class FakeBackend implements StudioBackend {
     this.calibrationListeners.forEach((listener) => listener(event));
   }
   /** As the host's historyChanged event does. */
-  emitHistoryChanged() {
-    this.historyListeners.forEach((listener) => listener());
+  emitHistoryChanged(delta: HistoryDelta) {
+    this.historyListeners.forEach((listener) => listener(delta));
   }
   setConnected(connected: boolean) {
     this.connectionListeners.forEach((listener) => listener(connected));

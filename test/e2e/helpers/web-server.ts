@@ -11,6 +11,16 @@ export interface WebServer {
   /** Calls a contract request over HTTP, as the web client does. */
   call<T = unknown>(name: string, input?: unknown): Promise<T>;
   stop(): Promise<void>;
+  /** Ends the server at once (SIGKILL to its process group), as a crash would; its data folder stays. */
+  kill(): Promise<void>;
+  readonly dataDir: string | null;
+}
+
+export interface WebServerOptions {
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** An existing data folder to serve (kept afterwards); default a fresh one, removed on stop. */
+  readonly dataDir?: string;
 }
 
 const URL_PATTERN = /https?:\/\/127\.0\.0\.1:\d+\/?/;
@@ -33,14 +43,16 @@ function client(url: string) {
  * E2E_BASE_URL points the specs at a server already running (its history is
  * then not empty; the specs only count what they add).
  */
-export async function startWebServer(): Promise<WebServer> {
+export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
   const external = process.env.E2E_BASE_URL;
-  if (external) return { url: external, call: client(external), stop: async () => {} };
+  if (external) return { url: external, call: client(external), stop: async () => {}, kill: async () => {}, dataDir: null };
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'teacache-e2e-'));
-  const child: ChildProcess = spawn('npm', ['run', '--silent', 'web', '--', '--port', '0', '--data-dir', dataDir], {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'teacache-e2e-'));
+  const port = String(options.port ?? 0);
+  const child: ChildProcess = spawn('npm', ['run', '--silent', 'web', '--', '--port', port, '--data-dir', dataDir], {
     cwd: process.cwd(),
-    env: { ...process.env, TEACACHE_STUDIO_DATA: dataDir, PORT: '0' },
+    env: { ...process.env, TEACACHE_STUDIO_DATA: dataDir, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stopping it also stops what npm started.
     detached: true,
@@ -69,16 +81,21 @@ export async function startWebServer(): Promise<WebServer> {
     });
   });
 
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, signal);
+      await exited;
+    }
+  };
   return {
     url,
     call: client(url),
+    dataDir,
     async stop() {
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(-child.pid, 'SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
+      await end('SIGTERM');
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
+    kill: () => end('SIGKILL'),
   };
 }

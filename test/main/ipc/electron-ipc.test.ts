@@ -54,7 +54,7 @@ describe('registerIpcHandlers', () => {
   });
 
   it('answers valid requests with their value', async () => {
-    expect(await handlers.get(ipcChannel.request('listHistory'))!(trusted, {})).toEqual({ ok: true, value: { entries: [] } });
+    expect(await handlers.get(ipcChannel.request('listHistory'))!(trusted, {})).toEqual({ ok: true, value: { entries: [], more: false } });
     expect(await handlers.get(ipcChannel.request('cancel'))!(trusted, { jobId: 'none' })).toEqual({ ok: true, value: { cancelled: false } });
   });
 

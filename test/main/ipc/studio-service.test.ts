@@ -109,7 +109,7 @@ describe('StudioService runs, records and compares', () => {
     expect(stepEvents.filter((step) => !step.computed).length).toBe(run.stats.hits);
     expect(run.stats.hits).toBeGreaterThan(0);
     expect(run.id).toBe(jobId);
-    expect(seen.at(-1)).toEqual({ name: 'historyChanged', payload: { id: jobId, change: 'added' } });
+    expect(seen.at(-1)).toEqual({ name: 'historyChanged', payload: { added: [run], updated: [], removed: [] } });
 
     const { entries } = (await service.dispatch('listHistory', {})) as { entries: HistoryEntry[] };
     expect(entries.map((entry) => entry.id)).toEqual([jobId]);
@@ -134,6 +134,8 @@ describe('StudioService runs, records and compares', () => {
     const { entries } = (await service.dispatch('listHistory', {})) as { entries: HistoryEntry[] };
     const linked = entries.find((entry) => entry.id === run.id)!;
     expect(linked.baseline?.id).toBe(jobId);
+    // One change, carrying both entries: the UI applies it without fetching the history again.
+    expect(seen.filter((message) => message.name === 'historyChanged').at(-1)?.payload).toEqual({ added: [baseline], updated: [linked], removed: [] });
     expect(linked.baseline?.speedup).toBeCloseTo(baseline.wallMs / run.wallMs, 6);
 
     const comparison = (await service.dispatch('compare', { id: run.id })) as { psnr: number | 'identical'; against: string; maxDifference: number; difference: { dataUrl: string } };
@@ -149,12 +151,34 @@ describe('StudioService runs, records and compares', () => {
   it('deletes a baseline and unlinks the run that pointed at it', async () => {
     const { entries } = (await service.dispatch('listHistory', {})) as { entries: HistoryEntry[] };
     const baselineId = entries.find((entry) => entry.id === run.id)!.baseline!.id;
+    seen.length = 0;
     expect(await service.dispatch('deleteRun', { id: baselineId })).toEqual({ deleted: true });
     const after = (await service.dispatch('listHistory', {})) as { entries: HistoryEntry[] };
+    expect(seen).toEqual([{ name: 'historyChanged', payload: { added: [], updated: [after.entries[0]], removed: [baselineId] } }]);
     expect(after.entries.map((entry) => entry.id)).toEqual([run.id]);
     expect(after.entries[0]!.baseline).toBeNull();
     // And so it stays after a restart.
     expect(HistoryStore.open(dir).get(run.id)?.baseline).toBeNull();
+  });
+
+  it('pages the history newest first, and says when the run to page on from is gone', async () => {
+    const png = await service.history.image(run.id);
+    const paged = Array.from({ length: 5 }, (_, i) => `paged${i}`);
+    for (const [i, id] of paged.entries()) await service.history.add({ ...run, id, createdAt: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString() }, png);
+    const page = async (input: object) => {
+      const { entries, more } = (await service.dispatch('listHistory', input)) as { entries: HistoryEntry[]; more: boolean };
+      return { ids: entries.map((entry) => entry.id), more };
+    };
+    try {
+      expect(await page({ limit: 2 })).toEqual({ ids: ['paged4', 'paged3'], more: true });
+      expect(await page({ before: 'paged3', limit: 2 })).toEqual({ ids: ['paged2', 'paged1'], more: true });
+      expect(await page({ before: 'paged1', limit: 10 })).toEqual({ ids: ['paged0', run.id], more: false });
+      expect(await page({})).toEqual({ ids: [...paged].reverse().concat(run.id), more: false });
+      expect(await failure(service.dispatch('listHistory', { before: 'gone' }))).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/list from the newest again/) });
+      expect((await failure(service.dispatch('listHistory', { limit: 0 }))).code).toBe('INVALID_PAYLOAD');
+    } finally {
+      for (const id of paged) await service.history.delete(id);
+    }
   });
 
   it('cancels through the contract with CANCELLED', async () => {

@@ -105,6 +105,31 @@ describe('web server', () => {
     expect(host.jobs()).toEqual([]);
   });
 
+  it('refuses an unknown key in the request, naming it, instead of running the default', async () => {
+    for (const [body, key] of [
+      [{ request: { prompt: 'x', seed: 1, step: 4 } }, 'step'],
+      [{ request: { prompt: 'x', seed: 1, cache: { treshold: 0.2 } } }, 'treshold'],
+    ] as const) {
+      const response = await post('generate', JSON.stringify(body));
+      expect(response.status).toBe(400);
+      expect(errorOf(response)).toMatchObject({ code: 'INVALID_PAYLOAD', message: expect.stringContaining(`"${key}"`) });
+    }
+    expect(host.jobs()).toEqual([]);
+  });
+
+  it("refuses a size the loaded model cannot make with a 400 up front that gives the model's own rule", async () => {
+    const { model } = await host.info();
+    for (const width of [model.sizeMultiple * 3 + 1, model.maxSize + model.sizeMultiple, 4096]) {
+      const response = await post('generate', JSON.stringify({ request: { prompt: 'x', seed: 1, width } }));
+      expect(response.status, `width ${width}`).toBe(400);
+      expect(errorOf(response)).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining(`width ${width} does not suit ${model.name}: use a multiple of ${model.sizeMultiple} up to ${model.maxSize}`),
+      });
+    }
+    expect(host.jobs()).toEqual([]);
+  });
+
   it('maps other failures to fitting statuses', async () => {
     const missing = await post('getImage', JSON.stringify({ id: 'nope' }));
     expect(missing.status).toBe(404);
@@ -119,7 +144,7 @@ describe('web server', () => {
     expect(rebound.status).toBe(403);
     const own = await post('listHistory', '{}', { 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` });
     expect(own.status).toBe(200);
-    expect(JSON.parse(own.body)).toEqual({ entries: [] });
+    expect(JSON.parse(own.body)).toEqual({ entries: [], more: false });
   });
 
   it('refuses a WebSocket from another origin', async () => {

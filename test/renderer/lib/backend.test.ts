@@ -31,7 +31,7 @@ function fakeApi() {
       return { cancelled: true };
     },
     listJobs: async () => ({ jobs: [] }),
-    listHistory: async () => ({ entries: [entry('run1')] }),
+    listHistory: async () => ({ entries: [entry('run1')], more: false }),
     getImage: async (id: string) => {
       calls.push(`image ${id}`);
       return { width: 32, height: 32, dataUrl: `data:image/png;base64,${id}` };

@@ -4,6 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { draftDefaults, toRequest } from '../../../renderer/lib/draft.ts';
+import { errorTitle } from '../../../renderer/lib/errors.ts';
+import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
 import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
 
@@ -113,7 +115,14 @@ describe('settings', () => {
     const { reuse: _r, startFraction: _s, endFraction: _e, maxConsecutiveReuses: _m, alwaysComputeLast: _a, ...olderCache } = second.getState().draft!.cache;
     kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { ...second.getState().draft, cache: olderCache } }, version: 1 }));
     const older = createStudioStore(backend, { storage });
+    await older.getState().loadModel();
     expect(older.getState().draft).toEqual(second.getState().draft);
+
+    // Out of range (hand edits): the field is dropped, the valid rest kept, and nothing reaches the engine unchecked.
+    kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { ...second.getState().draft, steps: 1e9, cache: { threshold: 1e6 } } }, version: 1 }));
+    const tampered = createStudioStore(backend, { storage });
+    await tampered.getState().loadModel();
+    expect(tampered.getState().draft).toEqual({ ...draftDefaults(MODEL), prompt: 'blue star' });
 
     kept.set('teacache-studio:settings', JSON.stringify({ state: { draft: { prompt: 3 } }, version: 1 }));
     const third = createStudioStore(backend, { storage });
@@ -214,10 +223,10 @@ describe('a run', () => {
     expect(store.getState().run).toMatchObject({ purpose: 'reference', request: { cache: { enabled: false } } });
 
     const reference = entry('run2', { baselineOf: 'run1', request: { ...cached.request, cache: { ...cached.request.cache, enabled: false } } });
-    backend.entries = [reference, { ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.5 } }];
     job.resolve(reference);
     await done;
-    await flush();
+    // The host's historyChanged brings the run rewritten with its baseline linked.
+    store.getState().applyHistoryDelta({ added: [reference], updated: [{ ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.5 } }], removed: [] });
     expect(store.getState().selectedId).toBe('run1');
     expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
   });
@@ -241,6 +250,62 @@ describe('resuming', () => {
     stop();
   });
 
+  it('marks a run the restarted server no longer has as lost, with Generate working again (running or cancelling)', async () => {
+    const stop = bootStudio(store, backend);
+    await flush();
+    for (const cancelFirst of [false, true]) {
+      void store.getState().generate();
+      await flush();
+      const job = backend.last();
+      job.callbacks.onSteps(Array.from({ length: 25 }, (_, i) => stepEvent(i, true, 100)));
+      if (cancelFirst) {
+        await store.getState().cancel();
+        expect(store.getState().run?.status).toBe('cancelling');
+      }
+      backend.setConnected(false);
+      backend.hostJobs = [];
+      backend.setConnected(true);
+      await flush();
+      await flush();
+      const { run, error } = store.getState();
+      expect(run?.status).toBe('failed');
+      expect(isActive(run)).toBe(false);
+      expect(error).toMatchObject({ code: 'RUN_LOST', message: expect.stringMatching(/restarted while this run was in progress \(step 25 of 100\).*Press Generate/) });
+      expect(errorTitle(error!)).toBe('The run was lost');
+    }
+    // Generate is live again.
+    void store.getState().generate();
+    await flush();
+    expect(store.getState().run?.status).toBe('running');
+    stop();
+  });
+
+  it('keeps a run the host still has after a reconnect, and files one that finished meanwhile', async () => {
+    const stop = bootStudio(store, backend);
+    await flush();
+    void store.getState().generate();
+    await flush();
+    const job = backend.last();
+    backend.setConnected(false);
+    backend.hostJobs = [{ jobId: job.jobId, running: true, request: toRequest(store.getState().draft!), baselineOf: null }];
+    backend.setConnected(true);
+    await flush();
+    await flush();
+    expect(store.getState().run).toMatchObject({ status: 'running', jobId: job.jobId });
+    expect(store.getState().error).toBeNull();
+
+    backend.setConnected(false);
+    backend.hostJobs = [];
+    backend.entries = [entry(job.jobId)];
+    backend.setConnected(true);
+    await flush();
+    await flush();
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().error).toBeNull();
+    expect(store.getState().selectedId).toBe(job.jobId);
+    stop();
+  });
+
   it('does nothing when the host has no unfinished job', async () => {
     await store.getState().resumeJobs();
     expect(store.getState().run).toBeNull();
@@ -259,11 +324,41 @@ describe('history', () => {
     expect(store.getState().history.map((e) => e.id)).toEqual(['run3', 'run2', 'run1']);
     expect(store.getState().selectedId).toBe('run2');
 
-    backend.entries = [older];
-    backend.emitHistoryChanged();
-    await flush();
+    const calls = backend.historyCalls.length;
+    backend.emitHistoryChanged({ added: [], updated: [], removed: ['run2', 'run3'] });
     expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
     expect(store.getState().selectedId).toBe('run1');
+    const linked = { ...older, baseline: { id: 'run5', wallMs: 20, speedup: 2, psnr: 31 } };
+    backend.emitHistoryChanged({ added: [entry('run5', { baselineOf: 'run1' })], updated: [linked], removed: [] });
+    expect(store.getState().history).toEqual([entry('run5', { baselineOf: 'run1' }), linked]);
+    // Applied from the event itself: no history was downloaded again.
+    expect(backend.historyCalls.length).toBe(calls);
+    stop();
+  });
+
+  it('loads the history a page at a time, and starts over when the run it pages from is gone', async () => {
+    backend.entries = Array.from({ length: 120 }, (_, i) => entry(`run${i + 1}`));
+    backend.pageSize = 50;
+    const stop = bootStudio(store, backend);
+    await flush();
+    const ids = () => store.getState().history.map((e) => e.id);
+    expect(ids()).toHaveLength(50);
+    expect(ids()[0]).toBe('run120');
+    expect(store.getState().historyMore).toBe(true);
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(100);
+    expect(backend.historyCalls.at(-1)).toBe('run71');
+    // The run paged from was deleted meanwhile (by another window): start again from the newest.
+    backend.entries = backend.entries.filter((e) => e.id !== 'run21');
+    store.setState({ history: store.getState().history.map((e) => (e.id === 'run21' ? entry('run21') : e)) });
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(50);
+    expect(backend.historyCalls.at(-1)).toBeUndefined();
+    await store.getState().loadMoreHistory();
+    await store.getState().loadMoreHistory();
+    expect(ids()).toHaveLength(119);
+    expect(new Set(ids()).size).toBe(119);
+    expect(store.getState().historyMore).toBe(false);
     stop();
   });
 

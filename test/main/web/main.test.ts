@@ -1,0 +1,48 @@
+// `npm run web` as a user starts it: a port already taken is one clear line naming the port and --port, not a
+// raw EADDRINUSE trace.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir: string;
+let busy: Server;
+let port: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'teacache-web-main-'));
+  mkdirSync(join(dir, 'renderer'));
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>TeaCache Studio</title>');
+  busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  port = (busy.address() as { port: number }).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => busy.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runWeb(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run web', () => {
+  it('says in one line that the port is taken and how to pick another', async () => {
+    const result = await runWeb(['--port', String(port), '--data-dir', join(dir, 'data'), '--renderer', join(dir, 'renderer')]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use.*--port N`))]);
+    expect(result.stderr).not.toMatch(/EADDRINUSE|\bat /);
+    expect(result.stdout).not.toMatch(/serving/);
+  });
+});
