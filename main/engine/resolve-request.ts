@@ -24,7 +24,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     }
   }
   const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
-  const guidanceMode = info.guidanceEmbedded ? 'embedded' : guidanceScale === 1 ? 'none' : 'cfg';
+  const guidanceMode = info.guidanceEmbedded ? 'embedded' : cfgOff(defaults, guidanceScale) ? 'none' : 'cfg';
   const cache = request.cache ?? {};
   const policy = cache.policy ?? 'seed';
   const options = {
@@ -48,6 +48,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     guidanceScale,
     guidanceMode,
     shift: defaults.shift,
+    ...(defaults.flowShift === undefined ? {} : { flowShift: defaults.flowShift }),
     cache: {
       enabled: cache.enabled ?? true,
       policy,
@@ -60,6 +61,16 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
     },
   };
+}
+
+/** Whether a guidance value turns true CFG off: 0 under Z-Image's rule (its pipeline's `guidance_scale > 0`), 1 under FLUX's. */
+export function cfgOff(defaults: ModelDefaults, guidanceScale: number): boolean {
+  return defaults.guidanceRule === 'z-image' ? guidanceScale <= 0 : guidanceScale === 1;
+}
+
+/** The weight of (pos − neg) added to neg: Z-Image's pos + g·(pos − neg) is neg + (1 + g)·(pos − neg). */
+export function cfgWeight(defaults: ModelDefaults, guidanceScale: number): number {
+  return defaults.guidanceRule === 'z-image' ? 1 + guidanceScale : guidanceScale;
 }
 
 /**

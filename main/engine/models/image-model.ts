@@ -12,6 +12,10 @@ export const ModelDefaultsSchema = z.object({
   guidanceScale: z.number().nonnegative(),
   /** Apply FLUX's resolution-dependent schedule shift. */
   shift: z.boolean(),
+  /** A static flow shift instead: sigmas linspace(1, 1/N, N) shifted by it, then 0 (Z-Image's schedule). */
+  flowShift: z.number().positive().optional(),
+  /** How guidance reads: 'z-image' turns CFG on for g > 0 as pos + g·(pos − neg); absent, CFG is on for g ≠ 1 as neg + g·(pos − neg). */
+  guidanceRule: z.literal('z-image').optional(),
   teacache: z.object({
     threshold: z.number().nonnegative(),
     rescaleFactor: z.number().nonnegative(),
@@ -66,6 +70,10 @@ export interface ImageModel {
   encodeTextReleasing?(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }>;
   /** Seeded Gaussian noise in the model's packed token space. */
   noise(seed: number, width: number, height: number): PackedNoise;
+  /** The initial latents' shape in diffusers' unpacked layout ([1, C, H/8, W/8]; [1, 3, H, W] for pixel models), as `--noise` takes them. */
+  noiseShape(width: number, height: number): number[];
+  /** Given initial latents (of `noiseShape`) in the model's packed token space. */
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise;
   /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray;
   /** `velocity` split at the blocks, for residual reuse and TeaCache's signal; absent when the architecture cannot split. */

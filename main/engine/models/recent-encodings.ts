@@ -32,13 +32,18 @@ export class RecentEncodings {
     while (this.held.size > this.size) this.held.delete(this.held.keys().next().value!);
   }
 
-  /** The encodings of `prompts`, in order, as one batch; each must have been remembered. */
-  batch(mx: MxBackend, prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
-    const rows = prompts.map((prompt) => {
+  /** The encodings of `prompts`, in order; each must have been remembered. */
+  rows(prompts: readonly string[]): PromptEncoding[] {
+    return prompts.map((prompt) => {
       const row = this.held.get(prompt);
       if (!row) throw new Error(`No encoding is held for the prompt "${prompt}": encode the missing prompts first.`);
       return row;
     });
+  }
+
+  /** The encodings of `prompts`, in order, as one batch; each must have been remembered. */
+  batch(mx: MxBackend, prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    const rows = this.rows(prompts);
     return {
       context: mx.concatenate(rows.map((row) => row.context), 0),
       pooled: mx.concatenate(rows.map((row) => row.pooled), 0),

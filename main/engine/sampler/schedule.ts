@@ -35,8 +35,27 @@ export function fluxSchedule(steps: number, options: ScheduleOptions = {}): numb
   return linear.map((t) => timeShift(mu, t));
 }
 
+/**
+ * Z-Image's schedule: sigmas linspace(1, 1/N, N) (its pipeline's default),
+ * shifted statically, σ' = s·σ / (1 + (s − 1)·σ), then a final 0, in float32
+ * as diffusers' scheduler computes them.
+ */
+export function staticShiftSchedule(steps: number, shift: number): number[] {
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  const f = Math.fround;
+  const end = 1 / steps;
+  const stepSize = steps === 1 ? 0 : f((end - 1) / (steps - 1));
+  const sigmas = Array.from({ length: steps }, (_, i) => {
+    // torch.linspace fills the second half from the end, so both ends are exact.
+    const s = i < Math.floor(steps / 2) ? f(1 + f(stepSize * i)) : f(end - f(stepSize * (steps - 1 - i)));
+    return f(f(shift * s) / f(1 + f((shift - 1) * s)));
+  });
+  return [...sigmas, 0];
+}
+
 /** The schedule a resolved request runs on; the UI's predictions use the same one. */
-export function scheduleFor(request: { readonly steps: number; readonly width: number; readonly height: number; readonly shift: boolean }, patchSize: number): number[] {
+export function scheduleFor(request: { readonly steps: number; readonly width: number; readonly height: number; readonly shift: boolean; readonly flowShift?: number | undefined }, patchSize: number): number[] {
+  if (request.flowShift !== undefined) return staticShiftSchedule(request.steps, request.flowShift);
   const imageTokens = (request.width / patchSize) * (request.height / patchSize);
   return fluxSchedule(request.steps, request.shift ? { shiftForImageTokens: imageTokens } : {});
 }

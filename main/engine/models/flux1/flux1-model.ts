@@ -139,10 +139,16 @@ export class Flux1Model implements ImageModel {
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {
-    const { mx } = this;
-    const channels = this.parts.vae.config.latent_channels;
-    const latents = mx.random.normal([1, channels, height / 8, width / 8], mx.float32, 0, 1, mx.random.key(seed));
-    return { tokens: pack(mx, latents, PATCH), rows: height / SIZE_MULTIPLE, cols: width / SIZE_MULTIPLE };
+    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
+    return this.packNoise(latents, width, height);
+  }
+
+  noiseShape(width: number, height: number): number[] {
+    return [1, this.parts.vae.config.latent_channels, height / 8, width / 8];
+  }
+
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise {
+    return { tokens: pack(this.mx, latents, PATCH), rows: height / SIZE_MULTIPLE, cols: width / SIZE_MULTIPLE };
   }
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
@@ -182,7 +188,7 @@ function transformerPlans(mx: MxBackend, parts: Flux1Parts): TensorPlan[] {
 }
 
 /** BFL stores the autoencoder's attention projections as 1×1 convolutions; the decoder takes them as matrices. */
-function asBflVaeShape(plan: TensorPlan): TensorPlan {
+export function asBflVaeShape(plan: TensorPlan): TensorPlan {
   if (!/^decoder\.mid_block\.attentions\.0\.(to_q|to_k|to_v|to_out\.0)\.weight$/.test(plan.name)) return plan;
   return {
     ...plan,

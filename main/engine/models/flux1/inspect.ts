@@ -48,7 +48,7 @@ export interface Flux1Parts {
 export const DIFFUSERS_FOLDERS = ['transformer', 'text_encoder', 'text_encoder_2', 'tokenizer', 'tokenizer_2', 'vae'] as const;
 const BFL_VAE_FILE = 'ae.safetensors';
 
-function readConfig<T>(schema: z.ZodType<T>, file: string, what: string): T {
+export function readConfig<T>(schema: z.ZodType<T>, file: string, what: string): T {
   if (!existsSync(file)) throw new EngineError('MODEL_INVALID', `${file} is missing; ${what} needs its config.json.`, { file });
   let raw: unknown;
   try {
@@ -112,7 +112,8 @@ function transformerPart(dir: string): Flux1Parts['transformer'] {
   return { source: { kind: 'bfl', path: file, prefix }, config, checkpoint };
 }
 
-function vaePart(dir: string): Flux1Parts['vae'] {
+/** The autoencoder: diffusers' vae/ folder or BFL's ae.safetensors (Z-Image uses FLUX.1's unchanged). */
+export function vaePart(dir: string): Flux1Parts['vae'] {
   const folder = join(dir, 'vae');
   if (isDir(folder)) {
     const config = readConfig(VaeConfigSchema, join(folder, 'config.json'), 'an autoencoder');

@@ -103,9 +103,7 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   // 3.4 GB at 512², and 3.7 GB at 768² in four 512² tiles; MLX 0.32.2,
   // scripts/measure-flux1-memory.ts). The base is set so one tile gives 3.7 GB.
   // Larger images decode in tiles (vae/tiled-decode.ts), so one tile bounds it.
-  const tileSide = DEFAULT_TILES.tile * 8;
-  const pixels = Math.min(size.width * size.height, tileSide * tileSide);
-  const decode = DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (configs.vae.block_out_channels[0]! / 128);
+  const decode = decodeBytes(configs.vae, size.width, size.height);
 
   // Quantizing on load holds one layer's stored and float32 copies.
   const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));
@@ -115,6 +113,13 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   // Text encoders run while the transformer and autoencoder are already resident.
   const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
   return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes: t5Bytes + clipBytes, activationBytes, peakBytes };
+}
+
+/** The decoder's peak at a size, one tile at most (large images decode in tiles). */
+export function decodeBytes(vae: VaeConfig, width: number, height: number): number {
+  const tileSide = DEFAULT_TILES.tile * 8;
+  const pixels = Math.min(width * height, tileSide * tileSide);
+  return DECODE_BASE_BYTES + DECODE_BYTES_PER_PIXEL * pixels * (vae.block_out_channels[0]! / 128);
 }
 
 export function formatGb(bytes: number): string {
@@ -127,8 +132,13 @@ export function formatGb(bytes: number): string {
  * when the choice cannot.
  */
 export function chooseQuantization(configs: Flux1Configs, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
+  return chooseQuantizationBy((q) => estimateFlux1Memory(configs, q, size), name, asked, size, limitBytes);
+}
+
+/** The same choice for any model family, from its estimate at each level. */
+export function chooseQuantizationBy(estimateAt: (q: Quantization) => MemoryEstimate, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
   const levels: Quantization[] = ['none', 8, 4];
-  const estimates = levels.map((q) => estimateFlux1Memory(configs, q, size));
+  const estimates = levels.map(estimateAt);
   const label = (q: Quantization) => (q === 'none' ? 'unquantized (float32)' : `${q}-bit`);
   if (asked === 'auto') {
     const fitting = estimates.find((e) => e.peakBytes <= limitBytes);
