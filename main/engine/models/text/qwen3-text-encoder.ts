@@ -96,7 +96,12 @@ export function* encodeZImagePrompts(
   prompts: readonly string[],
   quantization: Quantization,
 ): Generator<void, MxArray[], void> {
-  const tokens = zImagePromptTokens(tokenizer, prompts);
+  const padded = zImagePromptTokens(tokenizer, prompts);
+  // The states of real tokens never see right padding (the mask is causal and the
+  // pads come last), and only those are kept: encoding up to the longest prompt
+  // gives them exactly, without running 36 layers over up to 512 pads.
+  const longest = Math.max(...padded.mask.map((row) => row.lastIndexOf(1) + 1));
+  const tokens = tokenizer.paddingSide === 'right' ? { ids: padded.ids.map((row) => row.slice(0, longest)), mask: padded.mask.map((row) => row.slice(0, longest)) } : padded;
   const [hidden] = yield* encodeQwen3Stepwise(mx, source, tokens, [source.config.num_hidden_layers - 1], quantization);
   return tokens.mask.map((row, b) => {
     const keep = row.flatMap((m, i) => (m ? [i] : []));
