@@ -70,6 +70,14 @@ describe('Qwen3 chat template and tokenizer', () => {
     expect(mask).toEqual(expected.klein_mask);
   });
 
+  it('the Hub’s tokenizer.json form (ByteLevel post-processor, as Qwen/Qwen3-4B ships) gives the same ids', () => {
+    const dir = join(scratch, 'hub-tokenizer');
+    cpSync(join(FIXTURE, 'tokenizer'), dir, { recursive: true });
+    const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false } }));
+    expect(kleinPromptTokens(loadQwen3Tokenizer(dir), expected.prompts).ids).toEqual(expected.klein_ids);
+  });
+
   it('truncates a long prompt to 512 tokens as transformers does', () => {
     const { ids, mask } = zImagePromptTokens(tokenizer, [expected.long_prompt]);
     expect(ids).toEqual(expected.long_ids);
