@@ -9,6 +9,8 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { EngineError } from '../../errors.ts';
+import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
+import { qwen3FromFile, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
 import { readConfig, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
 import {
@@ -30,12 +32,8 @@ export type ZImageTransformerSource =
   | { readonly kind: 'comfy'; readonly path: string; readonly prefix: string };
 
 export interface ZImageTextEncoderPart {
-  readonly checkpoint: Checkpoint;
-  /** The folder holding the encoder's config.json, or the single file. */
-  readonly path: string;
+  readonly source: Qwen3Source;
   readonly hiddenSize: number;
-  /** The tokenizer folder (tokenizer.json and its chat template). */
-  readonly tokenizerDir: string;
 }
 
 export interface ZImageParts {
@@ -44,6 +42,7 @@ export interface ZImageParts {
   readonly transformer: { readonly source: ZImageTransformerSource; readonly config: ZImageConfig; readonly checkpoint: Checkpoint };
   readonly vae: Flux1Parts['vae'];
   readonly textEncoder: ZImageTextEncoderPart;
+  readonly tokenizer: Qwen3Tokenizer;
   /** The scheduler's static shift (3.0 in both releases). */
   readonly shift: number;
 }
@@ -52,8 +51,6 @@ const SchedulerConfigSchema = z.object({
   shift: z.number().positive().default(3),
   use_dynamic_shifting: z.literal(false, { message: "Z-Image's scheduler shifts statically (use_dynamic_shifting false)" }).default(false),
 });
-
-const Qwen3ConfigSchema = z.object({ hidden_size: z.number().int().positive() });
 
 const COMFY_TRANSFORMER = /^z[-_]?image.*\.safetensors$/i;
 const COMFY_TEXT_ENCODER = /^qwen[-_]?3.*\.safetensors$/i;
@@ -111,12 +108,9 @@ function transformerPart(dir: string): ZImageParts['transformer'] {
 
 function textEncoderPart(dir: string): ZImageTextEncoderPart {
   const folder = join(dir, 'text_encoder');
-  const tokenizerDir = join(dir, 'tokenizer');
-  let part: Omit<ZImageTextEncoderPart, 'tokenizerDir'>;
-  if (isDir(folder)) {
-    const { hidden_size: hiddenSize } = readConfig(Qwen3ConfigSchema, join(folder, 'config.json'), 'the Qwen3 text encoder');
-    part = { checkpoint: Checkpoint.fromDir(folder, 'text_encoder/'), path: folder, hiddenSize };
-  } else {
+  let source: Qwen3Source;
+  if (isDir(folder)) source = qwen3FromFolder(folder, 'text_encoder/');
+  else {
     const files = readdirSync(dir).filter((name) => COMFY_TEXT_ENCODER.test(name));
     if (files.length !== 1) {
       throw new EngineError(
@@ -127,16 +121,13 @@ function textEncoderPart(dir: string): ZImageTextEncoderPart {
         { file: folder },
       );
     }
-    const file = join(dir, files[0]!);
-    const checkpoint = Checkpoint.fromFiles(files[0]!, [file]);
-    const embedding = ['model.embed_tokens.weight', 'embed_tokens.weight'].map((n) => checkpoint.tensors.get(n)).find(Boolean);
-    if (!embedding) throw new EngineError('MODEL_INVALID', `${file} has no embed_tokens.weight: it is not a Qwen3 text encoder.`, { file });
-    part = { checkpoint, path: file, hiddenSize: embedding.shape[1]! };
+    source = qwen3FromFile(join(dir, files[0]!));
   }
-  if (!existsSync(join(tokenizerDir, 'tokenizer.json'))) {
-    throw new EngineError('MODEL_INVALID', `${join(tokenizerDir, 'tokenizer.json')} is missing: Z-Image's prompts are tokenized with the Qwen tokenizer from the checkpoint's tokenizer/ folder (tokenizer.json and tokenizer_config.json with its chat template).`, { file: tokenizerDir });
-  }
-  return { ...part, tokenizerDir };
+  return { source, hiddenSize: source.config.hidden_size };
+}
+
+function tokenizerPart(dir: string): Qwen3Tokenizer {
+  return loadQwen3Tokenizer(join(dir, 'tokenizer'));
 }
 
 function schedulerShift(dir: string): number {
@@ -182,15 +173,16 @@ export function checkZImageFolder(dir: string): ZImageCheck {
   const transformer = attempt(join(dir, 'transformer'), () => transformerPart(dir));
   const vae = attempt(join(dir, 'vae'), () => vaePart(dir));
   const textEncoder = attempt(join(dir, 'text_encoder'), () => textEncoderPart(dir));
+  const tokenizer = attempt(join(dir, 'tokenizer'), () => tokenizerPart(dir));
   const shift = attempt(join(dir, 'scheduler'), () => schedulerShift(dir));
   if (transformer && textEncoder && transformer.config.capFeatDim !== textEncoder.hiddenSize) {
-    problems.push({ path: textEncoder.path, message: `The text encoder is ${textEncoder.hiddenSize} wide but the transformer's cap_embedder takes ${transformer.config.capFeatDim}: the parts come from different models.` });
+    problems.push({ path: textEncoder.source.path, message: `The text encoder is ${textEncoder.hiddenSize} wide but the transformer's cap_embedder takes ${transformer.config.capFeatDim}: the parts come from different models.` });
   }
   if (transformer && vae && transformer.config.inChannels !== vae.config.latent_channels) {
     problems.push({ path: join(dir, 'vae'), message: `The autoencoder has ${vae.config.latent_channels} latent channels but the transformer takes ${transformer.config.inChannels}.` });
   }
-  if (problems.length > 0 || !transformer || !vae || !textEncoder || shift === undefined) return { problems };
-  return { parts: { dir, variant: zImageVariant(dir, transformer.source.path), transformer, vae, textEncoder, shift }, problems };
+  if (problems.length > 0 || !transformer || !vae || !textEncoder || !tokenizer || shift === undefined) return { problems };
+  return { parts: { dir, variant: zImageVariant(dir, transformer.source.path), transformer, vae, textEncoder, tokenizer, shift }, problems };
 }
 
 /** The parts of a Z-Image folder, or one error listing every problem. */

@@ -6,13 +6,13 @@
 
 import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { EngineError } from '../../errors.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
 import { asBflVaeShape } from '../flux1/flux1-model.ts';
 import { chooseQuantizationBy, formatGb, type MemoryEstimate } from '../flux1/memory.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
+import { encodeZImagePrompts } from '../text/qwen3-text-encoder.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
 import { zImageParamShapes } from './config.ts';
@@ -100,7 +100,7 @@ export class ZImageModel implements ImageModel {
     const defaults = Z_IMAGE_DEFAULTS[parts.variant];
     const name = parts.variant === 'turbo' ? 'Z-Image-Turbo' : 'Z-Image';
     const size = { width: defaults.width, height: defaults.height, batch: defaults.guidanceScale > 0 ? 2 : 1, textTokens: Z_IMAGE_TEXT_TOKENS };
-    const textEncoder = { parameters: tensorElements(parts.textEncoder.checkpoint), hiddenSize: parts.textEncoder.hiddenSize };
+    const textEncoder = { parameters: tensorElements(parts.textEncoder.source.checkpoint), hiddenSize: parts.textEncoder.hiddenSize };
     const memory = chooseQuantizationBy(
       (q) => estimateZImageMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder }, q, size),
       name,
@@ -114,7 +114,7 @@ export class ZImageModel implements ImageModel {
     const { vae } = parts;
     const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
     vae.checkpoint.close();
-    const promptEncoder = options.promptEncoder ?? qwen3PromptEncoder(parts);
+    const promptEncoder = options.promptEncoder ?? qwen3PromptEncoder(mx, parts, memory.quantization);
     return new ZImageModel(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams), promptEncoder);
   }
 
@@ -279,19 +279,7 @@ function tensorElements(checkpoint: { readonly tensors: ReadonlyMap<string, { re
   return total;
 }
 
-/**
- * The checkpoint's Qwen3 encoder. The engine's Qwen3 port (text/qwen3*.ts)
- * is not in this build yet, so encoding says so instead of guessing.
- */
-function qwen3PromptEncoder(parts: ZImageParts): ZImagePromptEncoder {
-  return {
-    // eslint-disable-next-line require-yield
-    *encode() {
-      throw new EngineError(
-        'MODEL_INVALID',
-        `Z-Image's prompt encoder (Qwen3, ${parts.textEncoder.path}) is not available in this build of the engine yet; the transformer and autoencoder loaded, but prompts cannot be encoded.`,
-        { file: parts.textEncoder.path },
-      );
-    },
-  };
+/** The checkpoint's Qwen3 encoder, loaded for each encoding at the model's quantization and freed after. */
+function qwen3PromptEncoder(mx: MxBackend, parts: ZImageParts, quantization: Quantization): ZImagePromptEncoder {
+  return { encode: (prompts) => encodeZImagePrompts(mx, parts.textEncoder.source, parts.tokenizer, prompts, quantization) };
 }

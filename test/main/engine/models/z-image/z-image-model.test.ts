@@ -1,13 +1,18 @@
 // Z-Image against diffusers itself, on the tiny random checkpoints that
 // training/fixtures/make_z_image_fixture.py builds with diffusers' own classes:
 // the transformer's output, the decoded image and whole few-step runs
-// (ZImagePipeline from fixed noise and prompt embeddings), Turbo and Base.
+// (ZImagePipeline from fixed noise, from prompt embeddings and from a prompt,
+// in-process and through the CLI), Turbo and Base.
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
+import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { staticShiftSchedule } from '../../../../../main/engine/sampler/schedule.ts';
 import { modelTime, patchify, unpatchify, ZImageModel, type ZImagePromptEncoder } from '../../../../../main/engine/models/z-image/z-image-model.ts';
@@ -90,5 +95,31 @@ describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s against diffusers'
     const worst = Math.max(...Array.from(result.rgb, (v, i) => Math.abs(v - reference[i]!)));
     expect(worst).toBeLessThanOrEqual(1);
     expect(psnr(result.rgb, reference)).toBeGreaterThan(45);
+  });
+});
+
+describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s from a prompt, as the CLI runs it', (variant) => {
+  const dir = join(Z_IMAGE_FIXTURES, variant);
+  const reference = Uint8Array.from(values(expected(variant)['prompt_run.rgb']!));
+  const run = RUNS[variant];
+
+  it('encodes with the checkpoint\'s Qwen3 and tokenizer and reproduces ZImagePipeline(prompt=…)', async () => {
+    const model = await ZImageModel.load(mx, dir, { quantize: 'none' });
+    const noise = (mx.load(join(dir, 'noise.safetensors')) as Record<string, MxArray>)['noise']!;
+    const result = await new Generator(mx, info, model).generate({ prompt: 'a red cat', seed: 0, ...run, cache: { enabled: false } }, { noise });
+    expect(psnr(result.rgb, reference)).toBeGreaterThan(45);
+  });
+
+  it('`npm run generate -- --model DIR --noise noise.safetensors` reproduces it (PSNR ≥ 45 dB)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'z-image-cli-')), `${variant}.png`);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'main/cli/generate.ts', '--model', dir, '--noise', join(dir, 'noise.safetensors'), '--prompt', 'a red cat',
+        '--steps', String(run.steps), '--guidance', String(run.guidanceScale), '--width', String(run.width), '--height', String(run.height), '--no-cache', '--quantize', 'none', '--out', out],
+      { encoding: 'utf8' },
+    );
+    expect(cli.stderr).toContain(variant === 'z-image-turbo' ? 'Z-Image-Turbo' : 'Z-Image');
+    expect(cli.status).toBe(0);
+    expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
   });
 });
