@@ -7,6 +7,9 @@ import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { readNoiseFile } from '../engine/io/noise-file.ts';
+import { resolveRequest } from '../engine/resolve-request.ts';
+import { scheduleFor } from '../engine/sampler/schedule.ts';
+import { skipNote } from './skip-note.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
@@ -67,6 +70,9 @@ async function main(): Promise<void> {
   const { info } = generator.model;
   process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
+  const resolved = resolveRequest(generator.model, request);
+  const note = skipNote(resolved, scheduleFor(resolved, info.sizeMultiple));
+  if (note) process.stderr.write(`note: ${note}\n`);
 
   const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
   const tty = process.stderr.isTTY;

@@ -123,3 +123,35 @@ describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s from a prompt, as 
     expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
   });
 });
+
+describe('Z-Image with TeaCache and quantization', () => {
+  const dir = join(Z_IMAGE_FIXTURES, 'z-image-base');
+  const model = ZImageModel.loadSync(mx, dir, { quantize: 'none', promptEncoder: fixturePromptEncoder('z-image-base') });
+  const request = { prompt: 'a red cat', seed: 4, steps: 6, width: 32, height: 48, guidanceScale: 4 };
+
+  it('splits at the main blocks into exactly its forward, for a CFG batch whose captions differ in length', () => {
+    const text = model.encodeText(['a red cat', '']);
+    const x = patchify(mx, mx.random.normal([2, 16, 6, 4], mx.float32, 0, 1, mx.random.key(2)), 2);
+    const part = model.split(x, 3, 2, 0.7, text);
+    expect(maxRelativeError(part.output(part.blocks()), model.velocity(x, 3, 2, 0.7, text))).toBeLessThan(1e-6);
+    // Both images' joint streams side by side: 32 image + 32 caption tokens each.
+    expect(part.signal.shape).toEqual([1, 128, 64]);
+  });
+
+  it("runs the teacache policy on the first main block's modulated input, and the seed rule with 3 forced steps under CFG", async () => {
+    const generator = new Generator(mx, info, model);
+    const teacache = await generator.generate({ ...request, cache: { policy: 'teacache', reuse: 'residual', threshold: 0.5 } });
+    expect(teacache.events.slice(1).every((e) => typeof e.signal === 'number' && e.signal > 0)).toBe(true);
+    const seed = await generator.generate(request);
+    expect(seed.request.cache).toMatchObject({ policy: 'seed', threshold: 0.15, skipEarlySteps: 3 });
+    expect(seed.events.slice(0, 3).every((e) => e.computed)).toBe(true);
+  });
+
+  it('quantizes on load (8-bit stays close to float32) and refuses, before loading, what cannot fit', async () => {
+    const generator = (m: ZImageModel) => new Generator(mx, info, m).generate({ ...request, cache: { enabled: false } });
+    const q8 = ZImageModel.loadSync(mx, dir, { quantize: 8, promptEncoder: fixturePromptEncoder('z-image-base') });
+    expect(q8.info.notes[0]).toMatch(/8-bit quantized/);
+    expect(psnr((await generator(q8)).rgb, (await generator(model)).rgb)).toBeGreaterThan(30);
+    expect(() => ZImageModel.loadSync(mx, dir, { quantize: 'auto', memoryLimitBytes: 1024 ** 3 })).toThrow(/Z-Image cannot fit in the 1\.0 GB .*Even 4-bit does not fit/);
+  });
+});
