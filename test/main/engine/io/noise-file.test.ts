@@ -1,7 +1,7 @@
-// `--noise FILE`: the latents a reference run started from, for every model
-// family; wrong names, dtypes and shapes are refused saying what fits.
+// `--noise FILE`: the latents a reference run started from, for the built-in
+// model and FLUX.1 (Z-Image's parity tests use it too); wrong names, dtypes and shapes are refused saying what fits.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { Generator } from '../../../../main/engine/generate.ts';
 import { readNoiseFile } from '../../../../main/engine/io/noise-file.ts';
 import { loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
 import { builtinModelDir, PixelFluxModel } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { Flux1Model } from '../../../../main/engine/models/flux1/flux1-model.ts';
+import { tinyWeights, writeTinyFlux1 } from '../../../support/flux1-fixture.ts';
 import { mx } from '../../../support/mlx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'noise-file-'));
@@ -46,5 +48,19 @@ describe('--noise files', () => {
   it('refuse latents of another size or model, naming the shape that fits', async () => {
     const noise = readNoiseFile(mx, write('latent.safetensors', { noise: mx.zeros([1, 16, 8, 8]) }));
     await expect(generator.generate(request, { noise })).rejects.toThrow(/has shape \[1, 16, 8, 8\], but .* at 64×64 starts from \[1, 3, 64, 64\]/);
+  });
+});
+
+describe('--noise on FLUX.1', () => {
+  it('takes [1, 16, H/8, W/8] latents: its own seed noise, given as a file, gives the seed\'s image', async () => {
+    const folder = writeTinyFlux1(tinyWeights('schnell', 3), { transformer: 'diffusers', vae: 'diffusers' });
+    const model = await Flux1Model.load(mx, folder, { quantize: 'none' });
+    const generator = new Generator(mx, info, model);
+    const request = { prompt: 'the red cat', seed: 0, steps: 2, width: 32, height: 32, cache: { enabled: false } };
+    expect(model.noiseShape(32, 32)).toEqual([1, 16, 4, 4]);
+    const latents = mx.random.normal([1, 16, 4, 4], mx.float32, 0, 1, mx.random.key(6));
+    const noise = readNoiseFile(mx, write('flux1.safetensors', { noise: latents }));
+    expect((await generator.generate(request, { noise })).rgb).toEqual((await generator.generate({ ...request, seed: 6 })).rgb);
+    rmSync(folder, { recursive: true, force: true });
   });
 });
