@@ -49,6 +49,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     guidanceMode,
     shift: defaults.shift,
     ...(defaults.flowShift === undefined ? {} : { flowShift: defaults.flowShift }),
+    ...(defaults.empiricalMu ? { empiricalMu: true as const } : {}),
     cache: {
       enabled: cache.enabled ?? true,
       policy,
@@ -63,9 +64,21 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   };
 }
 
-/** Whether a guidance value turns true CFG off: 0 under Z-Image's rule (its pipeline's `guidance_scale > 0`), 1 under FLUX's. */
+/**
+ * Whether a guidance value turns true CFG off: 0 under Z-Image's rule (its pipeline's `guidance_scale > 0`), up to 1 under
+ * klein Base's (`guidance_scale > 1`), every value for step-distilled klein, 1 under FLUX's.
+ */
 export function cfgOff(defaults: ModelDefaults, guidanceScale: number): boolean {
-  return defaults.guidanceRule === 'z-image' ? guidanceScale <= 0 : guidanceScale === 1;
+  switch (defaults.guidanceRule) {
+    case 'z-image':
+      return guidanceScale <= 0;
+    case 'above-one':
+      return guidanceScale <= 1;
+    case 'never':
+      return true;
+    default:
+      return guidanceScale === 1;
+  }
 }
 
 /** The weight of (pos − neg) added to neg: Z-Image's pos + g·(pos − neg) is neg + (1 + g)·(pos − neg). */

@@ -14,8 +14,13 @@ export const ModelDefaultsSchema = z.object({
   shift: z.boolean(),
   /** A static flow shift instead: sigmas linspace(1, 1/N, N) shifted by it, then 0 (Z-Image's schedule). */
   flowShift: z.number().positive().optional(),
-  /** How guidance reads: 'z-image' turns CFG on for g > 0 as pos + g·(pos − neg); absent, CFG is on for g ≠ 1 as neg + g·(pos − neg). */
-  guidanceRule: z.literal('z-image').optional(),
+  /** FLUX.2's schedule instead: sigmas linspace(1, 1/N, N) shifted by the empirical mu of image tokens and steps, then 0. */
+  empiricalMu: z.literal(true).optional(),
+  /**
+   * How guidance reads: 'z-image' turns CFG on for g > 0 as pos + g·(pos − neg); 'above-one' (FLUX.2 klein Base) for g > 1
+   * as neg + g·(pos − neg); 'never' (step-distilled klein) ignores it; absent, CFG is on for g ≠ 1 as neg + g·(pos − neg).
+   */
+  guidanceRule: z.enum(['z-image', 'above-one', 'never']).optional(),
   teacache: z.object({
     threshold: z.number().nonnegative(),
     rescaleFactor: z.number().nonnegative(),

@@ -88,8 +88,12 @@ export function empiricalMuSchedule(steps: number, imageTokens: number): number[
 }
 
 /** The schedule a resolved request runs on; the UI's predictions use the same one. */
-export function scheduleFor(request: { readonly steps: number; readonly width: number; readonly height: number; readonly shift: boolean; readonly flowShift?: number | undefined }, patchSize: number): number[] {
+export function scheduleFor(
+  request: { readonly steps: number; readonly width: number; readonly height: number; readonly shift: boolean; readonly flowShift?: number | undefined; readonly empiricalMu?: true | undefined },
+  patchSize: number,
+): number[] {
   if (request.flowShift !== undefined) return staticShiftSchedule(request.steps, request.flowShift);
   const imageTokens = (request.width / patchSize) * (request.height / patchSize);
+  if (request.empiricalMu) return empiricalMuSchedule(request.steps, imageTokens);
   return fluxSchedule(request.steps, request.shift ? { shiftForImageTokens: imageTokens } : {});
 }

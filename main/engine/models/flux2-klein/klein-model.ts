@@ -1,0 +1,126 @@
+// FLUX.2 klein (step-distilled or Base) as an ImageModel, from an already
+// built transformer, autoencoder and prompt encoder: packed 128-channel
+// latent tokens, the empirical-mu schedule, CFG only for guidance > 1 on Base,
+// BatchNorm de-normalised decode. Runs in the engine; no Node or Electron
+// imports.
+
+import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import type { TextConditioning } from '../flux/transformer.ts';
+import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { pack } from '../packing.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
+import { decodeTiled } from '../vae/tiled-decode.ts';
+import type { Flux2Transformer } from './transformer.ts';
+import { flux2PixelsPerToken, type Flux2Vae } from './vae.ts';
+
+export type KleinVariant = 'distilled' | 'base';
+
+/**
+ * Per-variant defaults from the model cards: distilled klein 4 steps without
+ * CFG (its pipeline ignores guidance), Base 50 steps with CFG 4 against "".
+ * TeaCache's numbers are FLUX.1's until klein is calibrated.
+ */
+export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
+  distilled: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, empiricalMu: true, guidanceRule: 'never', teacache: { threshold: 0.25, rescaleFactor: 1 } },
+  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.25, rescaleFactor: 1 } },
+};
+
+/** Prompts → [1, L, joint_attention_dim] features each, all of one length (the pipeline pads every prompt to 512). */
+export interface KleinPromptEncoder {
+  encode(prompts: readonly string[]): MxArray[];
+}
+
+export interface KleinParts {
+  readonly variant: KleinVariant;
+  readonly transformer: Flux2Transformer;
+  readonly vae: Flux2Vae;
+  readonly promptEncoder: KleinPromptEncoder;
+  /** Things the user should know about these weights (quantization, memory), shown with the model. */
+  readonly notes?: readonly string[];
+}
+
+/** diffusers' sigma as the transformer sees it: t = 1000σ in float32, passed as t / 1000. */
+export function kleinSigma(sigma: number): number {
+  const f = Math.fround;
+  return f(f(f(sigma) * 1000) / 1000);
+}
+
+export class Flux2KleinModel implements ImageModel {
+  readonly info: ModelInfo;
+  readonly defaults: ModelDefaults;
+  private readonly encodings = new RecentEncodings();
+  private readonly pixelsPerToken: number;
+
+  constructor(
+    private readonly mx: MxBackend,
+    readonly parts: KleinParts,
+  ) {
+    this.defaults = KLEIN_DEFAULTS[parts.variant];
+    this.pixelsPerToken = flux2PixelsPerToken(parts.vae.config);
+    this.info = {
+      id: `flux2-klein-${parts.variant}`,
+      name: parts.variant === 'distilled' ? 'FLUX.2 [klein]' : 'FLUX.2 [klein] Base',
+      trained: true,
+      notes: [...(parts.notes ?? [])],
+      guidanceEmbedded: false,
+      sizeMultiple: this.pixelsPerToken,
+      maxSize: 2048,
+    };
+  }
+
+  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    const { mx } = this;
+    const missing = this.encodings.missing(prompts);
+    if (missing.length > 0) {
+      const features = this.parts.promptEncoder.encode(missing);
+      mx.eval(...features);
+      missing.forEach((prompt, i) => this.encodings.remember(prompt, { context: features[i]!, pooled: mx.zeros([1, 1]), unknownWords: [] }));
+    }
+    const rows = this.encodings.rows(prompts).map((row) => row.context);
+    const lengths = new Set(rows.map((row) => row.shape[1]));
+    if (lengths.size > 1) throw new Error(`klein's prompt encoder gave features of different lengths (${[...lengths].join(', ')}); the pipeline pads every prompt to the same length.`);
+    return { context: rows.length === 1 ? rows[0]! : mx.concatenate(rows, 0), pooled: mx.zeros([rows.length, 1]), unknownWords: [] };
+  }
+
+  noise(seed: number, width: number, height: number): PackedNoise {
+    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
+    return this.packNoise(latents, width, height);
+  }
+
+  /** The pipeline's initial latents: already patchified, [1, in_channels, H/16, W/16]. */
+  noiseShape(width: number, height: number): number[] {
+    return [1, this.parts.transformer.config.in_channels, height / this.pixelsPerToken, width / this.pixelsPerToken];
+  }
+
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise {
+    return { tokens: pack(this.mx, latents, 1), rows: height / this.pixelsPerToken, cols: width / this.pixelsPerToken };
+  }
+
+  /** The transformer's output is the flow velocity itself (the scheduler steps x + (σ' − σ)·v). */
+  velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning): MxArray {
+    return this.parts.transformer.forward(x, text.context, kleinSigma(timestep), rows, cols);
+  }
+
+  split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning): ModelSplitStep {
+    const { transformer } = this.parts;
+    const embedded = transformer.embed(x, text.context, kleinSigma(timestep), rows, cols);
+    return {
+      blockInput: embedded.img,
+      signal: transformer.modulatedInput(embedded),
+      blocks: () => transformer.blocks(embedded),
+      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded),
+    };
+  }
+
+  /** Packed tokens → RGB in [-1, 1], [H·W·3] row-major (tiled for large images). */
+  decodeLatents(tokens: MxArray, width: number, height: number): Float32Array {
+    const { vae } = this.parts;
+    const latents = vae.denormalize(tokens, height / this.pixelsPerToken, width / this.pixelsPerToken);
+    return decodeTiled(this.mx, latents, (z) => vae.decoder.decode(z));
+  }
+
+  toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
+    const rgb = this.decodeLatents(tokens, width, height);
+    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+  }
+}
