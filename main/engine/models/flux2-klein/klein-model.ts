@@ -5,6 +5,7 @@
 // imports.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { runReleasing, runSync } from '../../io/materialize.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
@@ -25,9 +26,12 @@ export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
   base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.25, rescaleFactor: 1 } },
 };
 
-/** Prompts → [1, L, joint_attention_dim] features each, all of one length (the pipeline pads every prompt to 512). */
+/**
+ * Prompts → [B, L, joint_attention_dim] features, every prompt padded to the
+ * same length, stepwise as the text encoder's `encodeKleinPrompts` runs.
+ */
 export interface KleinPromptEncoder {
-  encode(prompts: readonly string[]): MxArray[];
+  encode(prompts: readonly string[]): Generator<void, MxArray, void>;
 }
 
 export interface KleinParts {
@@ -69,16 +73,26 @@ export class Flux2KleinModel implements ImageModel {
   }
 
   encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    return runSync(this.encodeStepwise(prompts));
+  }
+
+  encodeTextReleasing(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }> {
+    return runReleasing(this.encodeStepwise(prompts));
+  }
+
+  *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
     const { mx } = this;
     const missing = this.encodings.missing(prompts);
     if (missing.length > 0) {
-      const features = this.parts.promptEncoder.encode(missing);
-      mx.eval(...features);
-      missing.forEach((prompt, i) => this.encodings.remember(prompt, { context: features[i]!, pooled: mx.zeros([1, 1]), unknownWords: [] }));
+      const features = yield* this.parts.promptEncoder.encode(missing);
+      const rows = missing.length === 1 ? [features] : mx.split(features, missing.length, 0);
+      mx.eval(...rows);
+      missing.forEach((prompt, i) => this.encodings.remember(prompt, { context: rows[i]!, pooled: mx.zeros([1, 1]), unknownWords: [] }));
+      yield;
     }
     const rows = this.encodings.rows(prompts).map((row) => row.context);
     const lengths = new Set(rows.map((row) => row.shape[1]));
-    if (lengths.size > 1) throw new Error(`klein's prompt encoder gave features of different lengths (${[...lengths].join(', ')}); the pipeline pads every prompt to the same length.`);
+    if (lengths.size > 1) throw new Error(`klein's prompt features differ in length (${[...lengths].join(', ')}); the pipeline pads every prompt to the same length.`);
     return { context: rows.length === 1 ? rows[0]! : mx.concatenate(rows, 0), pooled: mx.zeros([rows.length, 1]), unknownWords: [] };
   }
 

@@ -35,7 +35,12 @@ function fixtureModel(variant: KleinVariant): Flux2KleinModel {
     variant,
     transformer: new Flux2Transformer(mx, Flux2ConfigSchema.parse(t.config), t.params),
     vae: new Flux2Vae(mx, Flux2VaeConfigSchema.parse(v.config), v.params),
-    promptEncoder: { encode: (prompts) => prompts.map((p) => table[p]!) },
+    promptEncoder: {
+      // eslint-disable-next-line require-yield
+      *encode(prompts) {
+        return mx.concatenate(prompts.map((p) => table[p]!), 0);
+      },
+    },
   });
 }
 
