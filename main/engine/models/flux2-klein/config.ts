@@ -3,6 +3,7 @@
 // the combinations the engine's transformer can run. Pure.
 
 import { z } from 'zod';
+import type { ParamShapes } from '../layers.ts';
 
 /** The fields of diffusers' Flux2Transformer2DModel config.json the engine reads. */
 export const Flux2ConfigSchema = z
@@ -31,4 +32,43 @@ export type Flux2Config = z.infer<typeof Flux2ConfigSchema>;
 /** Hidden width: heads × head dimension. */
 export function flux2Width(config: Flux2Config): number {
   return config.num_attention_heads * config.attention_head_dim;
+}
+
+/** Every transformer parameter in diffusers' names and PyTorch layouts (no biases anywhere in FLUX.2). */
+export function flux2ParamShapes(config: Flux2Config): ParamShapes {
+  const width = flux2Width(config);
+  const mlp = Math.floor(width * config.mlp_ratio);
+  const head = config.attention_head_dim;
+  const out = config.out_channels ?? config.in_channels;
+  const shapes: Record<string, number[]> = {};
+  const lin = (name: string, outDim: number, inDim: number) => (shapes[`${name}.weight`] = [outDim, inDim]);
+  const embedders = config.guidance_embeds ? ['timestep_embedder', 'guidance_embedder'] : ['timestep_embedder'];
+  for (const e of embedders) {
+    lin(`time_guidance_embed.${e}.linear_1`, width, config.timestep_guidance_channels);
+    lin(`time_guidance_embed.${e}.linear_2`, width, width);
+  }
+  lin('double_stream_modulation_img.linear', 6 * width, width);
+  lin('double_stream_modulation_txt.linear', 6 * width, width);
+  lin('single_stream_modulation.linear', 3 * width, width);
+  lin('x_embedder', width, config.in_channels);
+  lin('context_embedder', width, config.joint_attention_dim);
+  lin('norm_out.linear', 2 * width, width);
+  lin('proj_out', out, width);
+  for (let i = 0; i < config.num_layers; i++) {
+    const p = `transformer_blocks.${i}`;
+    for (const n of ['to_q', 'to_k', 'to_v', 'to_out.0', 'add_q_proj', 'add_k_proj', 'add_v_proj', 'to_add_out']) lin(`${p}.attn.${n}`, width, width);
+    for (const n of ['norm_q', 'norm_k', 'norm_added_q', 'norm_added_k']) shapes[`${p}.attn.${n}.weight`] = [head];
+    for (const ff of ['ff', 'ff_context']) {
+      lin(`${p}.${ff}.linear_in`, 2 * mlp, width);
+      lin(`${p}.${ff}.linear_out`, width, mlp);
+    }
+  }
+  for (let i = 0; i < config.num_single_layers; i++) {
+    const p = `single_transformer_blocks.${i}.attn`;
+    lin(`${p}.to_qkv_mlp_proj`, 3 * width + 2 * mlp, width);
+    lin(`${p}.to_out`, width, width + mlp);
+    shapes[`${p}.norm_q.weight`] = [head];
+    shapes[`${p}.norm_k.weight`] = [head];
+  }
+  return shapes;
 }

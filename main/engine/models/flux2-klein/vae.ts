@@ -6,8 +6,8 @@
 
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { param, type Params } from '../layers.ts';
-import { VaeDecoder, type VaeConfig } from '../vae/decoder.ts';
+import { param, type ParamShapes, type Params } from '../layers.ts';
+import { VaeDecoder, vaeDecoderParamShapes, type VaeConfig } from '../vae/decoder.ts';
 
 /** The fields of diffusers' AutoencoderKLFlux2 config.json the decoder reads; defaults are diffusers'. */
 export const Flux2VaeConfigSchema = z.object({
@@ -43,6 +43,12 @@ export function flux2DecoderConfig(config: Flux2VaeConfig): VaeConfig {
 /** Pixels per latent token: the decoder's 2^(levels − 1) times the 2×2 patch. */
 export function flux2PixelsPerToken(config: Flux2VaeConfig): number {
   return 2 ** ((config.decoder_block_out_channels ?? config.block_out_channels).length - 1) * 2;
+}
+
+/** The decode side's parameters in diffusers' names: the shared decoder's and the BatchNorm statistics. */
+export function flux2VaeDecodeParamShapes(config: Flux2VaeConfig): ParamShapes {
+  const channels = config.latent_channels * 4;
+  return { ...vaeDecoderParamShapes(flux2DecoderConfig(config)), 'bn.running_mean': [channels], 'bn.running_var': [channels] };
 }
 
 export class Flux2Vae {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
-import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
+import { Flux2ConfigSchema, flux2ParamShapes } from '../../../../../main/engine/models/flux2-klein/config.ts';
 import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/transformer.ts';
 import { mx } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
@@ -26,6 +26,13 @@ describe('Flux2Transformer against diffusers', () => {
     const out: MxArray = transformer.forward(e['transformer.hidden']!, e['transformer.text']!, sigma, 6, 4);
     expect(out.shape).toEqual([1, 24, 128]);
     expect(maxRelativeError(out, e['transformer.output']!)).toBeLessThan(1e-4);
+  });
+
+  it("names every parameter of diffusers' checkpoint, in its shapes, and nothing else", () => {
+    const stored = float32Params(join(dir, 'diffusion_pytorch_model.safetensors'));
+    const shapes = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, v.shape]));
+    expect(flux2ParamShapes(config)).toEqual(shapes);
+    expect(Object.keys(flux2ParamShapes({ ...config, guidance_embeds: true }))).toContain('time_guidance_embed.guidance_embedder.linear_2.weight');
   });
 
   it('refuses image tokens that do not fill the grid it is told', () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Flux2Vae, Flux2VaeConfigSchema, flux2PixelsPerToken } from '../../../../../main/engine/models/flux2-klein/vae.ts';
+import { Flux2Vae, Flux2VaeConfigSchema, flux2PixelsPerToken, flux2VaeDecodeParamShapes } from '../../../../../main/engine/models/flux2-klein/vae.ts';
 import { pack } from '../../../../../main/engine/models/packing.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
@@ -23,7 +23,7 @@ describe('Flux2Vae against diffusers', () => {
   });
 
   it('unpatchifies channel c·4 + dy·2 + dx to pixel (2y + dy, 2x + dx) of channel c', () => {
-    const identity = new Flux2Vae(mx, config, { ...params, 'bn.running_mean': mx.zeros([128]), 'bn.running_var': mx.full([128], 1 - 1e-4) });
+    const identity = new Flux2Vae(mx, config, { ...params, 'bn.running_mean': mx.zeros([128]), 'bn.running_var': mx.array(new Array<number>(128).fill(1 - 1e-4)) });
     const tokens = mx.reshape(mx.arange(2 * 128), 1, 2, 128);
     const latents = identity.denormalize(tokens, 1, 2);
     expect(latents.shape).toEqual([1, 32, 2, 4]);
@@ -38,6 +38,10 @@ describe('Flux2Vae against diffusers', () => {
     const image = vae.decode(pack(mx, latents, 1), rows, cols);
     expect(image.shape).toEqual([1, rows * 16, cols * 16, 3]);
     expect(maxRelativeError(image, e['decode.image']!)).toBeLessThan(1e-4);
+  });
+
+  it("names the decode side's parameters as diffusers' checkpoint stores them", () => {
+    for (const [name, shape] of Object.entries(flux2VaeDecodeParamShapes(config))) expect([name, params[name]?.shape]).toEqual([name, shape]);
   });
 
   it('refuses BatchNorm statistics that do not match the latent channels', () => {
