@@ -1,15 +1,17 @@
 // FLUX.2 klein (step-distilled or Base) as an ImageModel, from an already
 // built transformer, autoencoder and prompt encoder: packed 128-channel
 // latent tokens, the empirical-mu schedule, CFG only for guidance > 1 on Base,
-// BatchNorm de-normalised decode. Runs in the engine; no Node or Electron
-// imports.
+// BatchNorm de-normalised decode; and the Qwen3 prompt encoder it takes.
+// Runs in the engine (Node); no Electron.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { runReleasing, runSync } from '../../io/materialize.ts';
+import { runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
+import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
+import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
 import type { Flux2Transformer } from './transformer.ts';
 import { flux2PixelsPerToken, type Flux2Vae } from './vae.ts';
@@ -32,6 +34,11 @@ export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
  */
 export interface KleinPromptEncoder {
   encode(prompts: readonly string[]): Generator<void, MxArray, void>;
+}
+
+/** The checkpoint's Qwen3 (hidden states 9, 18, 27 over all 512 positions), loaded for each encoding at `quantization` and freed after. */
+export function qwen3KleinPromptEncoder(mx: MxBackend, source: Qwen3Source, tokenizer: Qwen3Tokenizer, quantization: Quantization): KleinPromptEncoder {
+  return { encode: (prompts) => encodeKleinPrompts(mx, source, tokenizer, prompts, quantization) };
 }
 
 export interface KleinParts {

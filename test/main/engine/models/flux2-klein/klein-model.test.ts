@@ -7,16 +7,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../../../main/engine/generate.ts';
+import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
-import { Flux2KleinModel, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
+import { Flux2KleinModel, qwen3KleinPromptEncoder, type KleinPromptEncoder, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
 import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/transformer.ts';
 import { Flux2Vae, Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
+import { loadQwen3Tokenizer } from '../../../../../main/engine/models/text/qwen3-prompt.ts';
+import { qwen3FromFolder } from '../../../../../main/engine/models/text/qwen3-text-encoder.ts';
 import { resolveRequest } from '../../../../../main/engine/resolve-request.ts';
 import { mx, values } from '../../../../support/mlx.ts';
-import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params } from './support.ts';
+import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
 
 const { info } = loadNpmBackend();
 const e = expectedKlein();
@@ -27,37 +30,62 @@ function component(name: string): { config: unknown; params: Record<string, MxAr
   return { config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), params: float32Params(join(dir, 'diffusion_pytorch_model.safetensors')) };
 }
 
-function fixtureModel(variant: KleinVariant): Flux2KleinModel {
+/** The prompt embeddings diffusers' run started from, standing in for the Qwen3 encoder. */
+function fixtureEmbeddings(variant: KleinVariant): KleinPromptEncoder {
+  const table: Record<string, MxArray> = { 'a red cat': e[`run.${variant}.prompt_embeds`]!, '': e[`run.${variant}.negative_prompt_embeds`]! };
+  return {
+    // eslint-disable-next-line require-yield
+    *encode(prompts) {
+      return mx.concatenate(prompts.map((p) => table[p]!), 0);
+    },
+  };
+}
+
+const qwen3 = () => qwen3KleinPromptEncoder(mx, qwen3FromFolder(join(FLUX2_KLEIN_FIXTURE, 'text_encoder')), loadQwen3Tokenizer(join(FLUX2_KLEIN_FIXTURE, 'tokenizer')), 'none');
+
+function fixtureModel(variant: KleinVariant, promptEncoder: KleinPromptEncoder = fixtureEmbeddings(variant)): Flux2KleinModel {
   const t = component('transformer');
   const v = component('vae');
-  const table: Record<string, MxArray> = { 'a red cat': e[`run.${variant}.prompt_embeds`]!, '': e[`run.${variant}.negative_prompt_embeds`]! };
   return new Flux2KleinModel(mx, {
     variant,
     transformer: new Flux2Transformer(mx, Flux2ConfigSchema.parse(t.config), t.params),
     vae: new Flux2Vae(mx, Flux2VaeConfigSchema.parse(v.config), v.params),
-    promptEncoder: {
-      // eslint-disable-next-line require-yield
-      *encode(prompts) {
-        return mx.concatenate(prompts.map((p) => table[p]!), 0);
-      },
-    },
+    promptEncoder,
   });
+}
+
+async function bytesDiff(model: Flux2KleinModel, variant: KleinVariant, key: string): Promise<{ worst: number; psnr: number; mode: string }> {
+  const run = RUNS[variant];
+  const result = await new Generator(mx, info, model).generate(
+    { prompt: 'a red cat', seed: 0, steps: run.steps, guidanceScale: run.guidance, width: run.width, height: run.height, cache: { enabled: false } },
+    { noise: e[`run.${variant}.noise`]! },
+  );
+  const reference = Uint8Array.from(values(e[key]!));
+  return { worst: Math.max(...Array.from(result.rgb, (v, i) => Math.abs(v - reference[i]!))), psnr: psnr(result.rgb, reference), mode: result.request.guidanceMode };
 }
 
 describe.each(['distilled', 'base'] as const)('klein %s against Flux2KleinPipeline', (variant) => {
   const model = fixtureModel(variant);
-  const run = RUNS[variant];
 
-  it("reproduces the pipeline's image from the same noise within one 8-bit level", async () => {
-    const result = await new Generator(mx, info, model).generate(
-      { prompt: 'a red cat', seed: 0, steps: run.steps, guidanceScale: run.guidance, width: run.width, height: run.height, cache: { enabled: false } },
-      { noise: e[`run.${variant}.noise`]! },
-    );
-    expect(result.request.guidanceMode).toBe(variant === 'base' ? 'cfg' : 'none');
-    const reference = Uint8Array.from(values(e[`run.${variant}.rgb`]!));
-    const worst = Math.max(...Array.from(result.rgb, (v, i) => Math.abs(v - reference[i]!)));
+  it("reproduces the pipeline's image from the same noise and embeddings within one 8-bit level", async () => {
+    const { worst, psnr: db, mode } = await bytesDiff(model, variant, `run.${variant}.rgb`);
+    expect(mode).toBe(variant === 'base' ? 'cfg' : 'none');
     expect(worst).toBeLessThanOrEqual(1);
-    expect(psnr(result.rgb, reference)).toBeGreaterThan(45);
+    expect(db).toBeGreaterThan(45);
+  });
+
+  it("reproduces Flux2KleinPipeline(prompt=…) through the checkpoint's Qwen3 and tokenizer (\"\" as Base's negative)", async () => {
+    const { worst, psnr: db } = await bytesDiff(fixtureModel(variant, qwen3()), variant, `prompt_run.${variant}.rgb`);
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(db).toBeGreaterThan(45);
+  });
+});
+
+describe("klein's prompt features against the pipeline's encode_prompt", () => {
+  it('stacks Qwen3 hidden states 9, 18 and 27 over all 512 positions (1e-4 relative, float32)', () => {
+    const features = runSync(qwen3().encode(['a red cat']));
+    expect(features.shape).toEqual([1, 512, 48]);
+    expect(maxRelativeError(features, e['prompt.embeds']!)).toBeLessThan(1e-4);
   });
 });
 
