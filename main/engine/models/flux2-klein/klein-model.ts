@@ -5,7 +5,7 @@
 // Runs in the engine (Node); no Electron.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
+import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
@@ -13,8 +13,10 @@ import { RecentEncodings } from '../recent-encodings.ts';
 import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
-import type { Flux2Transformer } from './transformer.ts';
-import { flux2PixelsPerToken, type Flux2Vae } from './vae.ts';
+import { flux2ParamShapes } from './config.ts';
+import { inspectKleinFolder } from './inspect.ts';
+import { Flux2Transformer } from './transformer.ts';
+import { Flux2Vae, flux2PixelsPerToken, flux2VaeDecodeParamShapes } from './vae.ts';
 
 export type KleinVariant = 'distilled' | 'base';
 
@@ -56,6 +58,13 @@ export function kleinSigma(sigma: number): number {
   return f(f(f(sigma) * 1000) / 1000);
 }
 
+export interface KleinLoadOptions {
+  /** The transformer's and text encoder's weights; the autoencoder stays float32. No memory estimate chooses it yet. */
+  readonly quantize?: Quantization;
+  /** The prompt encoder; the folder's Qwen3 when omitted. */
+  readonly promptEncoder?: KleinPromptEncoder;
+}
+
 export class Flux2KleinModel implements ImageModel {
   readonly info: ModelInfo;
   readonly defaults: ModelDefaults;
@@ -77,6 +86,33 @@ export class Flux2KleinModel implements ImageModel {
       sizeMultiple: this.pixelsPerToken,
       maxSize: 2048,
     };
+  }
+
+  static async load(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Promise<Flux2KleinModel> {
+    return runReleasing(Flux2KleinModel.loadStepwise(mx, dir, options));
+  }
+
+  static loadSync(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Flux2KleinModel {
+    return runSync(Flux2KleinModel.loadStepwise(mx, dir, options));
+  }
+
+  /** A diffusers klein folder (checked whole first), transformer and decoder resident, Qwen3 loaded per encoding. */
+  static *loadStepwise(mx: MxBackend, dir: string, options: KleinLoadOptions): Generator<void, Flux2KleinModel, void> {
+    const parts = inspectKleinFolder(dir);
+    const quantization = options.quantize ?? 'none';
+    const t = parts.transformer;
+    const params = yield* materialize(mx, checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config)), quantization);
+    t.checkpoint.close();
+    const v = parts.vae;
+    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config)), 'none');
+    v.checkpoint.close();
+    return new Flux2KleinModel(mx, {
+      variant: parts.variant,
+      transformer: new Flux2Transformer(mx, t.config, params),
+      vae: new Flux2Vae(mx, v.config, vaeParams),
+      promptEncoder: options.promptEncoder ?? qwen3KleinPromptEncoder(mx, parts.textEncoder, parts.tokenizer, quantization),
+      notes: [`${quantization === 'none' ? 'Unquantized (float32)' : `${quantization}-bit quantized`} weights.`],
+    });
   }
 
   encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {

@@ -3,7 +3,8 @@
 // noise and prompt embeddings through the engine's Generator, step-distilled
 // (guidance ignored) and Base (CFG against the negative embeddings).
 
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../../../main/engine/generate.ts';
@@ -12,6 +13,7 @@ import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
+import { checkKleinFolder, inspectKleinFolder } from '../../../../../main/engine/models/flux2-klein/inspect.ts';
 import { Flux2KleinModel, qwen3KleinPromptEncoder, type KleinPromptEncoder, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
 import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/transformer.ts';
 import { Flux2Vae, Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
@@ -108,5 +110,29 @@ describe("klein's guidance rule (the pipeline's do_classifier_free_guidance)", (
     const model = fixtureModel('distilled');
     expect(model.noiseShape(64, 96)).toEqual([1, 128, 6, 4]);
     await expect(new Generator(mx, info, model).generate({ ...request, steps: 1, cache: { enabled: false } }, { noise: mx.zeros([1, 32, 8, 8]) })).rejects.toThrow(/starts from \[1, 128, 4, 4\]/);
+  });
+});
+
+describe('a klein diffusers folder, loaded whole', () => {
+  it('is read as step-distilled from model_index.json and reproduces the pipeline from a prompt', async () => {
+    const model = await Flux2KleinModel.load(mx, FLUX2_KLEIN_FIXTURE);
+    expect(model.info.id).toBe('flux2-klein-distilled');
+    expect(model.defaults).toMatchObject({ steps: 4, guidanceScale: 1, guidanceRule: 'never', empiricalMu: true });
+    const { worst } = await bytesDiff(model, 'distilled', 'prompt_run.distilled.rgb');
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a broken folder naming every problem at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klein-broken-'));
+    cpSync(FLUX2_KLEIN_FIXTURE, dir, { recursive: true });
+    rmSync(join(dir, 'model_index.json'));
+    rmSync(join(dir, 'tokenizer'), { recursive: true });
+    const transformerConfig = join(dir, 'transformer', 'config.json');
+    writeFileSync(transformerConfig, JSON.stringify({ ...JSON.parse(readFileSync(transformerConfig, 'utf8')), num_single_layers: 3 }));
+    const problems = checkKleinFolder(dir).problems.map((p) => p.message).join('\n');
+    expect(problems).toMatch(/model_index\.json is missing/);
+    expect(problems).toMatch(/missing "single_transformer_blocks\.2\.attn\.to_qkv_mlp_proj\.weight"/);
+    expect(problems).toMatch(/tokenizer/);
+    expect(() => inspectKleinFolder(dir)).toThrow(/is not a usable FLUX\.2 klein folder \(3 problems\)/);
   });
 });
