@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { EngineError } from '../../errors.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
-import { readConfig } from '../flux1/inspect.ts';
+import { problemCollector, readConfig } from '../flux1/inspect.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { KLEIN_LAYERS, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { Flux2ConfigSchema, flux2ParamShapes, type Flux2Config } from './config.ts';
@@ -67,23 +67,10 @@ function vaePart(dir: string): KleinFolderParts['vae'] {
   return { config, checkpoint };
 }
 
-function problemOf(error: unknown, fallbackPath: string): FolderProblem {
-  const details = error instanceof EngineError ? (error.details as { file?: string; files?: string[] } | undefined) : undefined;
-  return { path: details?.file ?? details?.files?.[0] ?? fallbackPath, message: error instanceof Error ? error.message : String(error) };
-}
-
 /** Checks every part of a klein folder, collecting all problems instead of stopping at the first. */
 export function checkKleinFolder(dir: string): { readonly parts?: KleinFolderParts; readonly problems: readonly FolderProblem[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { problems: [{ path: dir, message: `${dir} is not a folder.` }] };
-  const problems: FolderProblem[] = [];
-  const attempt = <T>(path: string, fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      problems.push(problemOf(error, path));
-      return undefined;
-    }
-  };
+  const { problems, attempt } = problemCollector();
   const variant = attempt(join(dir, 'model_index.json'), () => variantOf(dir));
   const transformer = attempt(join(dir, 'transformer'), () => transformerPart(dir));
   const vae = attempt(join(dir, 'vae'), () => vaePart(dir));

@@ -12,7 +12,7 @@ import { EngineError } from '../../errors.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { qwen3FromFile, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
-import { readConfig, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
+import { problemCollector, readConfig, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
 import {
   COMFY_PREFIX,
   DiffusersZImageConfigSchema,
@@ -148,11 +148,6 @@ export function zImageVariant(dir: string, transformerPath: string): ZImageVaria
   return /turbo/i.test(basename(dir)) || /turbo/i.test(basename(transformerPath)) || /Z-Image-Turbo/.test(card) ? 'turbo' : 'base';
 }
 
-function problemOf(error: unknown, fallbackPath: string): FolderProblem {
-  const details = error instanceof EngineError ? (error.details as { file?: string; files?: string[] } | undefined) : undefined;
-  return { path: details?.file ?? details?.files?.[0] ?? fallbackPath, message: error instanceof Error ? error.message : String(error) };
-}
-
 export interface ZImageCheck {
   readonly parts?: ZImageParts;
   readonly problems: readonly FolderProblem[];
@@ -161,15 +156,7 @@ export interface ZImageCheck {
 /** Checks every part of a Z-Image folder, collecting all problems instead of stopping at the first. */
 export function checkZImageFolder(dir: string): ZImageCheck {
   if (!isDir(dir)) return { problems: [{ path: dir, message: `${dir} is not a folder.` }] };
-  const problems: FolderProblem[] = [];
-  const attempt = <T>(path: string, fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      problems.push(problemOf(error, path));
-      return undefined;
-    }
-  };
+  const { problems, attempt } = problemCollector();
   const transformer = attempt(join(dir, 'transformer'), () => transformerPart(dir));
   const vae = attempt(join(dir, 'vae'), () => vaePart(dir));
   const textEncoder = attempt(join(dir, 'text_encoder'), () => textEncoderPart(dir));
