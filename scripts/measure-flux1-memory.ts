@@ -12,18 +12,18 @@
 // activations at full resolution, which do not grow with depth once compiled.)
 
 import { parseArgs } from 'node:util';
-import { materialize, runReleasing, type Quantization, type TensorPlan } from '../main/engine/io/materialize.ts';
+import { materialize, runReleasing, type Quantization } from '../main/engine/io/materialize.ts';
 import type { MxArray } from '../main/engine/mlx/backend.ts';
 import { loadBackend, type BackendPreference } from '../main/engine/mlx/load-backend.ts';
 import { releaseUnreferencedArrays } from '../main/engine/mlx/memory.ts';
 import { FLUX1_DEV, fluxParamShapes } from '../main/engine/models/flux/config.ts';
 import { FluxTransformer } from '../main/engine/models/flux/transformer.ts';
 import { estimateFlux1Memory, paramsBytes } from '../main/engine/models/flux1/memory.ts';
-import type { ParamShapes } from '../main/engine/models/layers.ts';
 import { CLIP_L } from '../main/engine/models/text/clip.ts';
 import { T5Encoder, T5_XXL, t5ParamShapes } from '../main/engine/models/text/t5.ts';
 import { FLUX1_VAE, VaeDecoder, vaeDecoderParamShapes } from '../main/engine/models/vae/decoder.ts';
 import { decodeTiled } from '../main/engine/models/vae/tiled-decode.ts';
+import { randomPlans } from './random-plans.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,39 +44,12 @@ const gb = (bytes: number) => Number((bytes / GB).toFixed(2));
 const rss = () => process.memoryUsage().rss;
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
-/**
- * Random stand-ins for stored tensors: one source per distinct shape (drawing
- * 12 billion normals would take longer than the measurement), each layer
- * quantized on its own so what stays resident is exactly what a real load keeps.
- */
-function randomPlans(shapes: ParamShapes): { plans: TensorPlan[]; drop: () => void } {
-  const sources = new Map<string, MxArray>();
-  const plans = Object.entries(shapes).map(([name, shape]) => ({
-    name,
-    linearWeight: shape.length === 2 && name.endsWith('.weight') && !/(shared|relative_attention_bias)\.weight$/.test(name),
-    bytes: 2 * shape.reduce((a, b) => a * b, 1),
-    build: () => {
-      if (shape.length === 1) return mx.ones([...shape]);
-      const key = shape.join('x');
-      let source = sources.get(key);
-      if (!source) {
-        source = mx.random.normal([...shape], mx.float32, 0, 1 / Math.sqrt(shape[shape.length - 1]!), mx.random.key(sources.size));
-        mx.eval(source);
-        sources.set(key, source);
-      }
-      // A copy per parameter: sharing one buffer would under-count what stays resident unquantized.
-      return mx.multiply(source, 1);
-    },
-  }));
-  return { plans, drop: () => sources.clear() };
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const idle = rss();
   const fluxConfig = values.part === 'blocks' ? { ...FLUX1_DEV, depth: 1, depthSingle: 1 } : FLUX1_DEV;
   const shapes = values.part === 't5' ? t5ParamShapes(T5_XXL) : values.part === 'vae' ? vaeDecoderParamShapes(FLUX1_VAE) : fluxParamShapes(fluxConfig);
-  const { plans, drop } = randomPlans(shapes);
+  const { plans, drop } = randomPlans(mx, shapes);
   const params = await runReleasing(materialize(mx, plans, quantization));
   drop();
   await releaseUnreferencedArrays();

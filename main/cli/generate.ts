@@ -6,6 +6,9 @@ import { dirname, resolve } from 'node:path';
 import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
+import { readNoiseFile } from '../engine/io/noise-file.ts';
+import { scheduleFor } from '../engine/sampler/schedule.ts';
+import { skipNote } from './skip-note.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
 import { describeGuidance, resolveRequest } from '../engine/resolve-request.ts';
@@ -18,7 +21,7 @@ const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"
          [--policy seed|timestep-consecutive|teacache] [--reuse output|residual|taylor]
          [--accumulate consecutive|since-compute] [--last-step always|rule]
          [--max-reuses N] [--window START,END]
-         [--model DIR [--quantize 4|8|none|auto]] --out FILE.png
+         [--model DIR [--quantize 4|8|none|auto]] [--noise FILE.safetensors] --out FILE.png
 
 Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
@@ -28,11 +31,14 @@ accumulated distance passes --threshold; higher thresholds reuse more.
 the last computed step. --last-step always: compute the final step whatever
 the rule says (the teacache policy's default; rule: leave it to the rule).
 --max-reuses: most reuses in a row. --window: cache only between these
-fractions of the run, e.g. 0.1,0.9.
+fractions of the run, e.g. 0.1,0.9. --noise: start from these latents instead
+of the seed's (one float32 tensor named "noise", diffusers' unpacked layout
+[1, C, H/8, W/8]; [1, 3, H, W] for the built-in model), to repeat a reference run.
 --guidance means what the model's reference pipeline makes of guidance_scale:
 true CFG for the built-in model (1 turns it off), embedded guidance for
 FLUX.1-dev; FLUX.1-schnell ignores it unless it is above 1 and --negative is
-given (then true CFG, diffusers' true_cfg_scale). The run says which applies.`;
+given (then true CFG, diffusers' true_cfg_scale); Z-Image runs CFG above 0.
+The run says which applies.`;
 
 export function formatStep(event: StepEvent): string {
   const decision = event.computed ? 'compute' : 'reuse  ';
@@ -45,7 +51,7 @@ function progressBar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-/** --quantize for FLUX.1 folders: bits of the linear weights, or auto (the lightest that fits this machine). */
+/** --quantize for checkpoint folders (FLUX.1, Z-Image): bits of the linear weights, or auto (the lightest that fits this machine). */
 function quantizeOption(raw: string | undefined): Quantization | 'auto' {
   if (raw === undefined || raw === 'auto') return 'auto';
   if (raw === 'none') return 'none';
@@ -95,7 +101,7 @@ function write(file: string, data: string | Uint8Array): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' } });
+  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' }, noise: { type: 'string' } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -112,10 +118,14 @@ async function main(): Promise<void> {
   process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
   const resolved = resolveRequest(generator.model, request);
-  process.stderr.write(`guidance: ${describeGuidance(info, resolved.guidanceScale, resolved.negativePrompt)}\n`);
+  process.stderr.write(`guidance: ${describeGuidance(generator.model, resolved.guidanceScale, resolved.negativePrompt)}\n`);
+  const note = skipNote(resolved, scheduleFor(resolved, info.sizeMultiple));
+  if (note) process.stderr.write(`note: ${note}\n`);
 
+  const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
   const tty = process.stderr.isTTY;
   const result = await generator.generate(request, {
+    ...(noise ? { noise } : {}),
     onStep: (event) => {
       const line = `${progressBar(event.index + 1, event.total)} ${formatStep(event)}`;
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);

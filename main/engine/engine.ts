@@ -4,7 +4,7 @@
 import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
 import { EngineError } from './errors.ts';
-import { isFlux1Folder, loadModel, type LoadModelOptions } from './models/load-model.ts';
+import { isCheckpointFolder, loadModel, modelKind, type LoadModelOptions } from './models/load-model.ts';
 import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
 
 export interface EngineOptions {
@@ -17,14 +17,14 @@ export interface EngineOptions {
 export function createGenerator(options: EngineOptions = {}): Generator {
   const { mx, info } = loadBackend(options.backend);
   const dir = options.modelDir ?? builtinModelDir();
-  if (isFlux1Folder(dir)) {
-    throw new EngineError('BAD_REQUEST', `${dir} is a FLUX.1 folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
+  if (isCheckpointFolder(dir)) {
+    throw new EngineError('BAD_REQUEST', `${dir} is a ${modelKind(dir) === 'z-image' ? 'Z-Image' : 'FLUX.1'} folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
   }
   const model = PixelFluxModel.load(mx, dir);
   return new Generator(mx, info, model);
 }
 
-/** Any model folder (the built-in model, FLUX.1 dev or schnell), loaded with memory released as it goes. */
+/** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo), loaded with memory released as it goes. */
 export async function openGenerator(options: EngineOptions & LoadModelOptions = {}): Promise<Generator> {
   const { mx, info } = loadBackend(options.backend);
   const model = await loadModel(mx, options.modelDir ?? builtinModelDir(), options);

@@ -4,9 +4,10 @@
 
 import type { BackendInfo, MxArray, MxBackend } from './mlx/backend.ts';
 import { releaseUnreferencedArrays } from './mlx/memory.ts';
+import { EngineError } from './errors.ts';
 import type { ImageModel, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
-import { resolveRequest } from './resolve-request.ts';
+import { cfgWeight, resolveRequest } from './resolve-request.ts';
 import { scheduleFor } from './sampler/schedule.ts';
 import { combineGuidance, sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
 import { createPolicy } from './teacache/create-policy.ts';
@@ -36,6 +37,8 @@ export interface GenerateHooks {
   onVelocity?(index: number, velocity: MxArray, computed: boolean): void;
   /** Each step's event, and a way to render the current estimate as RGB (costly: call sparingly). */
   onStep?(event: StepEvent, previewRgb: () => Uint8Array): void;
+  /** Initial latents in diffusers' unpacked layout (the model's noiseShape), used instead of noise drawn from the seed. */
+  readonly noise?: MxArray;
 }
 
 export class Generator {
@@ -56,7 +59,7 @@ export class Generator {
     const prompts = guidanceMode === 'cfg' ? [resolved.prompt, resolved.negativePrompt] : [resolved.prompt];
     const text = model.encodeTextReleasing ? await model.encodeTextReleasing(prompts) : model.encodeText(prompts);
     mx.eval(text.context, text.pooled);
-    const noise = model.noise(resolved.seed, width, height);
+    const noise = hooks.noise ? model.packNoise(checkedNoise(model, hooks.noise, width, height), width, height) : model.noise(resolved.seed, width, height);
     const { rows, cols } = noise;
     const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
 
@@ -64,7 +67,7 @@ export class Generator {
       guidanceMode === 'cfg'
         ? {
             mode: 'cfg',
-            scale: resolved.guidanceScale,
+            scale: cfgWeight(model.defaults, resolved.guidanceScale),
             velocityPair: (x, t) => {
               // One batched forward for both branches: cheaper than two.
               const both = model.velocity(mx.concatenate([x, x], 0), rows, cols, t, text);
@@ -124,4 +127,17 @@ export class Generator {
       unknownWords: text.unknownWords,
     };
   }
+}
+
+/** Given latents must have the model's unpacked shape at this size; anything else is refused, saying which shape fits. */
+function checkedNoise(model: ImageModel, noise: MxArray, width: number, height: number): MxArray {
+  const expected = model.noiseShape(width, height);
+  if (noise.shape.join(',') !== expected.join(',')) {
+    throw new EngineError(
+      'BAD_REQUEST',
+      `The given noise has shape [${noise.shape.join(', ')}], but ${model.info.name} at ${width}×${height} starts from [${expected.join(', ')}] (diffusers' unpacked latent layout): make it at that size, or pass --width/--height to match it.`,
+      { field: 'noise', shape: noise.shape, expected },
+    );
+  }
+  return noise;
 }

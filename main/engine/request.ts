@@ -66,6 +66,10 @@ export const ResolvedRequestSchema = z.object({
   guidanceScale: z.number(),
   guidanceMode: z.enum(['cfg', 'embedded', 'none']),
   shift: z.boolean(),
+  /** The model's static flow shift (Z-Image), which replaces `shift`'s schedule. */
+  flowShift: z.number().positive().optional(),
+  /** FLUX.2's empirical-mu schedule, which replaces `shift`'s. */
+  empiricalMu: z.literal(true).optional(),
   // accumulate came later: records and fixtures written before it mean 'consecutive'.
   cache: CacheSettingsSchema.required().partial({ accumulate: true }),
 });

@@ -5,7 +5,8 @@ import { EngineError } from './errors.ts';
 import type { ModelDefaults, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
 
-type GuidanceRules = Pick<ModelInfo, 'guidanceEmbedded' | 'trueCfg'>;
+/** What decides the guidance mode: the transformer's embedded guidance, else the reference pipeline's rule. */
+type GuidanceRules = { readonly info: Pick<ModelInfo, 'guidanceEmbedded'>; readonly defaults: Pick<ModelDefaults, 'guidanceRule'> };
 import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
@@ -27,7 +28,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   }
   const guidanceScale = request.guidanceScale ?? defaults.guidanceScale;
   const negativePrompt = request.negativePrompt ?? '';
-  const guidanceMode = guidanceModeFor(info, guidanceScale, negativePrompt);
+  const guidanceMode = guidanceModeFor(model, guidanceScale, negativePrompt);
   const cache = request.cache ?? {};
   const policy = cache.policy ?? 'seed';
   const options = {
@@ -51,6 +52,8 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     guidanceScale,
     guidanceMode,
     shift: defaults.shift,
+    ...(defaults.flowShift === undefined ? {} : { flowShift: defaults.flowShift }),
+    ...(defaults.empiricalMu ? { empiricalMu: true as const } : {}),
     cache: {
       enabled: cache.enabled ?? true,
       policy,
@@ -65,25 +68,57 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   };
 }
 
-/** What the guidance scale does for this model: what its reference pipeline's guidance_scale means (see TrueCfgRule). */
-export function guidanceModeFor(info: GuidanceRules, guidanceScale: number, negativePrompt: string): ResolvedRequest['guidanceMode'] {
-  if (info.guidanceEmbedded) return 'embedded';
-  if (info.trueCfg === 'above-one-with-negative') return guidanceScale > 1 && negativePrompt.trim() !== '' ? 'cfg' : 'none';
-  return guidanceScale === 1 ? 'none' : 'cfg';
+/** What the guidance scale does for this model: what its reference pipeline's guidance_scale means (see GuidanceRule). */
+export function guidanceModeFor(model: GuidanceRules, guidanceScale: number, negativePrompt: string): ResolvedRequest['guidanceMode'] {
+  if (model.info.guidanceEmbedded) return 'embedded';
+  if (model.defaults.guidanceRule === 'above-one-with-negative') return guidanceScale > 1 && negativePrompt.trim() !== '' ? 'cfg' : 'none';
+  return cfgOff(model.defaults, guidanceScale) ? 'none' : 'cfg';
 }
 
 /** One line saying which guidance applies, for the CLI and the UI. */
-export function describeGuidance(info: GuidanceRules, guidanceScale: number, negativePrompt: string): string {
-  switch (guidanceModeFor(info, guidanceScale, negativePrompt)) {
+export function describeGuidance(model: GuidanceRules, guidanceScale: number, negativePrompt: string): string {
+  switch (guidanceModeFor(model, guidanceScale, negativePrompt)) {
     case 'embedded':
       return `Embedded guidance ${guidanceScale}: one forward per step.`;
     case 'cfg':
       return `True CFG at ${guidanceScale}: the prompt and the negative prompt run together.`;
     case 'none':
-      return info.trueCfg === 'above-one-with-negative'
-        ? 'Guidance is ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt.'
-        : 'Scale 1 turns guidance off.';
+      switch (model.defaults.guidanceRule) {
+        case 'above-one-with-negative':
+          return 'Guidance is ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt.';
+        case 'never':
+          return 'This step-distilled model ignores guidance, as in diffusers: one forward per step.';
+        case 'z-image':
+          return 'Scale 0 turns guidance off.';
+        case 'above-one':
+          return 'Guidance at 1 or below is off; above 1 runs true CFG against the empty prompt.';
+        default:
+          return 'Scale 1 turns guidance off.';
+      }
   }
+}
+
+/**
+ * Whether a guidance value turns true CFG off: 0 under Z-Image's rule (its pipeline's `guidance_scale > 0`), up to 1 under
+ * klein Base's (`guidance_scale > 1`), every value for step-distilled klein, 1 under FLUX's.
+ */
+export function cfgOff(defaults: Pick<ModelDefaults, 'guidanceRule'>, guidanceScale: number): boolean {
+  switch (defaults.guidanceRule) {
+    case 'z-image':
+      return guidanceScale <= 0;
+    case 'above-one':
+    case 'above-one-with-negative':
+      return guidanceScale <= 1;
+    case 'never':
+      return true;
+    default:
+      return guidanceScale === 1;
+  }
+}
+
+/** The weight of (pos − neg) added to neg: Z-Image's pos + g·(pos − neg) is neg + (1 + g)·(pos − neg). */
+export function cfgWeight(defaults: ModelDefaults, guidanceScale: number): number {
+  return defaults.guidanceRule === 'z-image' ? 1 + guidanceScale : guidanceScale;
 }
 
 /**

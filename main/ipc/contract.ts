@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS, minCalibrationSamples } from '../engine/calibration/default-prompts.ts';
-import { ModelDefaultsSchema, TRUE_CFG_RULES } from '../engine/models/image-model.ts';
+import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
 import { CacheSettingsSchema, GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { CalibrationSchema } from '../engine/teacache/calibration.ts';
@@ -142,7 +142,6 @@ export const ModelInfoSchema = z.object({
   trained: z.boolean(),
   notes: z.array(z.string()),
   guidanceEmbedded: z.boolean(),
-  trueCfg: z.enum(TRUE_CFG_RULES).optional(),
   sizeMultiple: z.number().int().positive(),
   maxSize: z.number().int().positive(),
   defaults: ModelDefaultsSchema,

@@ -3,8 +3,8 @@
 
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { describeGuidance } from '../../main/engine/resolve-request.ts';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import { describeGuidance } from '../../main/engine/resolve-request.ts';
 import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { formatSpeedup } from '../lib/format.ts';
@@ -70,6 +70,8 @@ function PromptSection({ draft }: { draft: Draft }) {
 function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }) {
   const { setDraft, randomizeSeed } = useStudio(useShallow((s) => ({ setDraft: s.setDraft, randomizeSeed: s.randomizeSeed })));
   const sizes = sizeChoices(model);
+  // Z-Image's guidance starts at 0 (CFG off), FLUX's at 1.
+  const zImageGuidance = model.defaults.guidanceRule === 'z-image';
   return (
     <Section title="Sampling">
       <div className="field">
@@ -100,9 +102,9 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
       <Slider
         label="Guidance"
         value={draft.guidanceScale}
-        range={RANGES.guidanceScale}
+        range={zImageGuidance ? { ...RANGES.guidanceScale, min: 0 } : RANGES.guidanceScale}
         onChange={(guidanceScale) => setDraft({ guidanceScale })}
-        hint={describeGuidance(model.info, draft.guidanceScale, draft.negativePrompt)}
+        hint={describeGuidance(model, draft.guidanceScale, draft.negativePrompt)}
       />
     </Section>
   );

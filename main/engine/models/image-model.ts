@@ -12,6 +12,15 @@ export const ModelDefaultsSchema = z.object({
   guidanceScale: z.number().nonnegative(),
   /** Apply FLUX's resolution-dependent schedule shift. */
   shift: z.boolean(),
+  /** A static flow shift instead: sigmas linspace(1, 1/N, N) shifted by it, then 0 (Z-Image's schedule). */
+  flowShift: z.number().positive().optional(),
+  /** FLUX.2's schedule instead: sigmas linspace(1, 1/N, N) shifted by the empirical mu of image tokens and steps, then 0. */
+  empiricalMu: z.literal(true).optional(),
+  /**
+   * What the reference pipeline's guidance_scale means, for a model without embedded guidance (see GUIDANCE_RULES); absent:
+   * CFG is on for g ≠ 1 as neg + g·(pos − neg), as the built-in model was trained.
+   */
+  guidanceRule: z.enum(['z-image', 'above-one', 'never', 'above-one-with-negative']).optional(),
   teacache: z.object({
     threshold: z.number().nonnegative(),
     rescaleFactor: z.number().nonnegative(),
@@ -25,13 +34,12 @@ export const ModelDefaultsSchema = z.object({
 export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;
 
 /**
- * When a model without embedded guidance runs true CFG. 'unless-one': at any
- * scale but 1 (the built-in model, trained for it). 'above-one-with-negative':
- * as diffusers' FluxPipeline, whose guidance_scale FLUX.1-schnell ignores and
- * whose true_cfg_scale applies only above 1 with a negative prompt.
+ * When a model without embedded guidance runs true CFG (ModelDefaults.guidanceRule): 'z-image' for g > 0 as
+ * pos + g·(pos − neg); 'above-one' (FLUX.2 klein Base) for g > 1 as neg + g·(pos − neg); 'never' (step-distilled klein)
+ * ignores it; 'above-one-with-negative' as diffusers' FluxPipeline, whose guidance_scale FLUX.1-schnell ignores and whose
+ * true_cfg_scale applies only above 1 with a negative prompt.
  */
-export const TRUE_CFG_RULES = ['unless-one', 'above-one-with-negative'] as const;
-export type TrueCfgRule = (typeof TRUE_CFG_RULES)[number];
+export type GuidanceRule = NonNullable<ModelDefaults['guidanceRule']>;
 
 export interface ModelInfo {
   readonly id: string;
@@ -42,8 +50,6 @@ export interface ModelInfo {
   readonly notes: readonly string[];
   /** Whether the transformer embeds guidance (FLUX-dev style) instead of using true CFG. */
   readonly guidanceEmbedded: boolean;
-  /** Without embedded guidance, when the guidance scale turns true CFG on (see TrueCfgRule); absent: 'unless-one'. */
-  readonly trueCfg?: TrueCfgRule;
   /** Pixels along one side of a packed token; width and height must be multiples of it. */
   readonly sizeMultiple: number;
   readonly maxSize: number;
@@ -77,6 +83,10 @@ export interface ImageModel {
   encodeTextReleasing?(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }>;
   /** Seeded Gaussian noise in the model's packed token space. */
   noise(seed: number, width: number, height: number): PackedNoise;
+  /** The initial latents' shape in diffusers' unpacked layout ([1, C, H/8, W/8]; [1, 3, H, W] for pixel models), as `--noise` takes them. */
+  noiseShape(width: number, height: number): number[];
+  /** Given initial latents (of `noiseShape`) in the model's packed token space. */
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise;
   /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray;
   /** `velocity` split at the blocks, for residual reuse and TeaCache's signal; absent when the architecture cannot split. */

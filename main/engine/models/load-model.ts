@@ -1,5 +1,5 @@
 // Picks the model family a folder's contents call for (the built-in pixel
-// model's model.json, or a FLUX.1 checkpoint folder), checks a folder in depth
+// model's model.json, a Z-Image or a FLUX.1 checkpoint folder), checks a folder in depth
 // for the app before it replaces the running model or is remembered, and loads
 // it. Runs in the engine (Node).
 
@@ -12,13 +12,15 @@ import { Flux1Model } from './flux1/flux1-model.ts';
 import { checkFlux1Folder, looksLikeFlux1, type FolderProblem } from './flux1/inspect.ts';
 import type { ImageModel } from './image-model.ts';
 import { checkPixelFluxFolder, MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
+import { checkZImageFolder, looksLikeZImage, type ZImageVariant } from './z-image/inspect.ts';
+import { ZImageModel } from './z-image/z-image-model.ts';
 
-export type ModelKind = 'pixel-flux' | 'flux1';
+export type ModelKind = 'pixel-flux' | 'flux1' | 'z-image';
 
 export interface LoadModelOptions {
-  /** FLUX.1 only: 4, 8, 'none' or 'auto' (the lightest that fits; the default). */
+  /** Checkpoint models only: 4, 8, 'none' or 'auto' (the lightest that fits; the default). */
   readonly quantize?: Quantization | 'auto';
-  /** FLUX.1 only: memory the engine may use; 85% of RAM by default. */
+  /** Checkpoint models only: memory the engine may use; 85% of RAM by default. */
   readonly memoryLimitBytes?: number;
 }
 
@@ -48,6 +50,18 @@ const FAMILIES: readonly ModelFamily[] = [
     inspect: (dir) => ({ problems: checkPixelFluxFolder(dir) }),
     load: async (mx, dir) => PixelFluxModel.load(mx, dir),
   },
+  // Before FLUX.1, whose test accepts any folder of safetensors.
+  {
+    kind: 'z-image',
+    expects:
+      "a Z-Image or Z-Image-Turbo folder (diffusers: transformer/, text_encoder/, tokenizer/, vae/, scheduler/; or ComfyUI's z_image*.safetensors, qwen_3_4b*.safetensors and ae.safetensors beside tokenizer/)",
+    recognises: looksLikeZImage,
+    inspect: (dir) => {
+      const { parts, problems } = checkZImageFolder(dir);
+      return { ...(parts ? { variant: parts.variant } : {}), problems };
+    },
+    load: (mx, dir, options) => ZImageModel.load(mx, dir, options),
+  },
   {
     kind: 'flux1',
     expects:
@@ -75,15 +89,17 @@ export function modelKind(dir: string): ModelKind {
   return familyOf(dir).kind;
 }
 
-/** True for a FLUX.1 folder; false for anything else, including a missing folder (whose loader then explains). */
-export function isFlux1Folder(dir: string): boolean {
-  return !existsSync(join(dir, MANIFEST_FILE)) && looksLikeFlux1(dir);
+/** True for a checkpoint folder (FLUX.1, Z-Image), which loads asynchronously; false for anything else, including a missing folder (whose loader then explains). */
+export function isCheckpointFolder(dir: string): boolean {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+  const family = FAMILIES.find((candidate) => candidate.recognises(dir));
+  return family !== undefined && family.kind !== 'pixel-flux';
 }
 
 export interface FolderCheck {
   readonly kind?: ModelKind;
-  /** FLUX.1's variant when recognised. */
-  readonly variant?: 'dev' | 'schnell';
+  /** The variant when recognised (FLUX.1's dev/schnell, Z-Image's turbo/base). */
+  readonly variant?: 'dev' | 'schnell' | ZImageVariant;
   /** Empty when the folder can be loaded. */
   readonly problems: readonly FolderProblem[];
 }

@@ -228,10 +228,17 @@ export class PixelFluxModel implements ImageModel {
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {
-    const { mx } = this;
-    const { channels, patchSize } = this.manifest.image;
-    const image = mx.random.normal([1, channels, height, width], mx.float32, 0, 1, mx.random.key(seed));
-    return { tokens: pack(mx, image, patchSize), rows: height / patchSize, cols: width / patchSize };
+    const image = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
+    return this.packNoise(image, width, height);
+  }
+
+  noiseShape(width: number, height: number): number[] {
+    return [1, this.manifest.image.channels, height, width];
+  }
+
+  packNoise(image: MxArray, width: number, height: number): PackedNoise {
+    const { patchSize } = this.manifest.image;
+    return { tokens: pack(this.mx, image, patchSize), rows: height / patchSize, cols: width / patchSize };
   }
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {

@@ -42,23 +42,28 @@ export class RecentEncodings {
     this.trim();
   }
 
-  /** The encodings of `prompts`, in order, as one batch; each must have been remembered. */
-  batch(mx: MxBackend, prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+  /** The encodings of `prompts`, in order; each must have been remembered. Ends the batch, so its prompts can be evicted again. */
+  rows(prompts: readonly string[]): PromptEncoding[] {
     try {
-      const rows = prompts.map((prompt) => {
+      return prompts.map((prompt) => {
         const row = this.touch(prompt);
         if (!row) throw new Error(`No encoding is held for the prompt "${prompt}": encode the missing prompts first.`);
         return row;
       });
-      return {
-        context: mx.concatenate(rows.map((row) => row.context), 0),
-        pooled: mx.concatenate(rows.map((row) => row.pooled), 0),
-        unknownWords: [...new Set(rows.flatMap((row) => row.unknownWords))],
-      };
     } finally {
       this.inUse = new Set();
       this.trim();
     }
+  }
+
+  /** The encodings of `prompts`, in order, as one batch; each must have been remembered. */
+  batch(mx: MxBackend, prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    const rows = this.rows(prompts);
+    return {
+      context: mx.concatenate(rows.map((row) => row.context), 0),
+      pooled: mx.concatenate(rows.map((row) => row.pooled), 0),
+      unknownWords: [...new Set(rows.flatMap((row) => row.unknownWords))],
+    };
   }
 
   /** Marks `prompt` as the most recently used, and gives its encoding if held. */

@@ -13,8 +13,8 @@ const defaults: ModelDefaults = { steps: 20, width: 32, height: 32, guidanceScal
 const model = { info, defaults };
 
 describe('guidance, as each reference pipeline means guidance_scale (issue 12, item 9)', () => {
-  const schnell = { info: { ...info, name: 'FLUX.1 [schnell]', trueCfg: 'above-one-with-negative' as const }, defaults: { ...defaults, guidanceScale: 1 } };
-  const dev = { info: { ...info, guidanceEmbedded: true, trueCfg: 'above-one-with-negative' as const }, defaults };
+  const schnell = { info: { ...info, name: 'FLUX.1 [schnell]' }, defaults: { ...defaults, guidanceScale: 1, guidanceRule: 'above-one-with-negative' as const } };
+  const dev = { info: { ...info, guidanceEmbedded: true }, defaults: { ...defaults, guidanceRule: 'above-one-with-negative' as const } };
   const mode = (m: typeof model, guidanceScale: number, negativePrompt?: string) =>
     resolveRequest(m, { prompt: 'x', seed: 1, guidanceScale, ...(negativePrompt === undefined ? {} : { negativePrompt }) }).guidanceMode;
 
@@ -36,10 +36,10 @@ describe('guidance, as each reference pipeline means guidance_scale (issue 12, i
   });
 
   it('says which applies in one line', () => {
-    expect(describeGuidance(schnell.info, 0, '')).toMatch(/ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt/);
-    expect(describeGuidance(schnell.info, 4, 'blurry')).toMatch(/^True CFG at 4/);
-    expect(describeGuidance(dev.info, 3.5, '')).toMatch(/^Embedded guidance 3.5/);
-    expect(describeGuidance(info, 1, '')).toMatch(/Scale 1 turns guidance off/);
+    expect(describeGuidance(schnell, 0, '')).toMatch(/ignored by this model, as in diffusers; true CFG needs a scale above 1 and a negative prompt/);
+    expect(describeGuidance(schnell, 4, 'blurry')).toMatch(/^True CFG at 4/);
+    expect(describeGuidance(dev, 3.5, '')).toMatch(/^Embedded guidance 3.5/);
+    expect(describeGuidance(model, 1, '')).toMatch(/Scale 1 turns guidance off/);
   });
 });
 

@@ -34,7 +34,7 @@ afterEach(cleanup);
 
 describe('SettingsPanel', () => {
   it("says under Guidance which applies: FLUX.1-schnell's scale is ignored unless true CFG is asked for (issue 12, item 9)", () => {
-    const schnell = { ...MODEL, info: { ...MODEL.info, name: 'FLUX.1 [schnell]', guidanceEmbedded: false, trueCfg: 'above-one-with-negative' as const } };
+    const schnell = { ...MODEL, info: { ...MODEL.info, name: 'FLUX.1 [schnell]', guidanceEmbedded: false }, defaults: { ...MODEL.defaults, guidanceRule: 'above-one-with-negative' as const } };
     const draft = store.getState().draft!;
     const panel = (guidanceScale: number, negativePrompt: string) => (
       <StoreProvider store={store}>

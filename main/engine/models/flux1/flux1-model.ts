@@ -27,8 +27,8 @@ const PATCH = 2;
 
 /** Per-variant defaults: dev's distilled guidance and 28 steps; schnell's 4 unshifted steps. */
 export const FLUX1_DEFAULTS: Readonly<Record<Flux1Variant, ModelDefaults>> = {
-  dev: { steps: 28, width: 1024, height: 1024, guidanceScale: 3.5, shift: true, teacache: { threshold: 0.1, rescaleFactor: 1 } },
-  schnell: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  dev: { steps: 28, width: 1024, height: 1024, guidanceScale: 3.5, shift: true, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  schnell: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 } },
 };
 
 export interface Flux1LoadOptions {
@@ -63,7 +63,6 @@ export class Flux1Model implements ImageModel {
         `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`,
       ],
       guidanceEmbedded: parts.transformer.config.guidanceEmbed,
-      trueCfg: 'above-one-with-negative',
       sizeMultiple: SIZE_MULTIPLE,
       maxSize: 2048,
     };
@@ -142,10 +141,16 @@ export class Flux1Model implements ImageModel {
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {
-    const { mx } = this;
-    const channels = this.parts.vae.config.latent_channels;
-    const latents = mx.random.normal([1, channels, height / 8, width / 8], mx.float32, 0, 1, mx.random.key(seed));
-    return { tokens: pack(mx, latents, PATCH), rows: height / SIZE_MULTIPLE, cols: width / SIZE_MULTIPLE };
+    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
+    return this.packNoise(latents, width, height);
+  }
+
+  noiseShape(width: number, height: number): number[] {
+    return [1, this.parts.vae.config.latent_channels, height / 8, width / 8];
+  }
+
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise {
+    return { tokens: pack(this.mx, latents, PATCH), rows: height / SIZE_MULTIPLE, cols: width / SIZE_MULTIPLE };
   }
 
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray {
@@ -187,7 +192,7 @@ function transformerPlans(mx: MxBackend, parts: Flux1Parts): TensorPlan[] {
 }
 
 /** BFL stores the autoencoder's attention projections as 1×1 convolutions; the decoder takes them as matrices. */
-function asBflVaeShape(plan: TensorPlan): TensorPlan {
+export function asBflVaeShape(plan: TensorPlan): TensorPlan {
   if (!/^decoder\.mid_block\.attentions\.0\.(to_q|to_k|to_v|to_out\.0)\.weight$/.test(plan.name)) return plan;
   return {
     ...plan,

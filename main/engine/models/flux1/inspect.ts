@@ -48,7 +48,7 @@ export interface Flux1Parts {
 export const DIFFUSERS_FOLDERS = ['transformer', 'text_encoder', 'text_encoder_2', 'tokenizer', 'tokenizer_2', 'vae'] as const;
 const BFL_VAE_FILE = 'ae.safetensors';
 
-function readConfig<T>(schema: z.ZodType<T>, file: string, what: string): T {
+export function readConfig<T>(schema: z.ZodType<T>, file: string, what: string): T {
   if (!existsSync(file)) throw new EngineError('MODEL_INVALID', `${file} is missing; ${what} needs its config.json.`, { file });
   let raw: unknown;
   try {
@@ -112,7 +112,8 @@ function transformerPart(dir: string): Flux1Parts['transformer'] {
   return { source: { kind: 'bfl', path: file, prefix }, config, checkpoint };
 }
 
-function vaePart(dir: string): Flux1Parts['vae'] {
+/** The autoencoder: diffusers' vae/ folder or BFL's ae.safetensors (Z-Image uses FLUX.1's unchanged). */
+export function vaePart(dir: string): Flux1Parts['vae'] {
   const folder = join(dir, 'vae');
   if (isDir(folder)) {
     const config = readConfig(VaeConfigSchema, join(folder, 'config.json'), 'an autoencoder');
@@ -163,14 +164,8 @@ function problemOf(error: unknown, fallbackPath: string): FolderProblem {
   return { path, message: error instanceof Error ? error.message : String(error) };
 }
 
-export interface Flux1Check {
-  readonly parts?: Flux1Parts;
-  readonly problems: readonly FolderProblem[];
-}
-
-/** Checks every part of a FLUX.1 folder, collecting all problems instead of stopping at the first. */
-export function checkFlux1Folder(dir: string): Flux1Check {
-  if (!isDir(dir)) return { problems: [{ path: dir, message: `${dir} is not a folder.` }] };
+/** A folder check's problem list, and `attempt`, which runs one part's check and records its error (naming its file) instead of throwing. */
+export function problemCollector(): { problems: FolderProblem[]; attempt: <T>(path: string, fn: () => T) => T | undefined } {
   const problems: FolderProblem[] = [];
   const attempt = <T>(path: string, fn: () => T): T | undefined => {
     try {
@@ -180,6 +175,18 @@ export function checkFlux1Folder(dir: string): Flux1Check {
       return undefined;
     }
   };
+  return { problems, attempt };
+}
+
+export interface Flux1Check {
+  readonly parts?: Flux1Parts;
+  readonly problems: readonly FolderProblem[];
+}
+
+/** Checks every part of a FLUX.1 folder, collecting all problems instead of stopping at the first. */
+export function checkFlux1Folder(dir: string): Flux1Check {
+  if (!isDir(dir)) return { problems: [{ path: dir, message: `${dir} is not a folder.` }] };
+  const { problems, attempt } = problemCollector();
   const transformer = attempt(join(dir, 'transformer'), () => transformerPart(dir));
   const vae = attempt(join(dir, 'vae'), () => vaePart(dir));
   const t5 = attempt(join(dir, 'text_encoder_2'), () => t5Part(dir));

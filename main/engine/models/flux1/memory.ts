@@ -123,8 +123,7 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
 
   // Decoding: the least it can take is one tile's peak, which is what a load must
   // leave room for; the image is decoded whole when that fits (see wholeDecodeFits).
-  const tileSide = DEFAULT_TILES.tile * 8;
-  const decode = decodeBytes(configs.vae, Math.min(size.width * size.height, tileSide * tileSide));
+  const decode = leastDecodeBytes(configs.vae, size.width, size.height);
 
   // Quantizing on load holds one layer's stored and float32 copies.
   const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));
@@ -134,6 +133,12 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   // Text encoders run while the transformer and autoencoder are already resident.
   const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
   return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes: t5Bytes + clipBytes, activationBytes, peakBytes };
+}
+
+/** The least the decoder needs at a size, what a load must leave room for: one tile's peak at most (see wholeDecodeFits). */
+export function leastDecodeBytes(vae: VaeConfig, width: number, height: number): number {
+  const tileSide = DEFAULT_TILES.tile * 8;
+  return decodeBytes(vae, Math.min(width * height, tileSide * tileSide));
 }
 
 export function formatGb(bytes: number): string {
@@ -146,8 +151,13 @@ export function formatGb(bytes: number): string {
  * when the choice cannot.
  */
 export function chooseQuantization(configs: Flux1Configs, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
+  return chooseQuantizationBy((q) => estimateFlux1Memory(configs, q, size), name, asked, size, limitBytes);
+}
+
+/** The same choice for any model family, from its estimate at each level. */
+export function chooseQuantizationBy(estimateAt: (q: Quantization) => MemoryEstimate, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
   const levels: Quantization[] = ['none', 8, 4];
-  const estimates = levels.map((q) => estimateFlux1Memory(configs, q, size));
+  const estimates = levels.map(estimateAt);
   const label = (q: Quantization) => (q === 'none' ? 'unquantized (float32)' : `${q}-bit`);
   if (asked === 'auto') {
     const fitting = estimates.find((e) => e.peakBytes <= limitBytes);

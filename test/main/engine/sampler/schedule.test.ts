@@ -1,7 +1,7 @@
 // FLUX's schedule: linspace(1, 0, N+1), and the resolution-dependent shift. Pure.
 
 import { describe, expect, it } from 'vitest';
-import { fluxSchedule, scheduleFor, shiftMu, timeShift } from '../../../../main/engine/sampler/schedule.ts';
+import { empiricalMuSchedule, fluxSchedule, scheduleFor, shiftMu, timeShift } from '../../../../main/engine/sampler/schedule.ts';
 
 describe('fluxSchedule', () => {
   it('is linspace(1, 0, N+1) without a shift', () => {
@@ -32,5 +32,6 @@ describe('fluxSchedule', () => {
   it('derives the token count from the size and the pixels per token', () => {
     expect(scheduleFor({ steps: 4, width: 1024, height: 1024, shift: true }, 16)).toEqual(fluxSchedule(4, { shiftForImageTokens: 4096 }));
     expect(scheduleFor({ steps: 4, width: 64, height: 64, shift: false }, 4)).toEqual(fluxSchedule(4));
+    expect(scheduleFor({ steps: 4, width: 1024, height: 512, shift: false, empiricalMu: true }, 16)).toEqual(empiricalMuSchedule(4, 2048));
   });
 });

@@ -1,0 +1,183 @@
+// FLUX.2 klein (step-distilled or Base) as an ImageModel, from an already
+// built transformer, autoencoder and prompt encoder: packed 128-channel
+// latent tokens, the empirical-mu schedule, CFG only for guidance > 1 on Base,
+// BatchNorm de-normalised decode; and the Qwen3 prompt encoder it takes.
+// Runs in the engine (Node); no Electron.
+
+import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
+import type { TextConditioning } from '../flux/transformer.ts';
+import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { pack } from '../packing.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
+import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
+import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
+import { decodeTiled } from '../vae/tiled-decode.ts';
+import { flux2ParamShapes } from './config.ts';
+import { inspectKleinFolder } from './inspect.ts';
+import { Flux2Transformer } from './transformer.ts';
+import { Flux2Vae, flux2PixelsPerToken, flux2VaeDecodeParamShapes } from './vae.ts';
+
+export type KleinVariant = 'distilled' | 'base';
+
+/**
+ * Per-variant defaults from the model cards: distilled klein 4 steps without
+ * CFG (its pipeline ignores guidance), Base 50 steps with CFG 4 against "".
+ * TeaCache's numbers are FLUX.1's until klein is calibrated.
+ */
+export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
+  distilled: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, empiricalMu: true, guidanceRule: 'never', teacache: { threshold: 0.25, rescaleFactor: 1 } },
+  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.25, rescaleFactor: 1 } },
+};
+
+/**
+ * Prompts → [B, L, joint_attention_dim] features, every prompt padded to the
+ * same length, stepwise as the text encoder's `encodeKleinPrompts` runs.
+ */
+export interface KleinPromptEncoder {
+  encode(prompts: readonly string[]): Generator<void, MxArray, void>;
+}
+
+/** The checkpoint's Qwen3 (hidden states 9, 18, 27 over all 512 positions), loaded for each encoding at `quantization` and freed after. */
+export function qwen3KleinPromptEncoder(mx: MxBackend, source: Qwen3Source, tokenizer: Qwen3Tokenizer, quantization: Quantization): KleinPromptEncoder {
+  return { encode: (prompts) => encodeKleinPrompts(mx, source, tokenizer, prompts, quantization) };
+}
+
+export interface KleinParts {
+  readonly variant: KleinVariant;
+  readonly transformer: Flux2Transformer;
+  readonly vae: Flux2Vae;
+  readonly promptEncoder: KleinPromptEncoder;
+  /** Things the user should know about these weights (quantization, memory), shown with the model. */
+  readonly notes?: readonly string[];
+}
+
+/** diffusers' sigma as the transformer sees it: t = 1000σ in float32, passed as t / 1000. */
+export function kleinSigma(sigma: number): number {
+  const f = Math.fround;
+  return f(f(f(sigma) * 1000) / 1000);
+}
+
+export interface KleinLoadOptions {
+  /** The transformer's and text encoder's weights; the autoencoder stays float32. No memory estimate chooses it yet. */
+  readonly quantize?: Quantization;
+  /** The prompt encoder; the folder's Qwen3 when omitted. */
+  readonly promptEncoder?: KleinPromptEncoder;
+}
+
+export class Flux2KleinModel implements ImageModel {
+  readonly info: ModelInfo;
+  readonly defaults: ModelDefaults;
+  private readonly encodings = new RecentEncodings();
+  private readonly pixelsPerToken: number;
+
+  constructor(
+    private readonly mx: MxBackend,
+    readonly parts: KleinParts,
+  ) {
+    this.defaults = KLEIN_DEFAULTS[parts.variant];
+    this.pixelsPerToken = flux2PixelsPerToken(parts.vae.config);
+    this.info = {
+      id: `flux2-klein-${parts.variant}`,
+      name: parts.variant === 'distilled' ? 'FLUX.2 [klein]' : 'FLUX.2 [klein] Base',
+      trained: true,
+      notes: [...(parts.notes ?? [])],
+      guidanceEmbedded: false,
+      sizeMultiple: this.pixelsPerToken,
+      maxSize: 2048,
+    };
+  }
+
+  static async load(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Promise<Flux2KleinModel> {
+    return runReleasing(Flux2KleinModel.loadStepwise(mx, dir, options));
+  }
+
+  static loadSync(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Flux2KleinModel {
+    return runSync(Flux2KleinModel.loadStepwise(mx, dir, options));
+  }
+
+  /** A diffusers klein folder (checked whole first), transformer and decoder resident, Qwen3 loaded per encoding. */
+  static *loadStepwise(mx: MxBackend, dir: string, options: KleinLoadOptions): Generator<void, Flux2KleinModel, void> {
+    const parts = inspectKleinFolder(dir);
+    const quantization = options.quantize ?? 'none';
+    const t = parts.transformer;
+    const params = yield* materialize(mx, checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config)), quantization);
+    t.checkpoint.close();
+    const v = parts.vae;
+    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config)), 'none');
+    v.checkpoint.close();
+    return new Flux2KleinModel(mx, {
+      variant: parts.variant,
+      transformer: new Flux2Transformer(mx, t.config, params),
+      vae: new Flux2Vae(mx, v.config, vaeParams),
+      promptEncoder: options.promptEncoder ?? qwen3KleinPromptEncoder(mx, parts.textEncoder, parts.tokenizer, quantization),
+      notes: [`${quantization === 'none' ? 'Unquantized (float32)' : `${quantization}-bit quantized`} weights.`],
+    });
+  }
+
+  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
+    return runSync(this.encodeStepwise(prompts));
+  }
+
+  encodeTextReleasing(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }> {
+    return runReleasing(this.encodeStepwise(prompts));
+  }
+
+  *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
+    const { mx } = this;
+    const missing = this.encodings.missing(prompts);
+    if (missing.length > 0) {
+      const features = yield* this.parts.promptEncoder.encode(missing);
+      const rows = missing.length === 1 ? [features] : mx.split(features, missing.length, 0);
+      mx.eval(...rows);
+      missing.forEach((prompt, i) => this.encodings.remember(prompt, { context: rows[i]!, pooled: mx.zeros([1, 1]), unknownWords: [] }));
+      yield;
+    }
+    const rows = this.encodings.rows(prompts).map((row) => row.context);
+    const lengths = new Set(rows.map((row) => row.shape[1]));
+    if (lengths.size > 1) throw new Error(`klein's prompt features differ in length (${[...lengths].join(', ')}); the pipeline pads every prompt to the same length.`);
+    return { context: rows.length === 1 ? rows[0]! : mx.concatenate(rows, 0), pooled: mx.zeros([rows.length, 1]), unknownWords: [] };
+  }
+
+  noise(seed: number, width: number, height: number): PackedNoise {
+    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
+    return this.packNoise(latents, width, height);
+  }
+
+  /** The pipeline's initial latents: already patchified, [1, in_channels, H/16, W/16]. */
+  noiseShape(width: number, height: number): number[] {
+    return [1, this.parts.transformer.config.in_channels, height / this.pixelsPerToken, width / this.pixelsPerToken];
+  }
+
+  packNoise(latents: MxArray, width: number, height: number): PackedNoise {
+    return { tokens: pack(this.mx, latents, 1), rows: height / this.pixelsPerToken, cols: width / this.pixelsPerToken };
+  }
+
+  /** The transformer's output is the flow velocity itself (the scheduler steps x + (σ' − σ)·v). */
+  velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning): MxArray {
+    return this.parts.transformer.forward(x, text.context, kleinSigma(timestep), rows, cols);
+  }
+
+  split(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning): ModelSplitStep {
+    const { transformer } = this.parts;
+    const embedded = transformer.embed(x, text.context, kleinSigma(timestep), rows, cols);
+    return {
+      blockInput: embedded.img,
+      signal: transformer.modulatedInput(embedded),
+      blocks: () => transformer.blocks(embedded),
+      output: (blockOutput) => transformer.finalLayer(blockOutput, embedded),
+    };
+  }
+
+  /** Packed tokens → RGB in [-1, 1], [H·W·3] row-major (tiled for large images). */
+  decodeLatents(tokens: MxArray, width: number, height: number): Float32Array {
+    const { vae } = this.parts;
+    const latents = vae.denormalize(tokens, height / this.pixelsPerToken, width / this.pixelsPerToken);
+    return decodeTiled(this.mx, latents, (z) => vae.decoder.decode(z));
+  }
+
+  toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
+    const rgb = this.decodeLatents(tokens, width, height);
+    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+  }
+}

@@ -1,0 +1,56 @@
+// Estimates the peak memory of generating with a Z-Image folder at a given
+// quantization and size, from tensor shapes alone, and refuses clearly when it
+// cannot fit: transformer and decoder resident, the Qwen3 encoder loaded per
+// encoding and freed. FLUX.1's measured runtime and decoder figures apply (the
+// same engine, the same autoencoder). Pure.
+
+import type { Quantization } from '../../io/materialize.ts';
+import { QUANT_GROUP_SIZE } from '../layers.ts';
+import { leastDecodeBytes, paramsBytes, RUNTIME_OVERHEAD_BYTES, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
+import { vaeDecoderParamShapes, type VaeConfig } from '../vae/decoder.ts';
+import { ffnHidden, SEQ_MULTIPLE, zImageParamShapes, type ZImageConfig } from './config.ts';
+
+const F32 = 4;
+
+export interface ZImageConfigs {
+  readonly transformer: ZImageConfig;
+  readonly vae: VaeConfig;
+  /** The text encoder's parameter count (from its headers) and width. */
+  readonly textEncoder: { readonly parameters: number; readonly hiddenSize: number };
+}
+
+/** Bytes of `count` parameters held as float32 or quantized (packed bits plus a float32 scale and bias per group). */
+function heldBytes(count: number, quantization: Quantization): number {
+  return quantization === 'none' ? count * F32 : (count * quantization) / 8 + (2 * F32 * count) / QUANT_GROUP_SIZE;
+}
+
+function roundUp(n: number): number {
+  return n + ((SEQ_MULTIPLE - (n % SEQ_MULTIPLE)) % SEQ_MULTIPLE);
+}
+
+export function estimateZImageMemory(configs: ZImageConfigs, quantization: Quantization, size: SizeInput): MemoryEstimate {
+  const config = configs.transformer;
+  const shapes = zImageParamShapes(config);
+  const transformerBytes = paramsBytes(shapes, quantization);
+  const vaeBytes = paramsBytes(vaeDecoderParamShapes(configs.vae), 'none');
+  const textEncoderBytes = heldBytes(configs.textEncoder.parameters, quantization);
+
+  // Denoising: each CFG branch runs as its own forward, so one image's joint
+  // stream is alive at once: a few residual-width copies, the SwiGLU halves,
+  // and one head's attention scores at a time in MLX's fused attention (all
+  // heads' scores on the CPU fallback).
+  const patch = 16 * (config.patch / 2);
+  const tokens = roundUp((size.width / patch) * (size.height / patch)) + roundUp(size.textTokens);
+  const denoise = F32 * (tokens * (8 * config.dim + 3 * ffnHidden(config)) + config.heads * tokens * tokens) + F32 * size.batch * tokens * config.dim;
+
+  // Encoding: the encoder's weights plus its widest activations over the prompt.
+  const text = configs.textEncoder;
+  const textPhase = textEncoderBytes + F32 * size.batch * size.textTokens * (text.hiddenSize * 12 + size.textTokens * 32);
+
+  const decode = leastDecodeBytes(configs.vae, size.width, size.height);
+  const largestLinear = Math.max(...Object.values(shapes).map((s) => s.reduce((a, c) => a * c, 1)));
+  const loading = largestLinear * (F32 + 2);
+  const activationBytes = Math.max(denoise, decode, loading);
+  const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
+  return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes, activationBytes, peakBytes };
+}

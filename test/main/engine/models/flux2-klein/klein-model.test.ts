@@ -1,0 +1,138 @@
+// Whole FLUX.2 klein runs against diffusers' Flux2KleinPipeline on the tiny
+// random fixture (training/fixtures/make_flux2_klein_fixture.py): the same
+// noise and prompt embeddings through the engine's Generator, step-distilled
+// (guidance ignored) and Base (CFG against the negative embeddings).
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Generator } from '../../../../../main/engine/generate.ts';
+import { runSync } from '../../../../../main/engine/io/materialize.ts';
+import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
+import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
+import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
+import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
+import { checkKleinFolder, inspectKleinFolder } from '../../../../../main/engine/models/flux2-klein/inspect.ts';
+import { Flux2KleinModel, qwen3KleinPromptEncoder, type KleinPromptEncoder, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
+import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/transformer.ts';
+import { Flux2Vae, Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
+import { loadQwen3Tokenizer } from '../../../../../main/engine/models/text/qwen3-prompt.ts';
+import { qwen3FromFolder } from '../../../../../main/engine/models/text/qwen3-text-encoder.ts';
+import { resolveRequest } from '../../../../../main/engine/resolve-request.ts';
+import { mx, values } from '../../../../support/mlx.ts';
+import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
+
+const { info } = loadNpmBackend();
+const e = expectedKlein();
+const RUNS = (JSON.parse(readFileSync(join(FLUX2_KLEIN_FIXTURE, 'expected.json'), 'utf8')) as { runs: Record<KleinVariant, { guidance: number; steps: number; width: number; height: number }> }).runs;
+
+function component(name: string): { config: unknown; params: Record<string, MxArray> } {
+  const dir = join(FLUX2_KLEIN_FIXTURE, name);
+  return { config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), params: float32Params(join(dir, 'diffusion_pytorch_model.safetensors')) };
+}
+
+/** The prompt embeddings diffusers' run started from, standing in for the Qwen3 encoder. */
+function fixtureEmbeddings(variant: KleinVariant): KleinPromptEncoder {
+  const table: Record<string, MxArray> = { 'a red cat': e[`run.${variant}.prompt_embeds`]!, '': e[`run.${variant}.negative_prompt_embeds`]! };
+  return {
+    // eslint-disable-next-line require-yield
+    *encode(prompts) {
+      return mx.concatenate(prompts.map((p) => table[p]!), 0);
+    },
+  };
+}
+
+const qwen3 = () => qwen3KleinPromptEncoder(mx, qwen3FromFolder(join(FLUX2_KLEIN_FIXTURE, 'text_encoder')), loadQwen3Tokenizer(join(FLUX2_KLEIN_FIXTURE, 'tokenizer')), 'none');
+
+function fixtureModel(variant: KleinVariant, promptEncoder: KleinPromptEncoder = fixtureEmbeddings(variant)): Flux2KleinModel {
+  const t = component('transformer');
+  const v = component('vae');
+  return new Flux2KleinModel(mx, {
+    variant,
+    transformer: new Flux2Transformer(mx, Flux2ConfigSchema.parse(t.config), t.params),
+    vae: new Flux2Vae(mx, Flux2VaeConfigSchema.parse(v.config), v.params),
+    promptEncoder,
+  });
+}
+
+async function bytesDiff(model: Flux2KleinModel, variant: KleinVariant, key: string): Promise<{ worst: number; psnr: number; mode: string }> {
+  const run = RUNS[variant];
+  const result = await new Generator(mx, info, model).generate(
+    { prompt: 'a red cat', seed: 0, steps: run.steps, guidanceScale: run.guidance, width: run.width, height: run.height, cache: { enabled: false } },
+    { noise: e[`run.${variant}.noise`]! },
+  );
+  const reference = Uint8Array.from(values(e[key]!));
+  return { worst: Math.max(...Array.from(result.rgb, (v, i) => Math.abs(v - reference[i]!))), psnr: psnr(result.rgb, reference), mode: result.request.guidanceMode };
+}
+
+describe.each(['distilled', 'base'] as const)('klein %s against Flux2KleinPipeline', (variant) => {
+  const model = fixtureModel(variant);
+
+  it("reproduces the pipeline's image from the same noise and embeddings within one 8-bit level", async () => {
+    const { worst, psnr: db, mode } = await bytesDiff(model, variant, `run.${variant}.rgb`);
+    expect(mode).toBe(variant === 'base' ? 'cfg' : 'none');
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(db).toBeGreaterThan(45);
+  });
+
+  it("reproduces Flux2KleinPipeline(prompt=…) through the checkpoint's Qwen3 and tokenizer (\"\" as Base's negative)", async () => {
+    const { worst, psnr: db } = await bytesDiff(fixtureModel(variant, qwen3()), variant, `prompt_run.${variant}.rgb`);
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(db).toBeGreaterThan(45);
+  });
+});
+
+describe("klein's prompt features against the pipeline's encode_prompt", () => {
+  it('stacks Qwen3 hidden states 9, 18 and 27 over all 512 positions (1e-4 relative, float32)', () => {
+    const features = runSync(qwen3().encode(['a red cat']));
+    expect(features.shape).toEqual([1, 512, 48]);
+    expect(maxRelativeError(features, e['prompt.embeds']!)).toBeLessThan(1e-4);
+  });
+});
+
+describe("klein's guidance rule (the pipeline's do_classifier_free_guidance)", () => {
+  const request = { prompt: 'a red cat', seed: 0, width: 64, height: 64 };
+
+  it('never runs CFG on the step-distilled model, whatever the guidance', () => {
+    const model = fixtureModel('distilled');
+    for (const guidanceScale of [0, 1, 4]) expect(resolveRequest(model, { ...request, guidanceScale }).guidanceMode).toBe('none');
+  });
+
+  it('runs CFG on Base only above 1', () => {
+    const model = fixtureModel('base');
+    expect(resolveRequest(model, { ...request, guidanceScale: 1 }).guidanceMode).toBe('none');
+    expect(resolveRequest(model, { ...request, guidanceScale: 0.5 }).guidanceMode).toBe('none');
+    expect(resolveRequest(model, { ...request, guidanceScale: 1.5 }).guidanceMode).toBe('cfg');
+  });
+
+  it('starts from noise of the pipeline\'s patchified latent shape, and refuses any other', async () => {
+    const model = fixtureModel('distilled');
+    expect(model.noiseShape(64, 96)).toEqual([1, 128, 6, 4]);
+    await expect(new Generator(mx, info, model).generate({ ...request, steps: 1, cache: { enabled: false } }, { noise: mx.zeros([1, 32, 8, 8]) })).rejects.toThrow(/starts from \[1, 128, 4, 4\]/);
+  });
+});
+
+describe('a klein diffusers folder, loaded whole', () => {
+  it('is read as step-distilled from model_index.json and reproduces the pipeline from a prompt', async () => {
+    const model = await Flux2KleinModel.load(mx, FLUX2_KLEIN_FIXTURE);
+    expect(model.info.id).toBe('flux2-klein-distilled');
+    expect(model.defaults).toMatchObject({ steps: 4, guidanceScale: 1, guidanceRule: 'never', empiricalMu: true });
+    const { worst } = await bytesDiff(model, 'distilled', 'prompt_run.distilled.rgb');
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a broken folder naming every problem at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klein-broken-'));
+    cpSync(FLUX2_KLEIN_FIXTURE, dir, { recursive: true });
+    rmSync(join(dir, 'model_index.json'));
+    rmSync(join(dir, 'tokenizer'), { recursive: true });
+    const transformerConfig = join(dir, 'transformer', 'config.json');
+    writeFileSync(transformerConfig, JSON.stringify({ ...JSON.parse(readFileSync(transformerConfig, 'utf8')), num_single_layers: 3 }));
+    const problems = checkKleinFolder(dir).problems.map((p) => p.message).join('\n');
+    expect(problems).toMatch(/model_index\.json is missing/);
+    expect(problems).toMatch(/missing "single_transformer_blocks\.2\.attn\.to_qkv_mlp_proj\.weight"/);
+    expect(problems).toMatch(/tokenizer/);
+    expect(() => inspectKleinFolder(dir)).toThrow(/is not a usable FLUX\.2 klein folder \(3 problems\)/);
+  });
+});
