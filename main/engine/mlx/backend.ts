@@ -102,6 +102,8 @@ export interface MxBackend {
    * parallel already) or the backend has no streams; see mapAcrossLanes.
    */
   readonly lanes?: MxLanes;
+  /** MLX's memory counters, in bytes (both backends; the npm package's CPU build keeps none and reports 0). */
+  readonly metal?: { getActiveMemory(): number };
   /** Evaluates off the JS thread where the backend can (the native addon has it, the npm one not). */
   evalAsync?(...arrays: unknown[]): Promise<void>;
   load(path: string): Record<string, MxArray> | MxArray;
