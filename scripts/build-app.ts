@@ -4,6 +4,7 @@
 //
 //   npx tsx scripts/build-app.ts            (npm run build)
 //   npx tsx scripts/build-app.ts --dev      keeps the dev-server variables, for running unpackaged against Vite
+//   npx tsx scripts/build-app.ts --cli generate   only dist/cli/generate.mjs (scripts/run-cli.mjs does this when stale)
 //
 // Layout (electron-builder.yml's `files` and package.json's `main` rely on it):
 //   dist/main/index.js            Electron main process (ESM)
@@ -13,7 +14,7 @@
 //   dist/renderer/                the UI, loaded from a file or custom protocol, never a dev server
 // Source maps are written beside each bundle (`*.map`, no sourceMappingURL comment) and kept out of the package.
 
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -128,9 +129,10 @@ export interface BuildOptions {
   readonly dev?: boolean;
 }
 
-export async function bundleEntry(root: string, entry: BundleEntry, options: BuildOptions = {}): Promise<void> {
+/** Bundles one entry; returns the source files it was built from, relative to `root`. */
+export async function bundleEntry(root: string, entry: BundleEntry, options: BuildOptions = {}): Promise<string[]> {
   const { build } = await import('esbuild');
-  await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: [entry.source],
     outfile: entry.outfile,
@@ -150,7 +152,29 @@ export async function bundleEntry(root: string, entry: BundleEntry, options: Bui
     define: options.dev
       ? {}
       : Object.fromEntries([['process.env.NODE_ENV', '"production"'], ...DEV_SERVER_VARIABLES.map((name) => [`process.env.${name}`, 'undefined'])]),
+    metafile: true,
   });
+  return Object.keys(result.metafile.inputs).filter((input) => !input.includes(':'));
+}
+
+/** The command-line tools `npm run generate` and friends start from a bundle, not through tsx (scripts/run-cli.mjs). */
+export const CLI_NAMES = ['generate', 'bench', 'calibrate', 'bench-policies', 'bench-engine'] as const;
+
+export type CliName = (typeof CLI_NAMES)[number];
+
+export function cliEntry(name: CliName): BundleEntry {
+  return { role: `${name} command`, source: `main/cli/${name}.ts`, outfile: `dist/cli/${name}.mjs`, format: 'esm' };
+}
+
+/** Beside each CLI bundle: the sources it was built from, which run-cli.mjs checks to rebuild a stale bundle. */
+export function cliInputsFile(entry: BundleEntry): string {
+  return `${entry.outfile}.inputs.json`;
+}
+
+export async function buildCli(root: string, name: CliName): Promise<void> {
+  const entry = cliEntry(name);
+  const inputs = await bundleEntry(root, entry);
+  writeFileSync(join(root, cliInputsFile(entry)), `${JSON.stringify([...inputs, 'package-lock.json'])}\n`);
 }
 
 async function buildRenderer(root: string): Promise<void> {
@@ -185,7 +209,14 @@ export async function buildApp(root: string = ROOT, entries: readonly BundleEntr
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildApp(ROOT, BUNDLE_ENTRIES, { dev: process.argv.includes('--dev') }).catch((error: unknown) => {
+  const cli = process.argv.indexOf('--cli');
+  const name = cli >= 0 ? process.argv[cli + 1] : undefined;
+  if (cli >= 0 && !(CLI_NAMES as readonly string[]).includes(name ?? '')) {
+    console.error(`--cli expects one of ${CLI_NAMES.join(', ')}; got "${name ?? ''}".`);
+    process.exit(1);
+  }
+  const building = name ? buildCli(ROOT, name as CliName) : buildApp(ROOT, BUNDLE_ENTRIES, { dev: process.argv.includes('--dev') });
+  building.catch((error: unknown) => {
     console.error(error instanceof BuildError ? error.message : error);
     process.exit(1);
   });

@@ -113,6 +113,8 @@ export class Generator {
     });
     cache?.free();
     const rgb = model.toRgb(output.result, width, height);
+    // Only plain JS values leave this call, so every array it made can go back to MLX now.
+    await releaseUnreferencedArrays('major');
     return {
       request: resolved,
       model: model.info,

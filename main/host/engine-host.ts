@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { preferSingleThreadedBlas } from '../engine/mlx/load-backend.ts';
 import {
   CalibrationRequestSchema,
   parsePayload,
@@ -108,6 +109,7 @@ function defaultWorkerUrl(): URL {
  * the worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's entry module.
  */
 function startWorker(url: URL, workerData: WorkerOptions): Worker {
+  preferSingleThreadedBlas();
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
   const require = createRequire(import.meta.url);
   const tsxApi = pathToFileURL(require.resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');

@@ -96,10 +96,23 @@ export interface MxBackend {
    * a backend without it runs `fn` as is, with identical results.
    */
   compile?<Args extends MxArray[]>(fn: (...args: Args) => MxArray): (...args: Args) => MxArray;
+  /**
+   * Work queues (MLX streams on the CPU) that evaluate concurrently, one per core: ops built inside
+   * `run(lane, fn)` go to queue `lane`. Absent where one queue is best (a GPU runs one batch in
+   * parallel already) or the backend has no streams; see mapAcrossLanes.
+   */
+  readonly lanes?: MxLanes;
+  /** MLX's memory counters, in bytes (both backends; the npm package's CPU build keeps none and reports 0). */
+  readonly metal?: { getActiveMemory(): number };
   /** Evaluates off the JS thread where the backend can (the native addon has it, the npm one not). */
   evalAsync?(...arrays: unknown[]): Promise<void>;
   load(path: string): Record<string, MxArray> | MxArray;
   saveSafetensors(path: string, arrays: Record<string, MxArray>, metadata?: Record<string, string>): void;
+}
+
+export interface MxLanes {
+  readonly count: number;
+  run<T>(lane: number, fn: () => T): T;
 }
 
 /** Which backend the engine is running on, for the UI, CLI and reports. */

@@ -4,8 +4,9 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { missingOps, type BackendInfo, type LoadedBackend, type MxBackend } from './backend.ts';
+import { missingOps, type BackendInfo, type LoadedBackend, type MxBackend, type MxLanes } from './backend.ts';
 import { nativeStatus } from './native-addon.ts';
 
 const require = createRequire(import.meta.url);
@@ -56,11 +57,50 @@ export function explainLoadFailure(error: unknown): BackendLoadError {
 
 let cached: LoadedBackend | undefined;
 
+/** The variable OpenBLAS (MLX's BLAS on Linux) reads its thread count from, once, as it loads. */
+export const BLAS_THREADS_VARIABLE = 'OPENBLAS_NUM_THREADS';
+
+/**
+ * Makes BLAS single-threaded unless the user chose otherwise. The engine runs
+ * the two halves of a CFG batch on two CPU lanes; a multi-threaded OpenBLAS
+ * under them spins its idle threads in sched_yield against the other lane
+ * (measured: a 64 px forward 92 ms with one BLAS thread, 289 ms with two).
+ * Must run on the main thread before MLX loads: a worker's process.env is a
+ * copy that never reaches the C library.
+ */
+export function preferSingleThreadedBlas(env: NodeJS.ProcessEnv = process.env): void {
+  env[BLAS_THREADS_VARIABLE] ??= '1';
+}
+
+interface NpmCore {
+  metal: { isAvailable(): boolean };
+  cpu: unknown;
+  newStream(device: unknown): unknown;
+  stream(stream: unknown): Disposable;
+}
+
+/** One MLX stream per core, each evaluated on its own scheduler thread. */
+function cpuLanes(core: NpmCore, count: number): MxLanes {
+  const streams = Array.from({ length: count }, () => core.newStream(core.cpu));
+  return {
+    count,
+    run(lane, fn) {
+      const scope = core.stream(streams[lane % count]);
+      try {
+        return fn();
+      } finally {
+        scope[Symbol.dispose]();
+      }
+    },
+  };
+}
+
 /** Loads @frost-beta/mlx's core once per thread. */
 export function loadNpmBackend(): LoadedBackend {
   if (cached) return cached;
-  let core: MxBackend & { metal: { isAvailable(): boolean } };
+  let core: MxBackend & NpmCore;
   try {
+    preferSingleThreadedBlas();
     core = (require(NPM_PACKAGE) as { core: typeof core }).core;
   } catch (error) {
     throw explainLoadFailure(error);
@@ -73,11 +113,13 @@ export function loadNpmBackend(): LoadedBackend {
       `Install the version in package-lock.json with npm ci.`,
     ]);
   }
-  const mx: MxBackend = core;
+  const device = core.metal.isAvailable() ? 'gpu' : 'cpu';
+  const cores = availableParallelism();
+  const mx: MxBackend = device === 'cpu' && cores > 1 ? Object.create(core, { lanes: { value: cpuLanes(core, cores) } }) : core;
   const version = (require(`${NPM_PACKAGE}/package.json`) as { version: string }).version;
   cached = {
     mx,
-    info: { name: 'npm', package: NPM_PACKAGE, version, device: core.metal.isAvailable() ? 'gpu' : 'cpu' },
+    info: { name: 'npm', package: NPM_PACKAGE, version, device },
   };
   return cached;
 }
@@ -155,7 +197,7 @@ function pickBackend(preference: BackendPreference, env: NodeJS.ProcessEnv): Loa
   return { mx: npm.mx, info: { ...npm.info, fallbackReason: reason } };
 }
 
-/** Set to 0 to run every graph uncompiled, whatever the backend can do. */
+/** Set to 0 to run every graph uncompiled, whatever the backend can do; 1 to compile on the CPU too. */
 export const COMPILE_VARIABLE = 'TEACACHE_COMPILE';
 
 function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
@@ -163,14 +205,18 @@ function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Why `compile` cannot be used on this machine, or undefined when it can.
- * MLX compiles fused CPU kernels by running `g++` at evaluation time; without
- * it the process aborts (an uncatchable C++ exception, seen here). Metal
- * kernels need no system compiler.
+ * Why `compile` is not used on this machine, or undefined when it is. On
+ * Metal it fuses kernels and needs no system compiler. On the CPU it is off
+ * unless TEACACHE_COMPILE=1: MLX's fused CPU kernels are strided loops slower
+ * than the plain ops (measured ×1.25 on the built-in model), and building them
+ * runs g++ for 2.4–4 s on a first run; without g++ the process aborts (an
+ * uncatchable C++ exception, seen here).
  */
 export function compileUnavailableReason(device: BackendInfo['device'], env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env[COMPILE_VARIABLE] === '0') return `${COMPILE_VARIABLE}=0`;
-  if (device === 'cpu' && !onPath('g++', env)) return 'MLX compiles CPU kernels with g++, which is not on PATH';
+  if (device === 'gpu') return undefined;
+  if (env[COMPILE_VARIABLE] !== '1') return `MLX's CPU compile is slower than plain ops and costs seconds of g++ at first use (${COMPILE_VARIABLE}=1 turns it on)`;
+  if (!onPath('g++', env)) return 'MLX compiles CPU kernels with g++, which is not on PATH';
   return undefined;
 }
 

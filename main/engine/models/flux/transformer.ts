@@ -2,6 +2,7 @@
 // RMSNorm) over BFL-named parameters. Runs in the engine; no Node or Electron.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { mapAcrossLanes } from '../../mlx/lanes.ts';
 import {
   geluTanh,
   layerNormNoAffine,
@@ -183,13 +184,17 @@ export class FluxTransformer {
 
   /**
    * Every transformer block; returns the image stream's hidden state. Runs as
-   * one compiled graph where the backend can compile: fusing the many small
-   * elementwise ops (GELU, modulation, RoPE) is most of a CPU forward's gain,
-   * and the result is bit-identical.
+   * one compiled graph where the backend compiles (Metal; see
+   * compileUnavailableReason for why not on the CPU): fusing the many small
+   * elementwise ops (GELU, modulation, RoPE), with results that match the
+   * plain ops to float32 rounding.
    */
   blocks(input: EmbeddedInput): MxArray {
     const { img, txt, vec, rotary } = input;
-    if (!this.mx.compile || this.options.compile === false) return this.runBlocks(img, txt, vec, rotary.cos, rotary.sin);
+    if (!this.mx.compile || this.options.compile === false) {
+      // Uncompiled (the CPU): each batch row, e.g. each CFG branch, on its own core.
+      return mapAcrossLanes(this.mx, [img, txt, vec], (i, t, v) => this.runBlocks(i, t, v, rotary.cos, rotary.sin));
+    }
     this.compiledBlocks ??= this.mx.compile((...args: [MxArray, MxArray, MxArray, MxArray, MxArray]) => this.runBlocks(...args));
     return this.compiledBlocks(img, txt, vec, rotary.cos, rotary.sin);
   }

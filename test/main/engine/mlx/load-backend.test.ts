@@ -9,6 +9,7 @@ import { missingOps } from '../../../../main/engine/mlx/backend.ts';
 import {
   BackendLoadError,
   compileUnavailableReason,
+  preferSingleThreadedBlas,
   backendPreferenceFromEnv,
   describeBackend,
   explainLoadFailure,
@@ -106,8 +107,13 @@ describe('describeBackend', () => {
 });
 
 describe('compileUnavailableReason', () => {
-  it('refuses CPU compile without g++ on PATH, since MLX would abort the process', () => {
-    expect(compileUnavailableReason('cpu', { PATH: '/nonexistent' })).toMatch(/g\+\+, which is not on PATH/);
+  it('keeps CPU compile off unless TEACACHE_COMPILE=1 asks for it, since it is slower there and costs a g++ run', () => {
+    expect(compileUnavailableReason('cpu', { PATH: process.env.PATH })).toMatch(/CPU compile is slower.*TEACACHE_COMPILE=1/);
+    expect(compileUnavailableReason('cpu', { PATH: process.env.PATH, TEACACHE_COMPILE: '1' })).toBeUndefined();
+  });
+
+  it('refuses CPU compile without g++ on PATH even when asked, since MLX would abort the process', () => {
+    expect(compileUnavailableReason('cpu', { PATH: '/nonexistent', TEACACHE_COMPILE: '1' })).toMatch(/g\+\+, which is not on PATH/);
   });
 
   it('allows Metal compile without a system compiler, and honours TEACACHE_COMPILE=0', () => {
@@ -115,10 +121,21 @@ describe('compileUnavailableReason', () => {
     expect(compileUnavailableReason('gpu', { TEACACHE_COMPILE: '0' })).toBe('TEACACHE_COMPILE=0');
   });
 
-  it('hides compile from the engine where it is unusable', () => {
-    const { mx } = loadBackend('npm', { PATH: '/nonexistent' });
+  it('hides compile from the engine where it is not used', () => {
+    const { mx } = loadBackend('npm', { PATH: process.env.PATH });
     expect(mx.compile).toBeUndefined();
     expect(typeof mx.add).toBe('function');
-    expect(loadBackend('npm', { PATH: process.env.PATH }).mx.compile).toBeTypeOf('function');
+    expect(loadBackend('npm', { PATH: process.env.PATH, TEACACHE_COMPILE: '1' }).mx.compile).toBeTypeOf('function');
+  });
+});
+
+describe('preferSingleThreadedBlas', () => {
+  it('asks for one BLAS thread, leaving a count the user set alone', () => {
+    const env: NodeJS.ProcessEnv = {};
+    preferSingleThreadedBlas(env);
+    expect(env.OPENBLAS_NUM_THREADS).toBe('1');
+    const chosen: NodeJS.ProcessEnv = { OPENBLAS_NUM_THREADS: '2' };
+    preferSingleThreadedBlas(chosen);
+    expect(chosen.OPENBLAS_NUM_THREADS).toBe('2');
   });
 });
