@@ -19,6 +19,8 @@ export const ModelDefaultsSchema = z.object({
     coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
     /** The teacache policy's default threshold, on the scale of `coefficients`; FLUX.1's default when absent. */
     signalThreshold: z.number().finite().nonnegative().optional(),
+    /** The magcache policy's per-step residual magnitude ratios; FLUX.1's published ones when absent. A calibration.json overrides them. */
+    magRatios: z.array(z.number().finite().nonnegative()).min(1).max(1000).optional(),
   }),
 });
 
@@ -53,6 +55,8 @@ export interface ModelSplitStep {
   blocks(): MxArray;
   /** The final layer on a block output: the model's prediction. */
   output(blockOutput: MxArray): MxArray;
+  /** The first block alone, then the rest (First-Block Cache); absent where the model cannot part them. */
+  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; rest(): MxArray };
 }
 
 export interface ImageModel {
