@@ -8,13 +8,18 @@ import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
+import type { ModelDefaults } from '../engine/models/image-model.ts';
+import type { GenerationRequest } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { presetSettings } from '../engine/teacache/presets.ts';
 import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
          [--threshold T --rescale R --skip-early K | --no-cache]
-         [--policy seed|timestep-consecutive|teacache] [--reuse output|residual|taylor]
+         [--preset quality|balanced|fast]
+         [--policy seed|timestep-consecutive|teacache|magcache|first-block|easycache]
+         [--reuse output|residual|taylor|taylor2]
          [--accumulate consecutive|since-compute] [--last-step always|rule]
          [--max-reuses N] [--window START,END]
          [--model DIR [--quantize 4|8|none|auto]] --out FILE.png
@@ -23,6 +28,8 @@ Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
 TeaCache: a step reuses the last computed output until the policy's
 accumulated distance passes --threshold; higher thresholds reuse more.
+--preset: the model's measured Quality / Balanced / Fast setting (policy,
+reuse and threshold); cache flags given beside it override its values.
 --accumulate (teacache policy): add each step's change, or the change since
 the last computed step. --last-step always: compute the final step whatever
 the rule says (the teacache policy's default; rule: leave it to the rule).
@@ -48,8 +55,23 @@ function quantizeOption(raw: string | undefined): Quantization | 'auto' {
   throw new UsageError(`--quantize takes 4, 8, none or auto, got "${raw}".`);
 }
 
+/** The request with the model's named cache preset under whatever cache flags were given. */
+function withPreset(request: GenerationRequest, model: { readonly info: { readonly name: string }; readonly defaults: ModelDefaults }, name: string): GenerationRequest {
+  if (request.cache?.enabled === false) throw new UsageError('--preset cannot be combined with --no-cache.');
+  try {
+    return { ...request, cache: { ...presetSettings(model.defaults.presets, name, model.info.name), ...request.cache } };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' } });
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    ...generationOptions,
+    out: { type: 'string', short: 'o' },
+    quantize: { type: 'string' },
+    preset: { type: 'string' },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -66,7 +88,9 @@ async function main(): Promise<void> {
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
 
   const tty = process.stderr.isTTY;
-  const result = await generator.generate(request, {
+  // Flags given beside a preset override its settings.
+  const presetRequest = values.preset === undefined ? request : withPreset(request, generator.model, values.preset);
+  const result = await generator.generate(presetRequest, {
     onStep: (event) => {
       const line = `${progressBar(event.index + 1, event.total)} ${formatStep(event)}`;
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);

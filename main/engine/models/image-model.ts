@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import type { MxArray } from '../mlx/backend.ts';
+import { CachePresetsSchema } from '../teacache/presets.ts';
 import type { TextConditioning } from './flux/transformer.ts';
 
 export const ModelDefaultsSchema = z.object({
@@ -22,6 +23,8 @@ export const ModelDefaultsSchema = z.object({
     /** The magcache policy's per-step residual magnitude ratios; FLUX.1's published ones when absent. A calibration.json overrides them. */
     magRatios: z.array(z.number().finite().nonnegative()).min(1).max(1000).optional(),
   }),
+  /** Quality / Balanced / Fast cache settings measured on this model (teacache/presets.ts); none when absent. */
+  presets: CachePresetsSchema.optional(),
 });
 
 export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;

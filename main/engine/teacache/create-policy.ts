@@ -56,6 +56,14 @@ export function createPolicy(settings: PolicySettings): CachePolicy {
   return hasPolicyOptions(options) ? new OptionsPolicy(base, options) : base;
 }
 
+/**
+ * Policies that decide from what the model outputs as the run goes (First-Block Cache's residual,
+ * EasyCache's rate): no recorded trace replays them, so their pattern is known only after the run.
+ */
+export function decidesDuringRun(policy: PolicyName): boolean {
+  return policy === 'first-block' || policy === 'easycache';
+}
+
 /** Policies whose decisions follow from the schedule (and, for magcache, the model's ratios) alone: predictable exactly before a run. */
 export function readsScheduleOnly(policy: PolicyName): boolean {
   return policy === 'seed' || policy === 'timestep-consecutive' || policy === 'magcache';
