@@ -21,8 +21,16 @@ export class RecentEncodings {
 
   constructor(private readonly size = RECENT_ENCODINGS) {}
 
-  /** The prompts among `prompts` that must still be encoded, each once. */
+  /**
+   * The prompts among `prompts` that must still be encoded, each once. Those already held become the
+   * most recent, so remembering the missing ones cannot evict a prompt of the same batch (a negative
+   * prompt held since the first run and reused by every run since would otherwise go first).
+   */
   missing(prompts: readonly string[]): string[] {
+    for (const prompt of prompts) {
+      const row = this.held.get(prompt);
+      if (row) this.remember(prompt, row);
+    }
     return [...new Set(prompts.filter((prompt) => !this.held.has(prompt)))];
   }
 
