@@ -430,7 +430,9 @@ async function main(): Promise<void> {
   // Timing: each policy's best and the original TeaCache (residual) against the uncached run, alternating.
   const timed = [
     ...new Map(
-      [...Object.values(bestByPolicy), bestByVariant['teacache/residual']!].filter((r) => r.speedup > 1).map((r) => [`${r.variant}@${r.threshold}`, r]),
+      [...Object.values(bestByPolicy), bestByVariant['teacache/residual']]
+        .filter((r): r is ConfigResult => r !== undefined && r.speedup > 1)
+        .map((r) => [`${r.variant}@${r.threshold}`, r]),
     ).values(),
   ];
   const [timingPrompt, timingSeed] = [prompts[0]!, seeds[0]!];

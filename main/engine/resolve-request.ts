@@ -35,7 +35,8 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   const options = {
     startFraction: cache.startFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.startFraction : 0),
     endFraction: cache.endFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.endFraction : 1),
-    maxConsecutiveReuses: cache.maxConsecutiveReuses ?? (policy === 'magcache' ? MAGCACHE_DEFAULTS.maxSkipSteps : null),
+    // null asks for no cap, so only an omitted cap takes MagCache's K.
+    maxConsecutiveReuses: cache.maxConsecutiveReuses === undefined ? (policy === 'magcache' ? MAGCACHE_DEFAULTS.maxSkipSteps : null) : cache.maxConsecutiveReuses,
     alwaysComputeLast: cache.alwaysComputeLast ?? defaultAlwaysComputeLast(policy),
   };
   try {

@@ -65,6 +65,7 @@ describe('resolveRequest for the published methods', () => {
     expect(magcache.magRatios).toEqual([...FLUX1_MAG_RATIOS]);
     const calibrated = resolveRequest({ info, defaults: { ...defaults, teacache: { ...defaults.teacache, magRatios: [1, 0.9] } } }, { prompt: 'p', seed: 1, cache: { policy: 'magcache' } });
     expect(calibrated.cache.magRatios).toEqual([1, 0.9]);
+    expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'magcache', maxConsecutiveReuses: null } }).cache.maxConsecutiveReuses).toBeNull();
     expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'easycache' } }).cache).toMatchObject({ threshold: 0.2, startFraction: 0.15, endFraction: 0.95, maxConsecutiveReuses: null });
     expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'first-block', reuse: 'output' } }).cache).toMatchObject({ threshold: 0.05, reuse: 'residual' });
     // Only magcache carries ratios into the record.
