@@ -1,8 +1,9 @@
 // `npm run bench:policies`: every cache policy and reuse mode swept over
 // thresholds on one model, in one process, against the uncached image of the
-// same prompt and seed. Writes a JSON report, a speedup-vs-PSNR plot with each
-// variant's Pareto front, and heat maps; last line: one JSON object with each
-// policy's best speedup at mean PSNR ≥ 30 dB. Runs in Node.
+// same prompt and seed, beside the honest baseline of simply running fewer
+// steps. Writes a JSON report, a speedup-vs-PSNR plot with each variant's
+// Pareto front, and heat maps; last line: one JSON object with each policy's
+// best speedup at mean PSNR ≥ 30 dB. Runs in Node.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,35 +23,59 @@ import { readsScheduleOnly } from '../engine/teacache/create-policy.ts';
 import type { PolicyName, ReuseMode } from '../engine/teacache/policy.ts';
 import { thresholdForSpeedup } from '../engine/teacache/predict.ts';
 import { FLUX1_COEFFICIENTS } from '../engine/teacache/teacache-policy.ts';
-import { numberList, parseIntegerList } from './list-options.ts';
+import { numberList, parseIntegerList, readPromptFile } from './list-options.ts';
 import { parseCommandLine, runCli, UsageError } from './options.ts';
 import { mean, median, round } from './stats.ts';
 
-const USAGE = `Usage: npm run bench:policies -- [--model DIR] [--steps N] [--seeds 1,2]
-         [--targets 1.25,1.5,2,3] [--repeats N] [--quality-bar DB] [--out DIR] [--quick]
+/**
+ * Fixed prompts the built-in model knows, none in the calibration set (calibration/default-prompts.ts):
+ * the first three are the earlier benchmark's, the rest the model card's examples in its order, less
+ * 'dog face' (too near the calibration's 'happy dog face'). Not chosen by how any method does on them;
+ * docs/bench-holdout-prompts.txt holds a second set for checking that choices carry over.
+ */
+export const BENCH_PROMPTS: readonly string[] = Object.freeze(['red heart', 'smiling cat face', 'yellow star', 'grinning face', 'thumbs up', 'fire', 'rocket', 'rainbow']);
+const USAGE = `Usage: npm run bench:policies -- [--model DIR] [--steps N] [--prompts FILE] [--seeds 1,2]
+         [--targets 1.25,1.5,2,3] [--repeats N] [--quality-bar DB] [--variants all] [--out DIR] [--quick]
 
 For each policy and reuse mode, picks the thresholds that give each target
-speedup (predicted from the schedule, or for teacache from the signal each
-uncached run recorded), runs every prompt and seed with them, and scores PSNR and
-SSIM against the uncached image. Then times the best settings against the
-uncached run (alternating, --repeats times, default 7; median of paired ratios). Writes DIR/report.json,
-DIR/speedup-vs-psnr.png and heat maps (default DIR: out/bench-policies).
---targets: default one per forward count from half the steps to a fifth.
---quick: one prompt, fewer targets, 2 repeats (a smoke test, not a result).`;
+speedup (predicted from the schedule, for magcache from its ratios, for teacache
+from the signal each uncached run recorded; first-block and easycache decide from
+the run itself, so they sweep a fixed threshold grid), runs every prompt and seed
+with them, and scores PSNR and SSIM against the uncached image. The fewer-steps
+baseline runs each forward count as that many plain steps. Then times the best
+settings against the uncached run (alternating, --repeats times, default 5; median
+of paired ratios). Writes DIR/report.json, DIR/speedup-vs-psnr.png and heat maps
+(default DIR: out/bench-policies).
+--prompts: a text file, one prompt a line (# starts a comment); default: the ${BENCH_PROMPTS.length} built-in prompts.
+--seeds: default 1,2. --targets: default one per forward count from half the steps to a sixth.
+--variants all: also every variant earlier runs measured and dropped; or a comma-separated list of
+variant labels (the seed rule's seed/output always runs). --quick: one variant a policy.
+--quick: one prompt and seed, fewer targets, 2 repeats (a smoke test, not a result).`;
 
-/** Fixed prompts the built-in model knows; none of them is in the calibration set. */
-export const BENCH_PROMPTS: readonly string[] = Object.freeze(['red heart', 'smiling cat face', 'yellow star']);
 const QUICK_TARGETS = [1.5, 2, 3];
 
 /**
- * One target per forward count from half the steps to a fifth: speedups come in steps of a whole
- * forward per image, and a target between two of them would let one image take the extra forward.
+ * One target per forward count from half the steps down to a sixth, thinned above a third (where
+ * every method holds its quality) to keep the run short: speedups come in steps of a whole forward
+ * per image, and a target between two of them would let one image take the extra forward.
  */
 function forwardCountTargets(steps: number): number[] {
-  const targets: number[] = [];
-  for (let forwards = Math.ceil(steps / 2); forwards >= Math.max(1, Math.ceil(steps / 5)); forwards--) targets.push(steps / forwards);
-  return targets;
+  const counts = new Set<number>();
+  for (let forwards = Math.ceil(steps / 2); forwards >= Math.max(1, Math.ceil(steps / 6)); forwards--) {
+    if (forwards <= Math.ceil(steps / 3) || forwards % 3 === 0) counts.add(forwards);
+  }
+  return [...counts].map((forwards) => steps / forwards);
 }
+
+/**
+ * Thresholds swept for the policies that decide from the run itself (no prediction before it),
+ * wide enough to span half the steps to a sixth on the built-in model; speedups are as measured.
+ */
+const THRESHOLD_GRIDS: Partial<Record<PolicyName, readonly number[]>> = {
+  'first-block': [0.3, 0.5, 0.7, 1.0],
+  easycache: [0.5, 0.8, 1.2, 1.7],
+};
+const QUICK_GRID_POINTS = 2;
 
 interface Variant {
   readonly policy: PolicyName;
@@ -62,39 +87,73 @@ interface Variant {
   /** Drop the teacache policy's forced last step (the original computes it). */
   readonly skipLast?: boolean;
   /**
-   * Steps always computed at the start, where not the request's default (3 under true CFG).
-   * Only for the teacache policy: the seed's rule keeps its own setting.
+   * Steps always computed at the start, where not the request's default (3 under true CFG;
+   * MagCache's 20% retention). The seed's rule keeps its own setting.
    */
   readonly skipEarly?: number;
+  /** Cache over every step (window 0…1) instead of the policy's published window (EasyCache's 15–95%). */
+  readonly fullWindow?: boolean;
+  /** No cap on consecutive reuses (MagCache's K = 3 by default). */
+  readonly noCap?: boolean;
 }
 
+/**
+ * Each method as published, and where its published defaults force more computes than the
+ * fastest targets allow, the same with one principle applied to all: steps 0 and 1 stay forced
+ * (the output changes most between them, and an error there changes the composition, which no
+ * later step repairs: reusing step 1 costs ~4 dB) and the rest is left to the method's own rule.
+ * Variants measured in earlier runs and beaten everywhere by one here (seed/residual,
+ * timestep-consecutive, teacache/output and its since-compute steps) were dropped to keep the
+ * run short; `--variants all` brings them back.
+ */
 const VARIANTS: readonly Variant[] = [
   { policy: 'seed', reuse: 'output' },
-  { policy: 'seed', reuse: 'residual' },
   { policy: 'seed', reuse: 'taylor' },
+  { policy: 'teacache', reuse: 'residual' },
+  // With a polynomial that maps the signal to the model's real output change, the drift summed
+  // since the last compute estimates the error each reuse adds, so computes crowd where the model
+  // changes fast.
+  { policy: 'teacache', reuse: 'output', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
+  { policy: 'teacache', reuse: 'taylor', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
+  { policy: 'teacache', reuse: 'taylor2', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
+  { policy: 'magcache', reuse: 'residual' },
+  { policy: 'magcache', reuse: 'residual', skipEarly: 2, noCap: true },
+  { policy: 'first-block', reuse: 'residual', skipEarly: 2 },
+  { policy: 'easycache', reuse: 'output' },
+  { policy: 'easycache', reuse: 'output', skipEarly: 2, fullWindow: true },
+];
+
+const EARLIER_VARIANTS: readonly Variant[] = [
+  { policy: 'seed', reuse: 'residual' },
   { policy: 'timestep-consecutive', reuse: 'output' },
   { policy: 'teacache', reuse: 'output' },
-  { policy: 'teacache', reuse: 'residual' },
   { policy: 'teacache', reuse: 'taylor' },
   { policy: 'teacache', reuse: 'output', accumulate: 'since-compute' },
   { policy: 'teacache', reuse: 'output', accumulate: 'since-compute', skipLast: true },
-  // With a polynomial that maps the signal to the model's real output change, the drift summed
-  // since the last compute estimates the error each reuse adds, so computes crowd where the model
-  // changes fast. Steps 0 and 1 stay forced: the output changes most between them, and an error
-  // there changes the composition, which no later step repairs (reusing step 1 costs ~4 dB).
-  { policy: 'teacache', reuse: 'output', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
+  { policy: 'seed', reuse: 'taylor2' },
+  { policy: 'magcache', reuse: 'output', skipEarly: 2, noCap: true },
+  { policy: 'magcache', reuse: 'taylor', skipEarly: 2, noCap: true },
 ];
 
 /**
- * Where the model has its own calibrated polynomial, FLUX.1's is measured beside it: with the
- * original's residual reuse, and in the best setting above, to show what calibration buys.
+ * Where the model has its own calibrated polynomial, FLUX.1's is measured beside it in the best
+ * setting above, to show what calibration buys (with `--variants all`, also with residual reuse).
  */
-const FLUX1_VARIANTS: readonly Variant[] = [
-  { policy: 'teacache', reuse: 'residual', flux1: true },
-  { policy: 'teacache', reuse: 'output', flux1: true, accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
-];
+const FLUX1_VARIANTS: readonly Variant[] = [{ policy: 'teacache', reuse: 'output', flux1: true, accumulate: 'since-compute', skipLast: true, skipEarly: 2 }];
+const EARLIER_FLUX1_VARIANTS: readonly Variant[] = [{ policy: 'teacache', reuse: 'residual', flux1: true }];
 
 const COLOURS: Record<string, Rgb> = {
+  'fewer-steps': [0, 0, 0],
+  'seed/taylor2': [120, 100, 0],
+  'teacache-since-compute-nolast-early2/taylor': [60, 180, 230],
+  'teacache-since-compute-nolast-early2/taylor2': [0, 110, 110],
+  'magcache/residual': [230, 30, 230],
+  'magcache-early2-nocap/residual': [150, 0, 90],
+  'magcache-early2-nocap/output': [200, 120, 200],
+  'magcache-early2-nocap/taylor': [240, 170, 240],
+  'first-block-early2/residual': [250, 180, 0],
+  'easycache/output': [90, 200, 90],
+  'easycache-early2-full/output': [0, 100, 0],
   'seed/output': [200, 40, 40],
   'seed/residual': [240, 130, 40],
   'seed/taylor': [180, 150, 0],
@@ -103,13 +162,14 @@ const COLOURS: Record<string, Rgb> = {
   'teacache/residual': [20, 150, 60],
   'teacache/taylor': [0, 170, 190],
   'teacache-flux1/residual': [120, 120, 120],
-  'teacache-since-compute/output': [0, 0, 0],
+  'teacache-since-compute/output': [90, 90, 90],
   'teacache-since-compute-nolast/output': [230, 60, 160],
   'teacache-since-compute-nolast-early2/output': [110, 60, 20],
   'teacache-flux1-since-compute-nolast-early2/output': [170, 170, 170],
 };
 
-const label = (v: Variant) => `${v.policy}${v.flux1 ? '-flux1' : ''}${v.accumulate ? `-${v.accumulate}` : ''}${v.skipLast ? '-nolast' : ''}${v.skipEarly === undefined ? '' : `-early${v.skipEarly}`}/${v.reuse}`;
+const label = (v: Variant) =>
+  `${v.policy}${v.flux1 ? '-flux1' : ''}${v.accumulate ? `-${v.accumulate}` : ''}${v.skipLast ? '-nolast' : ''}${v.skipEarly === undefined ? '' : `-early${v.skipEarly}`}${v.fullWindow ? '-full' : ''}${v.noCap ? '-nocap' : ''}/${v.reuse}`;
 /** PSNR of identical images is infinite; JSON and means need a number. */
 const PSNR_CAP = 99;
 
@@ -131,16 +191,37 @@ interface ConfigResult extends Variant {
   /** All steps over all forwards across the prompt set. */
   readonly speedup: number;
   readonly meanPsnr: number;
+  /** The worst prompt and seed's. */
   readonly minPsnr: number;
   readonly meanSsim: number;
+  readonly minSsim: number;
   readonly images: readonly ImageScore[];
 }
+
+/** The fewer-steps baseline at one forward count: that many plain steps against the full-step image. */
+interface FewerStepsResult {
+  readonly steps: number;
+  readonly speedup: number;
+  readonly meanPsnr: number;
+  readonly minPsnr: number;
+  readonly meanSsim: number;
+  readonly minSsim: number;
+}
+
+const scoreSummary = (images: readonly ImageScore[]) => ({
+  meanPsnr: mean(images.map((i) => i.psnr)),
+  minPsnr: Math.min(...images.map((i) => i.psnr)),
+  meanSsim: mean(images.map((i) => i.ssim)),
+  minSsim: Math.min(...images.map((i) => i.ssim)),
+});
 
 async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), {
     model: { type: 'string' },
     steps: { type: 'string' },
     seeds: { type: 'string' },
+    prompts: { type: 'string' },
+    variants: { type: 'string' },
     targets: { type: 'string' },
     repeats: { type: 'string' },
     'quality-bar': { type: 'string' },
@@ -153,9 +234,13 @@ async function main(): Promise<void> {
     return;
   }
   const quick = values.quick ?? false;
-  const prompts = quick ? BENCH_PROMPTS.slice(0, 1) : [...BENCH_PROMPTS];
-  const seeds = values.seeds ? parseIntegerList('seeds', values.seeds) : [1];
-  const repeats = values.repeats === undefined ? (quick ? 2 : 7) : Number(values.repeats);
+  const promptSet = values.prompts ? readPromptFile(resolve(values.prompts)) : [...BENCH_PROMPTS];
+  if (promptSet.length === 0) throw new UsageError(`${values.prompts} holds no prompts: put one prompt a line.`);
+  const prompts = quick ? promptSet.slice(0, 1) : promptSet;
+  const seeds = values.seeds ? parseIntegerList('seeds', values.seeds) : quick ? [1] : [1, 2];
+  const allVariants = values.variants === 'all';
+  const chosenVariants = values.variants === undefined || allVariants ? undefined : values.variants.split(',').map((v) => v.trim());
+  const repeats = values.repeats === undefined ? (quick ? 2 : 5) : Number(values.repeats);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats expects a positive whole number, got "${values.repeats}".`);
   const bar = values['quality-bar'] === undefined ? 30 : Number(values['quality-bar']);
   if (!Number.isFinite(bar)) throw new UsageError(`--quality-bar expects a number of dB, got "${values['quality-bar']}".`);
@@ -183,7 +268,15 @@ async function main(): Promise<void> {
   const totalSteps = resolved.steps;
   const targets = values.targets ? numberList('targets', values.targets, 1) : quick ? QUICK_TARGETS : forwardCountTargets(totalSteps);
   const calibrated = resolved.cache.coefficients.join() !== FLUX1_COEFFICIENTS.join();
-  const variants = calibrated ? [...VARIANTS, ...FLUX1_VARIANTS] : VARIANTS;
+  const known = [...VARIANTS, ...EARLIER_VARIANTS, ...(calibrated ? [...FLUX1_VARIANTS, ...EARLIER_FLUX1_VARIANTS] : [])];
+  const unknown = chosenVariants?.filter((name) => !known.some((v) => label(v) === name)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`Unknown variant(s) ${unknown.join(', ')}: pick from ${known.map(label).join(', ')}.`);
+  // The seed rule stays in every run: the report measures the others against it.
+  const variants = chosenVariants
+    ? known.filter((v) => label(v) === 'seed/output' || chosenVariants.includes(label(v)))
+    : quick
+      ? VARIANTS.filter((v, i) => VARIANTS.findIndex((w) => w.policy === v.policy) === i)
+      : [...VARIANTS, ...(allVariants ? EARLIER_VARIANTS : []), ...(calibrated ? [...FLUX1_VARIANTS, ...(allVariants ? EARLIER_FLUX1_VARIANTS : [])] : [])];
   const cacheFor = (config: Variant & { readonly threshold: number }): GenerationRequest['cache'] => ({
     enabled: true,
     policy: config.policy,
@@ -193,6 +286,8 @@ async function main(): Promise<void> {
     ...(config.accumulate ? { accumulate: config.accumulate } : {}),
     ...(config.skipLast ? { alwaysComputeLast: false } : {}),
     ...(config.skipEarly === undefined ? {} : { skipEarlySteps: config.skipEarly }),
+    ...(config.fullWindow ? { startFraction: 0, endFraction: 1 } : {}),
+    ...(config.noCap ? { maxConsecutiveReuses: null } : {}),
   });
 
   // Warm-up: the first run compiles and faults in memory.
@@ -222,13 +317,32 @@ async function main(): Promise<void> {
     };
   };
 
+  // The honest baseline: each forward count spent on plain steps, scored against the full-step image.
+  const forwardCounts = [...new Set(targets.map((t) => Math.floor(totalSteps / t + 1e-9)))].filter((f) => f >= 1 && f < totalSteps);
+  const fewerSteps: FewerStepsResult[] = [];
+  for (const forwards of forwardCounts) {
+    const images: ImageScore[] = [];
+    for (const prompt of prompts) {
+      for (const seed of seeds) images.push(score(prompt, seed, await generator.generate({ ...requestFor(prompt, seed, { enabled: false }), steps: forwards })));
+    }
+    const result = { steps: forwards, speedup: totalSteps / forwards, ...scoreSummary(images) };
+    fewerSteps.push(result);
+    log(`${'fewer-steps'.padEnd(28)} ${String(forwards).padEnd(2)} steps            ${result.speedup.toFixed(2)}×  PSNR ${result.meanPsnr.toFixed(2)} dB  SSIM ${result.meanSsim.toFixed(4)}`);
+  }
+
   for (const variant of variants) {
     const seen = new Set<string>();
-    for (const target of targets) {
+    const grid = THRESHOLD_GRIDS[variant.policy];
+    // A policy that decides from the run itself sweeps thresholds; the others aim at each target.
+    const sweep = grid ? (quick ? grid.slice(0, QUICK_GRID_POINTS) : grid).map((threshold) => ({ target: Number.NaN, threshold })) : targets.map((target) => ({ target, threshold: Number.NaN }));
+    for (const point of sweep) {
       // Resolved exactly as the runs below will be, so the prediction uses the same settings.
       const settings = resolveRequest(model, requestFor(prompts[0]!, seeds[0]!, cacheFor({ ...variant, threshold: 0 }))).cache;
-      const solution = thresholdForSpeedup(settings, timesteps, target, readsScheduleOnly(variant.policy) ? undefined : traces);
-      const pattern = solution.predictions.map((p) => p.decisions.map((d) => (d.compute ? 'C' : 'R')).join('')).join('|');
+      const solution = grid
+        ? undefined
+        : thresholdForSpeedup(settings, timesteps, point.target, readsScheduleOnly(variant.policy) ? undefined : traces);
+      const threshold = solution ? solution.threshold : point.threshold;
+      const pattern = solution ? solution.predictions.map((p) => p.decisions.map((d) => (d.compute ? 'C' : 'R')).join('')).join('|') : `threshold ${threshold}`;
       if (seen.has(pattern)) continue;
       seen.add(pattern);
       const images: ImageScore[] = [];
@@ -238,7 +352,7 @@ async function main(): Promise<void> {
           const memo = readsScheduleOnly(variant.policy) ? `${variant.reuse}:${pattern}:${key(prompt, seed)}` : undefined;
           let run = memo ? imageCache.get(memo) : undefined;
           if (!run) {
-            run = await generator.generate(requestFor(prompt, seed, cacheFor({ ...variant, threshold: solution.threshold })));
+            run = await generator.generate(requestFor(prompt, seed, cacheFor({ ...variant, threshold })));
             if (memo) imageCache.set(memo, run);
           }
           images.push(score(prompt, seed, run));
@@ -248,17 +362,16 @@ async function main(): Promise<void> {
       const result: ConfigResult = {
         variant: label(variant),
         ...variant,
-        target,
-        threshold: solution.threshold,
-        predictedSpeedup: solution.idealSpeedup,
+        target: solution ? point.target : (totalSteps * images.length) / forwards,
+        threshold,
+        predictedSpeedup: solution ? solution.idealSpeedup : Number.NaN,
         speedup: (totalSteps * images.length) / forwards,
-        meanPsnr: mean(images.map((i) => i.psnr)),
-        minPsnr: Math.min(...images.map((i) => i.psnr)),
-        meanSsim: mean(images.map((i) => i.ssim)),
+        ...scoreSummary(images),
         images,
       };
       results.push(result);
-      log(`${result.variant.padEnd(28)} threshold ${result.threshold.toPrecision(4).padEnd(9)} ${result.speedup.toFixed(2)}× (predicted ${result.predictedSpeedup.toFixed(2)}×)  PSNR ${result.meanPsnr.toFixed(2)} dB  SSIM ${result.meanSsim.toFixed(4)}`);
+      const predicted = Number.isNaN(result.predictedSpeedup) ? 'measured' : `predicted ${result.predictedSpeedup.toFixed(2)}×`;
+      log(`${result.variant.padEnd(28)} threshold ${result.threshold.toPrecision(4).padEnd(9)} ${result.speedup.toFixed(2)}× (${predicted})  PSNR ${result.meanPsnr.toFixed(2)} dB (worst ${result.minPsnr.toFixed(2)})  SSIM ${result.meanSsim.toFixed(4)}`);
     }
   }
 
@@ -273,6 +386,7 @@ async function main(): Promise<void> {
     meanPsnr: PSNR_CAP,
     minPsnr: PSNR_CAP,
     meanSsim: 1,
+    minSsim: 1,
     images: [],
   });
   const bestOf = (candidates: readonly ConfigResult[], variant: Variant) =>
@@ -283,6 +397,30 @@ async function main(): Promise<void> {
   const policies = [...new Set(variants.map((v) => v.policy))];
   const bestByPolicy = Object.fromEntries(policies.map((p) => [p, bestOf(results.filter((r) => r.policy === p), variants.find((v) => v.policy === p)!)]));
   const seedBaseline = bestByVariant['seed/output']!;
+  const fewerStepsAtBar = fewerSteps.filter((r) => r.meanPsnr >= bar).reduce((best, r) => Math.max(best, r.speedup), 1);
+  // Fewer steps' PSNR at any speedup, straight between the forward counts measured.
+  const fewerStepsPsnrAt = (speedup: number): number | undefined => {
+    const sorted = [...fewerSteps].sort((a, b) => a.speedup - b.speedup);
+    for (let i = 0; i < sorted.length; i++) {
+      const hi = sorted[i]!;
+      if (Math.abs(hi.speedup - speedup) < 1e-9) return hi.meanPsnr;
+      if (hi.speedup > speedup) {
+        const lo = sorted[i - 1];
+        if (!lo) return undefined;
+        return lo.meanPsnr + ((hi.meanPsnr - lo.meanPsnr) * (speedup - lo.speedup)) / (hi.speedup - lo.speedup);
+      }
+    }
+    return undefined;
+  };
+  // The smallest lead over fewer steps along a Pareto front, where both were measured.
+  const leadOverFewerSteps = (candidates: readonly ConfigResult[]): number | null => {
+    const margins = paretoFront(candidates.map((r) => ({ x: r.speedup, y: r.meanPsnr }))).flatMap((p) => {
+      const baseline = fewerStepsPsnrAt(p.x);
+      return baseline === undefined ? [] : [p.y - baseline];
+    });
+    return margins.length === 0 ? null : round(Math.min(...margins), 2);
+  };
+  const marginOverFewerSteps = Object.fromEntries(variants.map((v) => [label(v), leadOverFewerSteps(results.filter((r) => r.variant === label(v)))]));
   const overall = bestOf(results, VARIANTS[0]!);
   // The same comparison at equal speed: how much quality the best setting's speed costs under the seed's rule.
   const seedAtSameSpeed = results
@@ -292,7 +430,9 @@ async function main(): Promise<void> {
   // Timing: each policy's best and the original TeaCache (residual) against the uncached run, alternating.
   const timed = [
     ...new Map(
-      [...Object.values(bestByPolicy), bestByVariant['teacache/residual']!].filter((r) => r.speedup > 1).map((r) => [`${r.variant}@${r.threshold}`, r]),
+      [...Object.values(bestByPolicy), bestByVariant['teacache/residual']]
+        .filter((r): r is ConfigResult => r !== undefined && r.speedup > 1)
+        .map((r) => [`${r.variant}@${r.threshold}`, r]),
     ).values(),
   ];
   const [timingPrompt, timingSeed] = [prompts[0]!, seeds[0]!];
@@ -373,10 +513,14 @@ async function main(): Promise<void> {
     pictures[`${config.variant} difference`] = writePng(`${name}-difference.png`, differenceMap(firstReference.rgb, run.rgb, run.width, run.height, { scale: 64 }).rgb);
   }
 
-  const series = variants.map((v) => {
-    const points = results.filter((r) => r.variant === label(v)).map((r) => ({ x: r.speedup, y: r.meanPsnr }));
-    return { name: label(v), colour: COLOURS[label(v)] ?? ([0, 0, 0] as const), points, line: paretoFront(points) };
-  });
+  const fewerStepsPoints = fewerSteps.map((r) => ({ x: r.speedup, y: r.meanPsnr }));
+  const series = [
+    { name: 'fewer-steps', colour: COLOURS['fewer-steps']!, points: fewerStepsPoints, line: [...fewerStepsPoints].sort((a, b) => a.x - b.x) },
+    ...variants.map((v) => {
+      const points = results.filter((r) => r.variant === label(v)).map((r) => ({ x: r.speedup, y: r.meanPsnr }));
+      return { name: label(v), colour: COLOURS[label(v)] ?? ([0, 0, 0] as const), points, line: paretoFront(points) };
+    }),
+  ];
   const plot = scatterPlot(series, {
     width: 900,
     height: 560,
@@ -396,7 +540,9 @@ async function main(): Promise<void> {
           threshold: round(r.threshold, 6),
           speedup: round(r.speedup, 3),
           meanPsnr: round(r.meanPsnr, 2),
+          minPsnr: round(r.minPsnr, 2),
           meanSsim: round(r.meanSsim, 4),
+          minSsim: round(r.minSsim, 4),
         }
       : null;
   const fasterThanSeedBy = round(overall.speedup / seedBaseline.speedup, 3);
@@ -413,6 +559,9 @@ async function main(): Promise<void> {
     targets,
     qualityBarDb: bar,
     results,
+    fewerSteps,
+    fewerStepsSpeedupAtBar: round(fewerStepsAtBar, 3),
+    marginOverFewerStepsDb: marginOverFewerSteps,
     paretoFronts: Object.fromEntries(series.map((s) => [s.name, s.line])),
     bestAtBar: { byPolicy: Object.fromEntries(Object.entries(bestByPolicy).map(([k, v]) => [k, summarise(v)])), byVariant: Object.fromEntries(Object.entries(bestByVariant).map(([k, v]) => [k, summarise(v)])) },
     overall: summarise(overall),
@@ -432,6 +581,8 @@ async function main(): Promise<void> {
       const best = bestByVariant[label(v)];
       return [`best ≥ ${bar} dB  ${label(v)}`, best!.speedup === 1 ? 'none (uncached, 1×)' : `${best!.speedup.toFixed(2)}× at ${best!.meanPsnr.toFixed(2)} dB (threshold ${best!.threshold.toPrecision(4)})`];
     }),
+    ['best ≥ ' + bar + ' dB  fewer steps', fewerStepsAtBar === 1 ? 'none (all steps, 1×)' : `${fewerStepsAtBar.toFixed(2)}× (${Math.round(totalSteps / fewerStepsAtBar)} plain steps)`],
+    ...variants.map((v): [string, string] => [`lead over fewer steps  ${label(v)}`, marginOverFewerSteps[label(v)] === null ? 'n/a' : `${marginOverFewerSteps[label(v)]} dB at least, along its front`]),
     ['best overall vs the seed rule', `${overall.speedup === 1 ? 'uncached' : overall.variant} ${overall.speedup.toFixed(2)}× vs seed/output ${seedBaseline.speedup.toFixed(2)}× at ≥ ${bar} dB: ${fasterThanSeedBy}× faster`],
     [
       'at the same speed',
@@ -454,6 +605,8 @@ async function main(): Promise<void> {
       bestSpeedupAtBar: Object.fromEntries(Object.entries(bestByPolicy).map(([k, v]) => [k, round(v!.speedup, 3)])),
       best: summarise(overall),
       fasterThanSeedBy,
+      fewerStepsSpeedupAtBar: round(fewerStepsAtBar, 3),
+      minLeadOverFewerStepsDb: Object.fromEntries(policies.map((p) => [p, leadOverFewerSteps(results.filter((r) => r.policy === p))])),
       psnrGainAtSameSpeed,
       timing: timing.map(({ variant, idealSpeedup, realisedSpeedup, realisedOverIdeal, cpuSpeedup, stepModelOverIdeal }) => ({
         variant,

@@ -12,13 +12,18 @@ import { skipNote } from './skip-note.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
 import { describeGuidance, resolveRequest } from '../engine/resolve-request.ts';
+import type { ModelDefaults } from '../engine/models/image-model.ts';
+import type { GenerationRequest } from '../engine/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { presetSettings } from '../engine/teacache/presets.ts';
 import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
          [--threshold T --rescale R --skip-early K | --no-cache]
-         [--policy seed|timestep-consecutive|teacache] [--reuse output|residual|taylor]
+         [--preset quality|balanced|fast]
+         [--policy seed|timestep-consecutive|teacache|magcache|first-block|easycache]
+         [--reuse output|residual|taylor|taylor2]
          [--accumulate consecutive|since-compute] [--last-step always|rule]
          [--max-reuses N] [--window START,END]
          [--model DIR [--quantize 4|8|none|auto]] [--noise FILE.safetensors] --out FILE.png
@@ -27,6 +32,8 @@ Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
 TeaCache: a step reuses the last computed output until the policy's
 accumulated distance passes --threshold; higher thresholds reuse more.
+--preset: the model's measured Quality / Balanced / Fast setting (policy,
+reuse and threshold); cache flags given beside it override its values.
 --accumulate (teacache policy): add each step's change, or the change since
 the last computed step. --last-step always: compute the final step whatever
 the rule says (the teacache policy's default; rule: leave it to the rule).
@@ -100,8 +107,24 @@ function write(file: string, data: string | Uint8Array): void {
   }
 }
 
+/** The request with the model's named cache preset under whatever cache flags were given. */
+function withPreset(request: GenerationRequest, model: { readonly info: { readonly name: string }; readonly defaults: ModelDefaults }, name: string): GenerationRequest {
+  if (request.cache?.enabled === false) throw new UsageError('--preset cannot be combined with --no-cache.');
+  try {
+    return { ...request, cache: { ...presetSettings(model.defaults.presets, name, model.info.name), ...request.cache } };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), { ...generationOptions, out: { type: 'string', short: 'o' }, quantize: { type: 'string' }, noise: { type: 'string' } });
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    ...generationOptions,
+    out: { type: 'string', short: 'o' },
+    quantize: { type: 'string' },
+    noise: { type: 'string' },
+    preset: { type: 'string' },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -117,14 +140,16 @@ async function main(): Promise<void> {
   const { info } = generator.model;
   process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
-  const resolved = resolveRequest(generator.model, request);
+  // Flags given beside a preset override its settings.
+  const presetRequest = values.preset === undefined ? request : withPreset(request, generator.model, values.preset);
+  const resolved = resolveRequest(generator.model, presetRequest);
   process.stderr.write(`guidance: ${describeGuidance(generator.model, resolved.guidanceScale, resolved.negativePrompt)}\n`);
   const note = skipNote(resolved, scheduleFor(resolved, info.sizeMultiple));
   if (note) process.stderr.write(`note: ${note}\n`);
 
   const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
   const tty = process.stderr.isTTY;
-  const result = await generator.generate(request, {
+  const result = await generator.generate(presetRequest, {
     ...(noise ? { noise } : {}),
     onStep: (event) => {
       const line = `${progressBar(event.index + 1, event.total)} ${formatStep(event)}`;

@@ -12,7 +12,10 @@ export const CacheSettingsSchema = z.object({
   /**
    * 'seed': timestep distance to the last computed step (the seed's rule);
    * 'timestep-consecutive': the same with step-to-step distances;
-   * 'teacache': relative L1 change of the first block's modulated input, rescaled by the model's polynomial.
+   * 'teacache': relative L1 change of the first block's modulated input, rescaled by the model's polynomial;
+   * 'magcache': the model's calibrated residual magnitude ratios (decided before the run);
+   * 'first-block': relative L1 change of the first block's residual (the other blocks' residual is reused);
+   * 'easycache': the input change times the transformation rate learnt from the last two computes.
    */
   policy: z.enum(POLICY_NAMES),
   /** Accumulated distance at which a step is recomputed: higher reuses more. Omitted: the model's (seed, timestep) or 0.4 (teacache). */
@@ -20,7 +23,7 @@ export const CacheSettingsSchema = z.object({
   rescaleFactor: z.number().finite().nonnegative().max(100),
   /** Omitted: the seed's choice, 3 under true CFG and 0 otherwise. */
   skipEarlySteps: z.number().int().nonnegative().max(1000).optional(),
-  /** What a reused step uses: the last output (default, the seed's), the blocks' residual, or a Taylor extrapolation. */
+  /** What a reused step uses: the last output (default, the seed's), the blocks' residual, or a first- or second-order Taylor forecast. */
   reuse: z.enum(REUSE_MODES).optional(),
   /** Fraction of the steps before which every step computes (default 0). */
   startFraction: z.number().finite().min(0).max(1).optional(),
@@ -37,6 +40,8 @@ export const CacheSettingsSchema = z.object({
   accumulate: z.enum(TEACACHE_ACCUMULATIONS).optional(),
   /** The teacache policy's rescale polynomial, highest power first. Omitted: the model's calibrated one, else FLUX.1's. */
   coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
+  /** The magcache policy's per-step magnitude ratios. Omitted: the model's calibrated ones, else FLUX.1's published ones. */
+  magRatios: z.array(z.number().finite().nonnegative()).min(1).max(1000).optional(),
 });
 
 export type CacheSettings = z.infer<typeof CacheSettingsSchema>;
@@ -71,7 +76,7 @@ export const ResolvedRequestSchema = z.object({
   /** FLUX.2's empirical-mu schedule, which replaces `shift`'s. */
   empiricalMu: z.literal(true).optional(),
   // accumulate came later: records and fixtures written before it mean 'consecutive'.
-  cache: CacheSettingsSchema.required().partial({ accumulate: true }),
+  cache: CacheSettingsSchema.required().partial({ accumulate: true, magRatios: true }),
 });
 
 export type ResolvedRequest = z.infer<typeof ResolvedRequestSchema>;

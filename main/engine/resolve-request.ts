@@ -11,6 +11,9 @@ import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
 import { DEFAULT_TEACACHE_POLICY_THRESHOLD, FLUX1_COEFFICIENTS } from './teacache/teacache-policy.ts';
+import { EASYCACHE_DEFAULTS } from './teacache/easycache-policy.ts';
+import { FIRST_BLOCK_DEFAULT_THRESHOLD } from './teacache/first-block-policy.ts';
+import { FLUX1_MAG_RATIOS, MAGCACHE_DEFAULTS, retentionSteps } from './teacache/magcache-policy.ts';
 
 /** Fills every omitted choice from the model's defaults and checks the size. */
 export function resolveRequest(model: { readonly info: ModelInfo; readonly defaults: ModelDefaults }, request: GenerationRequest): ResolvedRequest {
@@ -31,10 +34,13 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   const guidanceMode = guidanceModeFor(model, guidanceScale, negativePrompt);
   const cache = request.cache ?? {};
   const policy = cache.policy ?? 'seed';
+  const steps = request.steps ?? defaults.steps;
+  // Each published method's own defaults: EasyCache's window, MagCache's K.
   const options = {
-    startFraction: cache.startFraction ?? 0,
-    endFraction: cache.endFraction ?? 1,
-    maxConsecutiveReuses: cache.maxConsecutiveReuses ?? null,
+    startFraction: cache.startFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.startFraction : 0),
+    endFraction: cache.endFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.endFraction : 1),
+    // null asks for no cap, so only an omitted cap takes MagCache's K.
+    maxConsecutiveReuses: cache.maxConsecutiveReuses === undefined ? (policy === 'magcache' ? MAGCACHE_DEFAULTS.maxSkipSteps : null) : cache.maxConsecutiveReuses,
     alwaysComputeLast: cache.alwaysComputeLast ?? defaultAlwaysComputeLast(policy),
   };
   try {
@@ -46,7 +52,7 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
     prompt: request.prompt,
     negativePrompt,
     seed: request.seed,
-    steps: request.steps ?? defaults.steps,
+    steps,
     width,
     height,
     guidanceScale,
@@ -59,11 +65,14 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       policy,
       threshold: cache.threshold ?? defaultThreshold(defaults, policy),
       rescaleFactor: cache.rescaleFactor ?? defaults.teacache.rescaleFactor,
-      skipEarlySteps: cache.skipEarlySteps ?? (guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
-      reuse: cache.reuse ?? 'output',
+      // MagCache retains its first 20% of steps (its paper's and diffusers' retention ratio).
+      skipEarlySteps: cache.skipEarlySteps ?? (policy === 'magcache' ? retentionSteps(MAGCACHE_DEFAULTS.retentionRatio, steps) : guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
+      // First-Block Cache can only stand in the remaining blocks' residual; MagCache reuses the residual as published.
+      reuse: policy === 'first-block' ? 'residual' : (cache.reuse ?? (policy === 'magcache' ? 'residual' : 'output')),
       accumulate: cache.accumulate ?? 'consecutive',
       ...options,
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
+      ...(policy === 'magcache' ? { magRatios: cache.magRatios ?? defaults.teacache.magRatios ?? [...FLUX1_MAG_RATIOS] } : {}),
     },
   };
 }
@@ -126,11 +135,14 @@ export function cfgWeight(defaults: ModelDefaults, guidanceScale: number): numbe
  * one chosen with the model's calibrated polynomial, else the original's (FLUX.1's scale).
  */
 export function defaultThreshold(defaults: ModelDefaults, policy: PolicyName): number {
+  if (policy === 'magcache') return MAGCACHE_DEFAULTS.threshold;
+  if (policy === 'easycache') return EASYCACHE_DEFAULTS.threshold;
+  if (policy === 'first-block') return FIRST_BLOCK_DEFAULT_THRESHOLD;
   if (policy !== 'teacache') return defaults.teacache.threshold;
   return defaults.teacache.signalThreshold ?? DEFAULT_TEACACHE_POLICY_THRESHOLD;
 }
 
-/** The original TeaCache always computes the last step; the timestep rules never forced it. */
+/** The original TeaCache always computes the last step; the timestep rules and the other published methods never force it. */
 export function defaultAlwaysComputeLast(policy: PolicyName): boolean {
   return policy === 'teacache';
 }

@@ -5,10 +5,11 @@ import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { describeGuidance } from '../../main/engine/resolve-request.ts';
-import { cacheDefaults, NEUTRAL_OPTIONS, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, NEUTRAL_OPTIONS, presetCache, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { PRESET_NAMES, type PresetName } from '../../main/engine/teacache/presets.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { formatSpeedup } from '../lib/format.ts';
-import { predictRun, thresholdForTarget, type PredictionResult } from '../lib/prediction.ts';
+import { aimFor, predictRun, type PredictionResult } from '../lib/prediction.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
 import { CalibrationSection } from './calibration-section.tsx';
@@ -129,6 +130,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
       }
     >
       <Switch label="Step caching" checked={cache.enabled} onChange={(enabled) => set({ enabled })} description="Reuse the model’s work while the schedule barely moves." />
+      <PresetRow model={model} disabled={off} onPick={(preset) => set(preset)} />
       <div className={`field${off ? ' is-disabled' : ''}`}>
         <label htmlFor="policy" className="field-label">
           Policy
@@ -226,6 +228,40 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
   );
 }
 
+const PRESET_LABELS: Record<PresetName, string> = { quality: 'Quality', balanced: 'Balanced', fast: 'Fast' };
+
+/** One click to a measured point on this model's front: policy, reuse and threshold together. */
+function PresetRow({ model, disabled, onPick }: { model: ModelSummary; disabled: boolean; onPick(preset: DraftCache): void }) {
+  const labelId = useId();
+  const presets = model.defaults.presets;
+  if (!presets) return null;
+  return (
+    <div className={`field${disabled ? ' is-disabled' : ''}`}>
+      <span id={labelId} className="field-label">
+        Preset
+      </span>
+      <div className="segmented" role="group" aria-labelledby={labelId}>
+        {PRESET_NAMES.map((name) => {
+          const { policy, measured } = presets[name];
+          const psnr = measured.meanPsnr === undefined ? '' : ` at ${measured.meanPsnr.toFixed(1)} dB`;
+          return (
+            <button
+              key={name}
+              type="button"
+              className="segment"
+              disabled={disabled}
+              onClick={() => onPick(presetCache(model, name)!)}
+              title={`${POLICY_LABELS[policy].label}: ${formatSpeedup(measured.speedup)}${psnr} (${measured.source})`}
+            >
+              {PRESET_LABELS[name]}
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
 /** Speeds offered in target-speedup mode. */
 const AIMS = [1.5, 2, 3, 4] as const;
 
@@ -235,12 +271,12 @@ function SpeedupAim({ model, draft, disabled }: { model: ModelSummary; draft: Dr
   const [note, setNote] = useState<string | null>(null);
   const labelId = useId();
   const aim = (target: number) => {
-    const answer = thresholdForTarget(model, draft, history, target);
+    const { cache, aim: answer } = aimFor(model, draft, history, target);
     if ('error' in answer || 'unavailable' in answer) {
       setNote('error' in answer ? answer.error : answer.unavailable);
       return;
     }
-    setCache({ threshold: answer.threshold });
+    setCache(cache);
     setNote(answer.reachable ? null : `${target}× is out of reach with these settings; this is the fastest they allow (${formatSpeedup(answer.speedup)}).`);
   };
   return (
@@ -250,12 +286,12 @@ function SpeedupAim({ model, draft, disabled }: { model: ModelSummary; draft: Dr
       </span>
       <div className="segmented" role="group" aria-labelledby={labelId}>
         {AIMS.map((target) => (
-          <button key={target} type="button" className="segment" disabled={disabled} onClick={() => aim(target)} title={`Set the lowest threshold predicted to give ${target}×`}>
+          <button key={target} type="button" className="segment" disabled={disabled} onClick={() => aim(target)} title={`Pick the policy measured best at ${target}× and the lowest threshold predicted to give it`}>
             {target}×
           </button>
         ))}
       </div>
-      <p className="field-hint">{note ?? 'Sets the lowest threshold, so the best quality, predicted to reach that speed.'}</p>
+      <p className="field-hint">{note ?? 'Picks the policy this model’s presets measured best at that speed, and the lowest threshold predicted to reach it.'}</p>
     </div>
   );
 }

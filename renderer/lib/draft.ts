@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { GenerationRequestSchema } from '../../main/ipc/contract.ts';
 import { MAX_SEED } from '../../main/engine/request.ts';
 import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import type { PresetName } from '../../main/engine/teacache/presets.ts';
 import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
@@ -61,11 +62,12 @@ export const RANGES = {
 /**
  * The teacache policy's distances are relative L1 changes, a larger scale than timestep distances;
  * a calibrated polynomial's default can be as fine as 0.095, so the slider moves in thousandths.
+ * MagCache's error, First-Block Cache's change and EasyCache's estimate share this scale.
  */
 export const TEACACHE_THRESHOLD_RANGE: Range = { min: 0, max: 2, step: 0.001 };
 
 export function thresholdRange(policy: PolicyName): Range {
-  return policy === 'teacache' ? TEACACHE_THRESHOLD_RANGE : RANGES.threshold;
+  return policy === 'seed' || policy === 'timestep-consecutive' ? RANGES.threshold : TEACACHE_THRESHOLD_RANGE;
 }
 
 /** The threshold a policy starts from, as the engine fills it in. */
@@ -106,6 +108,25 @@ export function cacheDefaults(model: ModelSummary, policy: PolicyName = 'seed'):
     skipEarlySteps: null,
     ...NEUTRAL_OPTIONS,
     alwaysComputeLast: defaultAlwaysComputeLast(policy),
+  };
+}
+
+/** A model's cache preset as the draft holds it: every setting the preset leaves out at the engine's default. */
+export function presetCache(model: ModelSummary, name: PresetName): DraftCache | undefined {
+  const preset = model.defaults.presets?.[name];
+  if (!preset) return undefined;
+  return {
+    enabled: true,
+    policy: preset.policy,
+    threshold: preset.threshold,
+    rescaleFactor: model.defaults.teacache.rescaleFactor,
+    skipEarlySteps: preset.skipEarlySteps ?? null,
+    reuse: preset.reuse ?? 'output',
+    accumulate: preset.accumulate ?? 'consecutive',
+    startFraction: preset.startFraction ?? NEUTRAL_OPTIONS.startFraction,
+    endFraction: preset.endFraction ?? NEUTRAL_OPTIONS.endFraction,
+    maxConsecutiveReuses: preset.maxConsecutiveReuses ?? null,
+    alwaysComputeLast: preset.alwaysComputeLast ?? defaultAlwaysComputeLast(preset.policy),
   };
 }
 

@@ -6,12 +6,16 @@ export const POLICY_LABELS: Record<PolicyName, { readonly label: string; readonl
   seed: { label: 'Seed rule', short: 'seed', hint: 'Adds up the timestep distance to the last computed step.' },
   'timestep-consecutive': { label: 'Timestep, step to step', short: 'step-to-step', hint: 'Adds up each step’s own timestep change, as the original TeaCache does.' },
   teacache: { label: 'TeaCache (input change)', short: 'TeaCache', hint: 'Adds up how much the model’s modulated input changes, rescaled by the model’s polynomial.' },
+  magcache: { label: 'MagCache (magnitude ratios)', short: 'MagCache', hint: 'Multiplies the model’s calibrated residual magnitude ratios since the last compute; known before the run.' },
+  'first-block': { label: 'First-Block Cache', short: 'first block', hint: 'Runs the first block; when its residual barely changed, reuses the other blocks’ residual.' },
+  easycache: { label: 'EasyCache (transformation rate)', short: 'EasyCache', hint: 'Estimates the output’s change from the input’s, at the rate learnt from the last two computes.' },
 };
 
 export const REUSE_LABELS: Record<ReuseMode, string> = {
   output: 'Last output',
   residual: 'Block residual',
   taylor: 'Taylor extrapolation',
+  taylor2: 'Second-order Taylor',
 };
 
 export const ACCUMULATION_LABELS: Record<TeaCacheAccumulation, string> = {

@@ -2,11 +2,12 @@
 // the engine's own resolution, schedule and policy code. Pure.
 
 import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
-import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
-import type { Decision } from '../../main/engine/teacache/policy.ts';
+import { decidesDuringRun, readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
+import type { Decision, PolicyName } from '../../main/engine/teacache/policy.ts';
 import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/engine/teacache/predict.ts';
 import { resolveRequest } from '../../main/engine/resolve-request.ts';
-import { imageKey, thresholdRange, toRequest, type Draft } from './draft.ts';
+import { imageKey, presetCache, thresholdRange, toRequest, type Draft, type DraftCache } from './draft.ts';
+import { PRESET_NAMES } from '../../main/engine/teacache/presets.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 
 export interface PredictedStep {
@@ -65,6 +66,14 @@ export type ThresholdAim =
   | { readonly unavailable: string }
   | { readonly error: string };
 
+const readsTimestepsInFloat32 = (policy: PolicyName) => policy === 'seed' || policy === 'timestep-consecutive';
+
+/** Why a policy that reads the model's outputs during the run has no pattern before it. */
+function duringRunNote(policy: PolicyName): string {
+  const what = policy === 'first-block' ? 'First-Block Cache compares the first block’s output from step to step' : 'EasyCache learns its rate from the model’s outputs';
+  return `${what} as the run goes, so its pattern is known only after the run.`;
+}
+
 /** A request resolved by the engine's rules, with its schedule; or the engine's refusal. */
 function resolveWithSchedule(model: ModelSummary, sent: GenerationRequest): { readonly request: ResolvedRequest; readonly timesteps: number[] } | { readonly error: string } {
   try {
@@ -94,6 +103,7 @@ export function thresholdForTarget(model: ModelSummary, draft: Draft, history: r
   const resolved = resolveWithSchedule(model, toRequest(draft, { cacheEnabled: true }));
   if ('error' in resolved) return resolved;
   const { request, timesteps } = resolved;
+  if (decidesDuringRun(request.cache.policy)) return { unavailable: duringRunNote(request.cache.policy) };
   const replay = replayFor(request, history);
   if (!replay) return { unavailable: 'Generate once with these steps: TeaCache’s threshold for a speed is found on a recorded run.' };
   const solution = thresholdForSpeedup(request.cache, timesteps, target, replay.signals && [replay.signals]);
@@ -101,6 +111,26 @@ export function thresholdForTarget(model: ModelSummary, draft: Draft, history: r
   if (solution.threshold <= max) return { threshold: solution.threshold, speedup: solution.idealSpeedup, reachable: solution.reachable };
   const atMax = predictSettings({ ...request.cache, threshold: max }, timesteps, replay.signals);
   return { threshold: max, speedup: atMax.idealSpeedup, reachable: false };
+}
+
+/**
+ * "Aim for N×" with the policy chosen too: the model's presets are measured points on its front,
+ * so the policy (and reuse) of the slowest preset measured at the target or beyond is the one that
+ * held quality best there; its threshold is then solved for the target. Without presets, or when
+ * that policy cannot be predicted, the draft's own policy is kept.
+ */
+export function aimFor(model: ModelSummary, draft: Draft, history: readonly RunEntry[], target: number): { readonly cache: Partial<DraftCache>; readonly aim: ThresholdAim } {
+  const presets = PRESET_NAMES.flatMap((name) => {
+    const cache = presetCache(model, name);
+    return cache ? [{ cache, speedup: model.defaults.presets![name].measured.speedup }] : [];
+  }).sort((a, b) => a.speedup - b.speedup);
+  const chosen = presets.find((p) => p.speedup >= target - 1e-9) ?? presets.at(-1);
+  if (chosen && !decidesDuringRun(chosen.cache.policy)) {
+    const aim = thresholdForTarget(model, { ...draft, cache: chosen.cache }, history, target);
+    if ('threshold' in aim) return { cache: { ...chosen.cache, threshold: aim.threshold }, aim };
+  }
+  const aim = thresholdForTarget(model, draft, history, target);
+  return { cache: 'threshold' in aim ? { threshold: aim.threshold } : {}, aim };
 }
 
 export function predictRun(model: ModelSummary, draft: Draft, history: readonly RunEntry[] = []): PredictionResult {
@@ -117,6 +147,7 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
     const steps = timesteps.slice(0, total).map((timestep, index) => ({ index, timestep, compute: true, reason: 'cache-off' as const, accumulated: 0 }));
     return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null, exact: true, traceFrom: null };
   }
+  if (decidesDuringRun(request.cache.policy)) return { request, unavailable: duringRunNote(request.cache.policy) };
   const replay = replayFor(request, history);
   if (!replay) {
     return { request, unavailable: 'TeaCache reads how much the model’s input changes, so its pattern is predicted from a recorded run: generate once with these steps.' };
@@ -135,7 +166,8 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
     forwards: prediction.forwards,
     reused: prediction.reused,
     speedup: prediction.idealSpeedup,
-    threshold: request.cache.policy === 'teacache' ? request.cache.threshold : Math.fround(request.cache.threshold),
+    // The timestep rules compare in float32, as the seed does.
+    threshold: readsTimestepsInFloat32(request.cache.policy) ? Math.fround(request.cache.threshold) : request.cache.threshold,
     exact: replay.trace === null,
     traceFrom: replay.trace,
   };

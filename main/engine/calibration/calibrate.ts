@@ -60,6 +60,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     );
   }
   const traces: Array<CalibrationTrace & { prompt: string; seed: number }> = [];
+  const ratioRuns: (number | undefined)[][] = [];
   let steps = 0;
   let guidanceScale = 0;
   let timesteps: readonly number[] = [];
@@ -89,6 +90,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
       guidanceScale = result.request.guidanceScale;
       timesteps = result.timesteps;
       traces.push({ prompt, seed, signals: result.events.map((e) => e.signal), changes });
+      ratioRuns.push(result.events.map((e) => e.magnitudeRatio));
       options.onRun?.(traces.length, total, prompt, seed);
     }
   }
@@ -104,6 +106,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     output: 'velocity',
     coefficients: fit.coefficients,
     ...(threshold === undefined ? {} : { threshold }),
+    ...magnitudeRatios(ratioRuns),
     fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
     runs: { prompts, seeds: [...seeds], steps, guidanceScale },
     ...(options.weights ? { weights: options.weights } : {}),
@@ -118,6 +121,18 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
       relativeError: flux1Errors.reduce((s, e) => s + Math.abs(e), 0) / xs.length / Math.abs(meanY),
     },
   };
+}
+
+/** MagCache's ratios, step by step the mean over the runs (diffusers calibrates from one run; a mean is steadier). */
+function magnitudeRatios(runs: readonly (readonly (number | undefined)[])[]): { magRatios?: number[] } {
+  const steps = Math.min(...runs.map((r) => r.length));
+  const ratios: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const values = runs.map((r) => r[i]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length === 0) return {};
+    ratios.push(values.reduce((sum, v) => sum + v, 0) / values.length);
+  }
+  return ratios.length === 0 ? {} : { magRatios: ratios };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ImageModel, ModelDefaults } from '../models/image-model.ts';
 import type { Calibration } from '../teacache/calibration.ts';
 
 /** What of a calibration the model's defaults take. */
-export type CalibratedDefaults = Pick<Calibration, 'coefficients' | 'threshold'>;
+export type CalibratedDefaults = Pick<Calibration, 'coefficients' | 'threshold' | 'magRatios'>;
 
 /**
  * `defaults` with the teacache policy's polynomial replaced (highest power first). A threshold chosen for
@@ -16,7 +16,12 @@ export function defaultsWithCalibration(defaults: ModelDefaults, calibration: Ca
   const { signalThreshold: _previousScale, ...teacache } = defaults.teacache;
   return {
     ...defaults,
-    teacache: { ...teacache, coefficients: [...calibration.coefficients], ...(calibration.threshold === undefined ? {} : { signalThreshold: calibration.threshold }) },
+    teacache: {
+      ...teacache,
+      coefficients: [...calibration.coefficients],
+      ...(calibration.threshold === undefined ? {} : { signalThreshold: calibration.threshold }),
+      ...(calibration.magRatios === undefined ? {} : { magRatios: [...calibration.magRatios] }),
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import type { MxArray } from '../mlx/backend.ts';
+import { CachePresetsSchema } from '../teacache/presets.ts';
 import type { TextConditioning } from './flux/transformer.ts';
 
 export const ModelDefaultsSchema = z.object({
@@ -28,7 +29,11 @@ export const ModelDefaultsSchema = z.object({
     coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
     /** The teacache policy's default threshold, on the scale of `coefficients`; FLUX.1's default when absent. */
     signalThreshold: z.number().finite().nonnegative().optional(),
+    /** The magcache policy's per-step residual magnitude ratios; FLUX.1's published ones when absent. A calibration.json overrides them. */
+    magRatios: z.array(z.number().finite().nonnegative()).min(1).max(1000).optional(),
   }),
+  /** Quality / Balanced / Fast cache settings measured on this model (teacache/presets.ts); none when absent. */
+  presets: CachePresetsSchema.optional(),
 });
 
 export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;
@@ -70,6 +75,8 @@ export interface ModelSplitStep {
   blocks(): MxArray;
   /** The final layer on a block output: the model's prediction. */
   output(blockOutput: MxArray): MxArray;
+  /** The first block alone, then the rest (First-Block Cache); absent where the model cannot part them. */
+  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; rest(): MxArray };
 }
 
 export interface ImageModel {

@@ -29,6 +29,22 @@ export interface StepEvent {
    * lets the teacache policy be predicted for any threshold.
    */
   readonly signal?: number;
+  /**
+   * mean over tokens of ‖r‖/‖r_previous‖ for the blocks' residual r against the previous computed
+   * step's (1 at step 0), when the signal was measured: an uncached run's list of these is
+   * MagCache's calibration.
+   */
+  readonly magnitudeRatio?: number;
+}
+
+/** The first transformer block run on its own, for First-Block Cache. */
+export interface FirstBlockStep {
+  /** The first block's image-stream output. */
+  readonly output: MxArray;
+  /** That output minus the blocks' input: what First-Block Cache compares from step to step. */
+  readonly residual: MxArray;
+  /** Runs the remaining blocks on the first one's output; returns the blocks' image-stream output. */
+  rest(): MxArray;
 }
 
 /**
@@ -45,6 +61,8 @@ export interface SplitStep {
   blocks(): MxArray;
   /** The final layer (and guidance) on a block output: the step's velocity. */
   velocity(blockOutput: MxArray): MxArray;
+  /** The first block alone, then the rest; absent where the architecture cannot part them. */
+  firstBlock?(): FirstBlockStep;
 }
 
 /** How a step's velocity is obtained from the model. */
@@ -116,20 +134,29 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     return combineGuidance(mx, pos!, neg!, guidance.scale);
   };
 
-  const reuse = input.reuse ?? 'output';
+  const firstBlock = cache?.policy.signalSource === 'first-block-residual';
+  const reuse = firstBlock ? 'residual' : (input.reuse ?? 'output');
   const needsSignal = (cache?.policy.needsSignal ?? false) || (input.measureSignal ?? false);
+  const measureMagnitude = input.measureSignal ?? false;
+  const observes = cache?.policy.needsObservations ?? false;
   const useSplit = needsSignal || (cache !== undefined && reuse === 'residual');
   if (useSplit && !guidance.split) {
     throw new Error(
       needsSignal
-        ? 'This model cannot measure the input-side signal the policy reads (it does not expose its transformer blocks): pick a timestep policy.'
+        ? 'This model cannot measure the input-side signal the policy reads (it does not expose its transformer blocks): pick a timestep policy, magcache or easycache.'
         : "This model does not expose its transformer blocks, so it cannot reuse their residual: use reuse 'output' or 'taylor'.",
     );
   }
   let previousSignal: MxArray | undefined;
-  // Taylor reuse extrapolates from the last two computed velocities.
-  let newest: { readonly velocity: MxArray; readonly timestep: number } | undefined;
-  let older: typeof newest;
+  let previousResidual: MxArray | undefined;
+  // First-Block Cache compares with the first block's residual at the last computed step.
+  let firstResidualAtCompute: MxArray | undefined;
+  // EasyCache's input and output at the last computed step.
+  let atCompute: { readonly x: MxArray; readonly velocity: MxArray } | undefined;
+  // TaylorSeer's factors at the last compute: the velocity, then its divided differences in t.
+  const order = reuse === 'taylor' ? 1 : reuse === 'taylor2' ? 2 : 0;
+  let factors: MxArray[] = [];
+  let factorsAt: number | undefined;
 
   const plainVelocity = (x: MxArray, timestep: number): MxArray => {
     if (guidance.mode === 'single') return guidance.velocity(x, timestep);
@@ -137,33 +164,53 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     return combineGuidance(mx, pos, neg, guidance.scale);
   };
 
-  const computeWith = (x: MxArray, timestep: number, part: SplitStep | undefined): MxArray => {
+  const computeWith = (x: MxArray, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
     if (!part && reuse === 'output') return computeVelocity(x, timestep);
     let velocity: MxArray;
     if (part) {
-      const blockOutput = part.blocks();
+      const blockOutput = first ? first.rest() : part.blocks();
       velocity = part.velocity(blockOutput);
-      if (reuse === 'residual') cache?.updateCache(mx.subtract(blockOutput, part.blockInput), timestep);
+      // First-Block Cache keeps what the remaining blocks added; the others what all of them added.
+      if (reuse === 'residual') cache?.updateCache(mx.subtract(blockOutput, first ? first.output : part.blockInput), timestep);
+      if (first) firstResidualAtCompute = first.residual;
+      if (measureMagnitude) {
+        const residual = mx.subtract(blockOutput, part.blockInput);
+        lastMagnitudeRatio = previousResidual ? magnitudeRatio(mx, residual, previousResidual) : 1;
+        previousResidual = residual;
+      }
     } else velocity = plainVelocity(x, timestep);
     if (reuse !== 'residual') cache?.updateCache(velocity, timestep);
-    if (reuse === 'taylor') {
-      older = newest;
-      newest = { velocity, timestep };
+    if (order > 0) {
+      // TaylorSeer's update: each order's factor is the divided difference of the one below.
+      const next = [velocity];
+      if (factorsAt !== undefined && factorsAt !== timestep) {
+        for (let j = 0; j < Math.min(order, factors.length); j++) next.push(mx.multiply(mx.subtract(next[j]!, factors[j]!), 1 / (timestep - factorsAt)));
+      }
+      factors = next;
+      factorsAt = timestep;
     }
     return velocity;
   };
 
-  const reuseWith = (cached: TeaCache<MxArray>, timestep: number, part: SplitStep | undefined): MxArray => {
+  const reuseWith = (cached: TeaCache<MxArray>, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
     if (!part && reuse === 'output') return reuseVelocity(cached);
     const held = cached.getCached()!;
-    if (reuse === 'residual') return part!.velocity(mx.add(part!.blockInput, held));
-    if (reuse === 'taylor' && older && newest && newest.timestep !== older.timestep) {
-      const slope = mx.multiply(mx.subtract(newest.velocity, older.velocity), 1 / (newest.timestep - older.timestep));
-      return mx.add(held, mx.multiply(slope, timestep - newest.timestep));
+    if (reuse === 'residual') return part!.velocity(mx.add(first ? first.output : part!.blockInput, held));
+    if (order > 0 && factors.length > 1 && factorsAt !== undefined) {
+      // Σ F_j·Δt^j / j! from the last compute's factors.
+      const offset = timestep - factorsAt;
+      let forecast = held;
+      let coefficient = 1;
+      for (let j = 1; j < factors.length; j++) {
+        coefficient *= offset / j;
+        forecast = mx.add(forecast, mx.multiply(factors[j]!, coefficient));
+      }
+      return forecast;
     }
     return held;
   };
 
+  let lastMagnitudeRatio: number | undefined;
   let x = input.noise;
   for (let index = 0; index < total; index++) {
     if (index > 0) await input.betweenSteps?.();
@@ -172,14 +219,32 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     const next = timesteps[index + 1]!;
     const started = performance.now();
     const part = useSplit ? guidance.split!(x, timestep) : undefined;
+    let first: FirstBlockStep | undefined;
     let measured: number | undefined;
-    if (part && needsSignal) {
+    if (part && firstBlock) {
+      if (!part.firstBlock) throw new Error('This model does not expose its first transformer block on its own, so First-Block Cache cannot run on it: pick another policy.');
+      first = part.firstBlock();
+      if (firstResidualAtCompute) measured = relativeL1(mx, first.residual, firstResidualAtCompute);
+      else mx.eval(first.residual);
+    } else if (part && needsSignal) {
       if (previousSignal) measured = relativeL1(mx, part.signal, previousSignal);
       else mx.eval(part.signal);
       previousSignal = part.signal;
     }
-    const computed = cache ? cache.shouldCompute(index, timestep, { totalSteps: total, signal: measured }) : true;
-    const velocity = computed ? computeWith(x, timestep, part) : reuseWith(cache!, timestep, part);
+    const inputChange = observes && atCompute ? meanAbsDifference(mx, x, atCompute.x) : undefined;
+    lastMagnitudeRatio = undefined;
+    const computed = cache ? cache.shouldCompute(index, timestep, { totalSteps: total, signal: measured, inputChange }) : true;
+    const velocity = computed ? computeWith(x, timestep, part, first) : reuseWith(cache!, timestep, part, first);
+    if (computed && observes) {
+      const outputNorm = mx.mean(mx.abs(velocity));
+      mx.eval(outputNorm);
+      cache!.policy.observe?.({
+        inputChange,
+        outputChange: atCompute ? meanAbsDifference(mx, velocity, atCompute.velocity) : undefined,
+        outputNorm: outputNorm.item() as number,
+      });
+      atCompute = { x, velocity };
+    }
     input.onVelocity?.(index, velocity, computed);
     const current = x;
     x = mx.add(x, mx.multiply(velocity, next - timestep));
@@ -196,6 +261,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
       threshold: cache ? cache.policy.threshold : null,
       ms: performance.now() - started,
       ...(measured === undefined ? {} : { signal: measured }),
+      ...(lastMagnitudeRatio === undefined ? {} : { magnitudeRatio: lastMagnitudeRatio }),
     };
     events.push(event);
     input.onStep?.(event, () => mx.subtract(current, mx.multiply(velocity, timestep)));
@@ -210,4 +276,19 @@ export function relativeL1(mx: MxBackend, a: MxArray, b: MxArray): number {
   mx.eval(change, scale);
   const denominator = scale.item() as number;
   return denominator === 0 ? (change.item() === 0 ? 0 : Infinity) : (change.item() as number) / denominator;
+}
+
+/** mean|a − b|: EasyCache's change measure. */
+function meanAbsDifference(mx: MxBackend, a: MxArray, b: MxArray): number {
+  const change = mx.mean(mx.abs(mx.subtract(a, b)));
+  mx.eval(change);
+  return change.item() as number;
+}
+
+/** mean over tokens of ‖a‖/‖b‖ along the channels: MagCache's magnitude ratio of successive residuals. */
+function magnitudeRatio(mx: MxBackend, a: MxArray, b: MxArray): number {
+  const norm = (r: MxArray) => mx.sqrt(mx.sum(mx.square(r), -1));
+  const ratio = mx.mean(mx.divide(norm(a), mx.add(norm(b), 1e-8)));
+  mx.eval(ratio);
+  return ratio.item() as number;
 }

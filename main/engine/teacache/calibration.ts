@@ -84,6 +84,11 @@ export const CalibrationSchema = z.object({
   coefficients: z.array(z.number().finite()).min(1).max(9),
   /** The teacache policy's default threshold under this polynomial (see CALIBRATED_DEFAULT_SPEEDUP); older files lack it. */
   threshold: z.number().finite().nonnegative().optional(),
+  /**
+   * MagCache's per-step magnitude ratios of the blocks' residual (mean over the runs; the first is 1),
+   * measured in the same uncached runs; older files lack them.
+   */
+  magRatios: z.array(z.number().finite().nonnegative()).min(1).max(1000).optional(),
   fit: z.object({
     rmse: z.number().nonnegative(),
     relativeError: z.number().nonnegative(),

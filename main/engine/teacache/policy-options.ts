@@ -3,7 +3,7 @@
 // reuses, and always computing the last step. A wrapper, so each policy's own
 // rule stays untouched. Pure.
 
-import type { CachePolicy, Decision, StepContext } from './policy.ts';
+import type { CachePolicy, ComputeObservation, Decision, SignalSource, StepContext } from './policy.ts';
 
 export interface PolicyOptions {
   /** Caching may start at this fraction of the steps (0 = from the start). */
@@ -44,6 +44,8 @@ export class OptionsPolicy implements CachePolicy {
   readonly name: string;
   readonly threshold: number;
   readonly needsSignal: boolean;
+  readonly signalSource: SignalSource | undefined;
+  readonly needsObservations: boolean;
   private reusesInARow = 0;
 
   constructor(
@@ -54,6 +56,8 @@ export class OptionsPolicy implements CachePolicy {
     this.name = inner.name;
     this.threshold = inner.threshold;
     this.needsSignal = inner.needsSignal ?? false;
+    this.signalSource = inner.signalSource;
+    this.needsObservations = inner.needsObservations ?? false;
   }
 
   decide(step: number, timestep: number, hasCache: boolean, context?: StepContext): Decision {
@@ -75,5 +79,9 @@ export class OptionsPolicy implements CachePolicy {
   markComputed(timestep: number): void {
     this.reusesInARow = 0;
     this.inner.markComputed(timestep);
+  }
+
+  observe(observation: ComputeObservation): void {
+    this.inner.observe?.(observation);
   }
 }

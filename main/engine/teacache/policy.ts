@@ -19,16 +19,17 @@ export const DECISION_REASONS = [
 export type DecisionReason = (typeof DECISION_REASONS)[number];
 
 /** The policies a request may name (the UI's policy selector lists these). */
-export const POLICY_NAMES = ['seed', 'timestep-consecutive', 'teacache'] as const;
+export const POLICY_NAMES = ['seed', 'timestep-consecutive', 'teacache', 'magcache', 'first-block', 'easycache'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /**
  * What a reused step stands in for the model's work: the last output (the
  * seed's), the transformer blocks' residual (original TeaCache: embedders and
  * final layer still run), or a first-order extrapolation from the last two
- * computed outputs (TaylorSeer-style).
+ * computed outputs (TaylorSeer-style), or a second-order one from the last
+ * three (TaylorSeer with two finite differences).
  */
-export const REUSE_MODES = ['output', 'residual', 'taylor'] as const;
+export const REUSE_MODES = ['output', 'residual', 'taylor', 'taylor2'] as const;
 export type ReuseMode = (typeof REUSE_MODES)[number];
 
 /** How the teacache policy adds up its signal (see TeaCachePolicyConfig.accumulate). */
@@ -54,13 +55,35 @@ export interface StepContext {
    * model cannot measure it.
    */
   readonly signal?: number | undefined;
+  /**
+   * mean|x − x at the last computed step|: how far the latent has moved since the model last ran
+   * (EasyCache's input change). Undefined when the policy does not ask for it.
+   */
+  readonly inputChange?: number | undefined;
 }
+
+/** What the sampler measured at a computed step, for policies that learn from the model's own outputs. */
+export interface ComputeObservation {
+  /** mean|x − x at the previous computed step|; undefined at the first compute. */
+  readonly inputChange: number | undefined;
+  /** mean|v − v at the previous computed step|; undefined at the first compute. */
+  readonly outputChange: number | undefined;
+  /** mean|v|. */
+  readonly outputNorm: number;
+}
+
+/** Which measurement a signal-reading policy compares: TeaCache's modulated input, or the first block's residual. */
+export type SignalSource = 'modulated-input' | 'first-block-residual';
 
 export interface CachePolicy {
   readonly name: string;
   readonly threshold: number;
   /** True when `decide` needs `context.signal`: the sampler must then measure it every step. */
   readonly needsSignal?: boolean;
+  /** Where `context.signal` comes from when needsSignal; 'modulated-input' when omitted. */
+  readonly signalSource?: SignalSource;
+  /** True when `decide` needs `context.inputChange` and `observe` after each compute. */
+  readonly needsObservations?: boolean;
   /**
    * Decides whether step `step` at time `timestep` must run the model.
    * `hasCache` says whether a computed output is available to reuse.
@@ -68,4 +91,6 @@ export interface CachePolicy {
   decide(step: number, timestep: number, hasCache: boolean, context?: StepContext): Decision;
   /** Records that the model ran at `timestep`. */
   markComputed(timestep: number): void;
+  /** What a computed step measured (called after markComputed, only when needsObservations). */
+  observe?(observation: ComputeObservation): void;
 }

@@ -1,6 +1,7 @@
 // `npm run bench:policies` end to end at smoke-test size (one prompt, 8 steps):
-// every variant measured, the report and plot written, the last line a JSON
-// summary. The figures themselves belong to the full run, not to this test.
+// one variant of every policy measured beside the fewer-steps baseline, the
+// report and plot written, the last line a JSON summary. The figures
+// themselves belong to the full run, not to this test.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -10,26 +11,34 @@ import { describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 
 describe('npm run bench:policies', () => {
-  it('measures every policy and reuse mode and writes the report, the plot and a JSON last line', () => {
+  it('measures every policy and the fewer-steps baseline and writes the report, the plot and a JSON last line', () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-policies-'));
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/bench-policies.ts', '--quick', '--steps', '8', '--repeats', '1', '--out', out], { encoding: 'utf8' });
     expect(run.stderr).toContain('timing repeat 1/1');
     expect(run.status).toBe(0);
 
     const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
-    expect(Object.keys(summary.bestSpeedupAtBar).sort()).toEqual(['seed', 'teacache', 'timestep-consecutive']);
+    expect(Object.keys(summary.bestSpeedupAtBar).sort()).toEqual(['easycache', 'first-block', 'magcache', 'seed', 'teacache']);
     expect(summary.qualityBarDb).toBe(30);
+    expect(summary.fewerStepsSpeedupAtBar).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(summary.minLeadOverFewerStepsDb).sort()).toEqual(Object.keys(summary.bestSpeedupAtBar).sort());
 
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const variants = new Set(report.results.map((r: { variant: string }) => r.variant));
-    // The built-in model ships a calibration, so FLUX.1's polynomial is measured beside it.
-    for (const variant of ['seed/output', 'seed/residual', 'seed/taylor', 'timestep-consecutive/output', 'teacache/output', 'teacache/residual', 'teacache-since-compute-nolast-early2/output', 'teacache-flux1-since-compute-nolast-early2/output']) {
+    for (const variant of ['seed/output', 'teacache/residual', 'magcache/residual', 'first-block-early2/residual', 'easycache/output']) {
       expect(variants, variant).toContain(variant);
+    }
+    // The fewer-steps baseline: one entry per forward count, each that many plain steps.
+    expect(report.fewerSteps.length).toBeGreaterThan(0);
+    for (const point of report.fewerSteps) {
+      expect(point.speedup).toBeCloseTo(8 / point.steps, 12);
+      expect(point.minPsnr).toBeLessThanOrEqual(point.meanPsnr);
     }
     for (const result of report.results) {
       expect(result.images).toHaveLength(1);
       expect(result.speedup).toBeCloseTo(8 / result.images[0].forwards, 12);
       expect(result.meanPsnr).toBeGreaterThan(0);
+      expect(result.minSsim).toBeLessThanOrEqual(result.meanSsim);
     }
     expect(report.timing.length).toBeGreaterThan(0);
     for (const timing of report.timing) expect(timing.realisedSpeedup).toBeGreaterThan(0);

@@ -7,6 +7,8 @@ import type { ModelDefaults, ModelInfo } from '../../../main/engine/models/image
 import { GenerationRequestSchema } from '../../../main/engine/request.ts';
 import { describeGuidance, resolveRequest } from '../../../main/engine/resolve-request.ts';
 import { FLUX1_COEFFICIENTS } from '../../../main/engine/teacache/teacache-policy.ts';
+import { FLUX1_MAG_RATIOS } from '../../../main/engine/teacache/magcache-policy.ts';
+import { presetSettings } from '../../../main/engine/teacache/presets.ts';
 
 const info: ModelInfo = { id: 'm', name: 'Test model', trained: false, notes: [], guidanceEmbedded: false, sizeMultiple: 4, maxSize: 64 };
 const defaults: ModelDefaults = { steps: 20, width: 32, height: 32, guidanceScale: 4, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } };
@@ -84,5 +86,37 @@ describe('resolveRequest cache settings', () => {
     expect(parse({ accumulate: 'sometimes' })).toBe(false);
     expect(parse({ endFraction: 1.5 })).toBe(false);
     expect(parse({ maxConsecutiveReuses: -1 })).toBe(false);
+  });
+});
+
+describe('resolveRequest for the published methods', () => {
+  it("fills each method's own defaults: MagCache's threshold, K, 20% retention, residual reuse and ratios; EasyCache's window", () => {
+    const magcache = resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'magcache' } }).cache;
+    expect(magcache).toMatchObject({ threshold: 0.06, maxConsecutiveReuses: 3, skipEarlySteps: 4, reuse: 'residual', alwaysComputeLast: false });
+    expect(magcache.magRatios).toEqual([...FLUX1_MAG_RATIOS]);
+    const calibrated = resolveRequest({ info, defaults: { ...defaults, teacache: { ...defaults.teacache, magRatios: [1, 0.9] } } }, { prompt: 'p', seed: 1, cache: { policy: 'magcache' } });
+    expect(calibrated.cache.magRatios).toEqual([1, 0.9]);
+    expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'magcache', maxConsecutiveReuses: null } }).cache.maxConsecutiveReuses).toBeNull();
+    expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'easycache' } }).cache).toMatchObject({ threshold: 0.2, startFraction: 0.15, endFraction: 0.95, maxConsecutiveReuses: null });
+    expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'first-block', reuse: 'output' } }).cache).toMatchObject({ threshold: 0.05, reuse: 'residual' });
+    // Only magcache carries ratios into the record.
+    expect(resolveRequest(model, { prompt: 'p', seed: 1, cache: { policy: 'seed' } }).cache).not.toHaveProperty('magRatios');
+  });
+});
+
+describe('presetSettings', () => {
+  const presets = {
+    quality: { policy: 'teacache' as const, threshold: 0.2, measured: { speedup: 2, source: 'test' } },
+    balanced: { policy: 'magcache' as const, reuse: 'residual' as const, threshold: 0.3, skipEarlySteps: 2, measured: { speedup: 3, meanPsnr: 35, source: 'test' } },
+    fast: { policy: 'seed' as const, threshold: 0.5, measured: { speedup: 4, source: 'test' } },
+  };
+
+  it("gives a preset's cache settings without its record of where it was measured", () => {
+    expect(presetSettings(presets, 'balanced', 'Test model')).toEqual({ enabled: true, policy: 'magcache', reuse: 'residual', threshold: 0.3, skipEarlySteps: 2 });
+  });
+
+  it('says what to do for an unknown preset or a model without presets', () => {
+    expect(() => presetSettings(presets, 'turbo', 'Test model')).toThrow(/pick quality, balanced, fast/);
+    expect(() => presetSettings(undefined, 'fast', 'Test model')).toThrow(/Test model has no cache presets/);
   });
 });

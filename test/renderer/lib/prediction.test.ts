@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { draftDefaults, type Draft } from '../../../renderer/lib/draft.ts';
-import { predictRun, thresholdForTarget, type RunPrediction } from '../../../renderer/lib/prediction.ts';
+import { aimFor, predictRun, thresholdForTarget, type RunPrediction } from '../../../renderer/lib/prediction.ts';
+import { FLUX1_MAG_RATIOS } from '../../../main/engine/teacache/magcache-policy.ts';
 import { entry, MODEL } from '../fixtures.ts';
 
 const base = draftDefaults(MODEL);
@@ -158,5 +159,42 @@ describe('thresholdForTarget', () => {
 
   it("returns the engine's message for settings it refuses", () => {
     expect(thresholdForTarget(MODEL, withCache({}, { size: 50 }), [], 2)).toMatchObject({ error: expect.any(String) });
+  });
+});
+
+describe('the published methods in the UI', () => {
+  it('predicts magcache exactly from its ratios before any run, as the engine decides', () => {
+    const p = predicted(withCache({ policy: 'magcache', threshold: 0.06, skipEarlySteps: 2 }));
+    expect(p.exact).toBe(true);
+    expect(p.request.cache.magRatios).toEqual([...FLUX1_MAG_RATIOS]);
+    expect(p.steps.slice(0, 2).every((s) => s.compute)).toBe(true);
+    expect(p.reused).toBeGreaterThan(0);
+  });
+
+  it.each(['first-block', 'easycache'] as const)('says up front that %s has no pattern before the run', (policy) => {
+    const result = predictRun(MODEL, withCache({ policy, threshold: 0.2 }), [entry('a')]);
+    expect(result).toMatchObject({ unavailable: expect.stringMatching(/known only after the run/) });
+    expect(thresholdForTarget(MODEL, withCache({ policy, threshold: 0.2 }), [], 2)).toMatchObject({ unavailable: expect.stringMatching(/known only after the run/) });
+  });
+
+  it("aims with the policy of the slowest preset measured at the target or beyond, and that target's threshold", () => {
+    const measured = (speedup: number) => ({ speedup, source: 'test' });
+    const model = {
+      ...MODEL,
+      defaults: {
+        ...MODEL.defaults,
+        presets: {
+          quality: { policy: 'seed' as const, threshold: 0.1, measured: measured(2) },
+          balanced: { policy: 'magcache' as const, reuse: 'residual' as const, threshold: 0.1, skipEarlySteps: 2, measured: measured(3) },
+          fast: { policy: 'seed' as const, threshold: 0.5, measured: measured(4) },
+        },
+      },
+    };
+    const { cache, aim } = aimFor(model, base, [], 2.5);
+    expect(cache).toMatchObject({ policy: 'magcache', reuse: 'residual', skipEarlySteps: 2 });
+    expect(aim).toMatchObject({ reachable: true, threshold: cache.threshold });
+    expect((aim as { speedup: number }).speedup).toBeGreaterThanOrEqual(2.5);
+    // Without presets the draft's own policy stays.
+    expect(aimFor(MODEL, base, [], 2).cache).toEqual({ threshold: (thresholdForTarget(MODEL, base, [], 2) as { threshold: number }).threshold });
   });
 });

@@ -48,6 +48,9 @@ export function transformerInput(x: MxArray, rows: number, cols: number, timeste
   return { x, rows, cols, timestep, text, ...(guidance === undefined ? {} : { guidance }) };
 }
 
+/** A run of blocks as one graph: image and text streams in, both out joined as [img, txt] along the tokens. */
+type BlockRange = (img: MxArray, txt: MxArray, vec: MxArray, cos: MxArray, sin: MxArray) => MxArray;
+
 /** What the blocks see: embedded streams plus the conditioning vector. */
 export interface EmbeddedInput {
   readonly img: MxArray;
@@ -97,6 +100,8 @@ export class FluxTransformer {
   private readonly finalMod: Linear;
   private readonly rotaryCache = new Map<string, RotaryTables>();
   private compiledBlocks: ((img: MxArray, txt: MxArray, vec: MxArray, cos: MxArray, sin: MxArray) => MxArray) | undefined;
+  /** The first block, and the rest after it, each as its own compiled graph (First-Block Cache). */
+  private compiledParts: { first: BlockRange; rest: BlockRange } | undefined;
 
   constructor(
     private readonly mx: MxBackend,
@@ -152,7 +157,47 @@ export class FluxTransformer {
       signal: this.modulatedInput(embedded),
       blocks: () => this.blocks(embedded),
       output: (blockOutput) => this.finalLayer(blockOutput, embedded.vec),
+      firstBlock: () => this.firstBlock(embedded),
     };
+  }
+
+  /**
+   * The first block on its own, and the others run from its output: together the same pass as
+   * blocks() (to float rounding), parted so First-Block Cache can skip the rest.
+   */
+  firstBlock(input: EmbeddedInput): { output: MxArray; residual: MxArray; rest(): MxArray } {
+    const { mx } = this;
+    const { img, txt, vec, rotary } = input;
+    const total = this.doubleBlocks.length + this.singleBlocks.length;
+    if (total === 0) throw new Error('A transformer without blocks has no first block to run.');
+    const range = (from: number, to: number): BlockRange => (a, b, v, cos, sin) => mx.concatenate(this.runBlockRange(a, b, v, { cos, sin }, from, to), 1);
+    const compile = this.mx.compile && this.options.compile !== false;
+    this.compiledParts ??= compile
+      ? { first: this.mx.compile!(range(0, 1)), rest: this.mx.compile!(range(1, total)) }
+      : { first: range(0, 1), rest: range(1, total) };
+    const parts = this.compiledParts;
+    // Both streams travel joined as [img, txt] along the tokens, so each part is one graph with one output.
+    const imageLength = img.shape[1]!;
+    const [firstImg, firstTxt] = mx.split(parts.first(img, txt, vec, rotary.cos, rotary.sin), [imageLength], 1) as [MxArray, MxArray];
+    return {
+      output: firstImg,
+      residual: mx.subtract(firstImg, img),
+      rest: () => mx.split(parts.rest(firstImg, firstTxt, vec, rotary.cos, rotary.sin), [imageLength], 1)[0]!,
+    };
+  }
+
+  /** Blocks `from … to − 1`, counting the double-stream blocks first; returns both streams. */
+  private runBlockRange(img: MxArray, txt: MxArray, vec: MxArray, rotary: { cos: MxArray; sin: MxArray }, from: number, to: number): [MxArray, MxArray] {
+    const { mx } = this;
+    const doubles = this.doubleBlocks.length;
+    for (let i = from; i < Math.min(to, doubles); i++) [img, txt] = this.doubleBlock(this.doubleBlocks[i]!, img, txt, vec, rotary);
+    const singles = this.singleBlocks.slice(Math.max(from, doubles) - doubles, Math.max(0, to - doubles));
+    if (singles.length === 0) return [img, txt];
+    const textLength = txt.shape[1]!;
+    let joint = mx.concatenate([txt, img], 1);
+    for (const block of singles) joint = this.singleBlock(block, joint, vec, rotary);
+    const [jointTxt, jointImg] = mx.split(joint, [textLength], 1) as [MxArray, MxArray];
+    return [jointImg, jointTxt];
   }
 
   /** Predicted velocity for the packed tokens, [B, rows·cols, inChannels]. */

@@ -26,8 +26,19 @@ const SIZE_MULTIPLE = 16;
 const PATCH = 2;
 
 /** Per-variant defaults: dev's distilled guidance and 28 steps; schnell's 4 unshifted steps. */
+/**
+ * FLUX.1-dev's presets: the original TeaCache on its own published settings (TeaCache4FLUX's README:
+ * "0.25 for 1.5x speedup, 0.4 for 1.8x speedup, 0.6 for 2.0x speedup"), not measured here. Schnell's
+ * 4 distilled steps leave nothing to skip, so it has none.
+ */
+const FLUX1_DEV_PRESETS: NonNullable<ModelDefaults['presets']> = {
+  quality: { policy: 'teacache', reuse: 'residual', threshold: 0.25, measured: { speedup: 1.5, source: 'TeaCache4FLUX README (published)' } },
+  balanced: { policy: 'teacache', reuse: 'residual', threshold: 0.4, measured: { speedup: 1.8, source: 'TeaCache4FLUX README (published)' } },
+  fast: { policy: 'teacache', reuse: 'residual', threshold: 0.6, measured: { speedup: 2, source: 'TeaCache4FLUX README (published)' } },
+};
+
 export const FLUX1_DEFAULTS: Readonly<Record<Flux1Variant, ModelDefaults>> = {
-  dev: { steps: 28, width: 1024, height: 1024, guidanceScale: 3.5, shift: true, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  dev: { steps: 28, width: 1024, height: 1024, guidanceScale: 3.5, shift: true, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 }, presets: FLUX1_DEV_PRESETS },
   schnell: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 } },
 };
 

@@ -66,6 +66,16 @@ describe('RecentEncodings', () => {
     expect(recent.missing(['a', 'b', 'c'])).toEqual(['a']);
   });
 
+  it('keeps a batch whole: a held prompt asked for again is not the one evicted for the missing one', () => {
+    // The negative prompt '' was encoded first and is reused by every run; a ninth positive prompt must not evict it.
+    const recent = new RecentEncodings(2);
+    recent.remember('', row(0));
+    recent.remember('a', row(1));
+    expect(recent.missing(['b', ''])).toEqual(['b']);
+    recent.remember('b', row(2));
+    expect(values(recent.batch(mx, ['b', '']).pooled)).toEqual([2, 0]);
+  });
+
   it('says which prompt it does not hold', () => {
     expect(() => new RecentEncodings().batch(mx, ['red heart'])).toThrow(/No encoding is held for the prompt "red heart"/);
   });

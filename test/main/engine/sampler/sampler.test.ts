@@ -1,7 +1,8 @@
 // The step loop: Euler updates, CFG recombined fresh from cached branches,
 // one event per step, cancellation, and reuse that changes nothing else; the
-// reuse modes (output, residual, taylor) and the input-side signal it measures
-// for signal-reading policies, against a split stand-in worked out by hand.
+// reuse modes (output, residual, taylor, taylor2) and what it measures for the
+// policies that read the model (input-side signal, first-block residual,
+// magnitude ratios, EasyCache's changes), against a split stand-in worked out by hand.
 
 import { describe, expect, it } from 'vitest';
 import type { MxArray } from '../../../../main/engine/mlx/backend.ts';
@@ -176,7 +177,7 @@ const settings = (policy: PolicyName, threshold: number) => ({ policy, threshold
 const cacheFor = (policy: PolicyName, threshold: number) => new TeaCache<MxArray>(createPolicy(settings(policy, threshold)));
 
 describe('reuse modes', () => {
-  it.each(['output', 'residual', 'taylor'] as const)('%s: bit-identical to the uncached run when every step computes', async (reuse: ReuseMode) => {
+  it.each(['output', 'residual', 'taylor', 'taylor2'] as const)('%s: bit-identical to the uncached run when every step computes', async (reuse: ReuseMode) => {
     const timesteps = fluxSchedule(6);
     const noise = ramp([1, 4, 3]);
     const plain = await sample(mx, { noise, timesteps, guidance: splitModel().guidance });
@@ -241,6 +242,23 @@ describe('reuse modes', () => {
     [1, 0.9, 0.8, 0.7, 0.6].forEach((t, i) => expect(seen[i]![0]).toBeCloseTo(3 * t + 1, 5));
   });
 
+  it("taylor2 adds TaylorSeer's second-order term from the last three computed velocities", async () => {
+    // v = t², computed at t = 1, 0.9, 0.8: factors [0.64, 1.7, 2] (divided differences of the
+    // divided differences); at 0.7: 0.64 + 1.7·(−0.1) + 2·0.01/2 = 0.48 (first order: 0.47).
+    const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.multiply(mx.ones(x.shape), t * t) };
+    const seen: Array<[number, boolean]> = [];
+    await sample(mx, {
+      noise: mx.zeros([1, 2, 2]),
+      timesteps: [1, 0.9, 0.8, 0.7, 0],
+      guidance,
+      reuse: 'taylor2',
+      cache: new TeaCache<MxArray>(createPolicy({ ...settings('seed', 100), skipEarlySteps: 3 })),
+      onVelocity: (_, v, computed) => seen.push([values(v)[0]!, computed]),
+    });
+    expect(seen.map(([, c]) => c)).toEqual([true, true, true, false]);
+    expect(seen[3]![0]).toBeCloseTo(0.48, 5);
+  });
+
   it('taylor holds the output while only one computed velocity exists', async () => {
     const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.add(mx.multiply(mx.ones(x.shape), 3 * t), 1) };
     const seen: number[] = [];
@@ -261,6 +279,115 @@ describe('reuse modes', () => {
       /cannot reuse their residual/,
     );
     await expect(sample(mx, { noise: mx.zeros([1, 2, 2]), timesteps: [1, 0], guidance, cache: cacheFor('teacache', 1) })).rejects.toThrow(/pick a timestep policy/);
+  });
+});
+
+/** The split stand-in with its first block parted off: first h ↦ h + tanh(h), the rest adds sin. */
+function firstBlockModel() {
+  const calls = { first: 0, rest: 0 };
+  const base = splitModel();
+  const split = (x: MxArray, t: number): SplitStep => {
+    const part = base.guidance.split(x, t);
+    return {
+      ...part,
+      firstBlock: () => {
+        calls.first++;
+        const output = mx.add(part.blockInput, mx.tanh(part.blockInput));
+        return {
+          output,
+          residual: mx.subtract(output, part.blockInput),
+          rest: () => {
+            calls.rest++;
+            return mx.add(output, mx.sin(output));
+          },
+        };
+      },
+    };
+  };
+  return { calls, guidance: { mode: 'single', velocity: base.guidance.velocity, split } satisfies Guidance };
+}
+
+describe('first-block cache', () => {
+  it("compares the first block's residual with the last computed one and reuses the rest's residual on its output", async () => {
+    const model = firstBlockModel();
+    const velocities: MxArray[] = [];
+    const timesteps = [1, 0.99, 0];
+    const noise = ramp([1, 4, 3]);
+    const { events } = await sample(mx, { noise, timesteps, guidance: model.guidance, cache: cacheFor('first-block', 10), onVelocity: (_, v) => velocities.push(v) });
+    expect(events.map((e) => e.computed)).toEqual([true, false]);
+    expect(model.calls).toEqual({ first: 2, rest: 1 });
+    // Step 1: its first block's output f1 plus the rest's residual sin(f0), through the final layer.
+    const h = (x: MxArray, t: number) => mx.add(mx.multiply(x, 2), t);
+    const f0 = mx.add(h(noise, 1), mx.tanh(h(noise, 1)));
+    const x1 = mx.add(noise, mx.multiply(velocities[0]!, -0.01));
+    const h1 = h(x1, 0.99);
+    const r0 = mx.subtract(f0, h(noise, 1));
+    const f1 = mx.add(h1, mx.tanh(h1));
+    const expected = mx.subtract(mx.add(f1, mx.sin(f0)), mx.multiply(x1, 0.5));
+    values(velocities[1]!).forEach((v, i) => expect(v).toBeCloseTo(values(expected)[i]!, 5));
+    expect(events[1]!.signal).toBeCloseTo(relativeL1(mx, mx.subtract(f1, h1), r0), 6);
+  });
+
+  it('says when the model cannot run its first block alone', async () => {
+    await expect(sample(mx, { noise: ramp([1, 4, 3]), timesteps: [1, 0.5, 0], guidance: splitModel().guidance, cache: cacheFor('first-block', 1) })).rejects.toThrow(
+      /First-Block Cache cannot run on it/,
+    );
+  });
+});
+
+describe('easycache measurements', () => {
+  it('passes the latent’s change since the last compute, and at each compute the output’s change and size', async () => {
+    const seen: { inputChange?: number | undefined; observed?: unknown }[] = [];
+    const policy = createPolicy(settings('easycache', 0));
+    const decide = policy.decide.bind(policy);
+    policy.decide = (step, t, has, context) => {
+      seen.push({ inputChange: context?.inputChange });
+      return decide(step, t, has, context);
+    };
+    policy.observe = (observation) => seen.push({ observed: observation });
+    const velocities: number[][] = [];
+    const states: number[][] = [];
+    const timesteps = [1, 0.5, 0];
+    const noise = ramp([1, 2, 2]);
+    await sample(mx, {
+      noise,
+      timesteps,
+      guidance: { mode: 'single', velocity: (x, t) => mx.add(mx.multiply(x, 2), t) },
+      cache: new TeaCache<MxArray>(policy),
+      onVelocity: (_, v) => velocities.push(values(v)),
+      onStep: (_, estimate) => states.push(values(estimate())),
+    });
+    const meanAbs = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
+    const x0 = values(noise);
+    const x1 = x0.map((v, i) => v - 0.5 * velocities[0]![i]!);
+    expect(seen[0]).toEqual({ inputChange: undefined });
+    expect(seen[1]).toEqual({ observed: { inputChange: undefined, outputChange: undefined, outputNorm: expect.closeTo(meanAbs(velocities[0]!, [0, 0, 0, 0]), 5) } });
+    expect(seen[2]!.inputChange).toBeCloseTo(meanAbs(x1, x0), 5);
+    const observed = seen[3]!.observed as { inputChange: number; outputChange: number };
+    expect(observed.inputChange).toBeCloseTo(meanAbs(x1, x0), 5);
+    expect(observed.outputChange).toBeCloseTo(meanAbs(velocities[1]!, velocities[0]!), 5);
+  });
+});
+
+describe('magnitude ratios', () => {
+  it("record mean over tokens of ‖r‖/‖r_previous‖ for the blocks' residual in a measured run, 1 at step 0", async () => {
+    const model = splitModel();
+    const residuals: number[][] = [];
+    const original = model.guidance.split;
+    const guidance: Guidance = {
+      ...model.guidance,
+      split: (x, t) => {
+        const part = original(x, t);
+        return { ...part, blocks: () => { const out = part.blocks(); residuals.push(values(mx.subtract(out, part.blockInput))); return out; } };
+      },
+    };
+    const { events } = await sample(mx, { noise: ramp([1, 2, 3]), timesteps: fluxSchedule(3), guidance, measureSignal: true });
+    const tokenNorms = (r: number[]) => [0, 1].map((k) => Math.hypot(...r.slice(3 * k, 3 * k + 3)));
+    expect(events[0]!.magnitudeRatio).toBe(1);
+    for (let i = 1; i < 3; i++) {
+      const [a, b] = [tokenNorms(residuals[i]!), tokenNorms(residuals[i - 1]!)];
+      expect(events[i]!.magnitudeRatio).toBeCloseTo((a[0]! / b[0]! + a[1]! / b[1]!) / 2, 5);
+    }
   });
 });
 
