@@ -1,9 +1,10 @@
 // The window: toolbar, settings sidebar, stage and history, plus keyboard
-// shortcuts (⌘↩ generate, Esc cancel). Renderer only.
+// shortcuts (⌘↩ or Ctrl+↩ generate, Esc cancel outside text fields). Renderer only.
 
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../store/store.ts';
+import { isTextEntry } from '../lib/platform.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { HistoryPanel } from './history-panel.tsx';
 import { CupIcon } from './icons.tsx';
@@ -69,17 +70,18 @@ export function App() {
 }
 
 function useShortcuts() {
-  const { generate, cancel } = useStudio(useShallow((s) => ({ generate: s.generate, cancel: s.cancel })));
+  const { generateBatch, cancel } = useStudio(useShallow((s) => ({ generateBatch: s.generateBatch, cancel: s.cancel })));
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) {
         event.preventDefault();
-        void generate();
-      } else if (event.key === 'Escape') {
+        void generateBatch();
+      } else if (event.key === 'Escape' && !event.defaultPrevented && !isTextEntry(event.target)) {
+        // In a text field Esc belongs to the field (undo a composition, leave it); popovers stop it themselves.
         void cancel();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [generate, cancel]);
+  }, [generateBatch, cancel]);
 }

@@ -29,8 +29,8 @@ export interface Draft {
   readonly negativePrompt: string;
   readonly seed: number;
   readonly steps: number;
-  /** Square images: the built-in model is trained on square emoji. */
-  readonly size: number;
+  readonly width: number;
+  readonly height: number;
   readonly guidanceScale: number;
   readonly cache: DraftCache;
 }
@@ -71,7 +71,15 @@ export function defaultThreshold(model: ModelSummary, policy: PolicyName): numbe
   return engineDefaultThreshold(model.defaults, policy);
 }
 
-export const SIZE_CHOICES = [32, 48, 64] as const;
+/** Offered shapes as [width, height]: squares first (the built-in model is trained on square emoji), then wide and tall. */
+export const SIZE_CHOICES: readonly (readonly [number, number])[] = [
+  [32, 32],
+  [48, 48],
+  [64, 64],
+  [64, 32],
+  [32, 64],
+  [128, 32],
+];
 
 export const INITIAL_PROMPT = 'red heart';
 
@@ -128,17 +136,28 @@ export function draftDefaults(model: ModelSummary, seed = 42): Draft {
     negativePrompt: '',
     seed,
     steps: model.defaults.steps,
-    size: model.defaults.width,
+    width: model.defaults.width,
+    height: model.defaults.height,
     guidanceScale: model.defaults.guidanceScale,
     cache: cacheDefaults(model),
   };
 }
 
-/** Sizes the model accepts among the offered choices (never empty: falls back to the default). */
-export function sizeChoices(model: ModelSummary): number[] {
+/** A size as the Size choice names it: "64×32" (width × height). */
+export const sizeLabel = (width: number, height: number): string => `${width}×${height}`;
+
+/** Sizes the model accepts among the offered choices, as labels (never empty: falls back to the default). */
+export function sizeChoices(model: ModelSummary): string[] {
   const { sizeMultiple, maxSize } = model.info;
-  const fits = SIZE_CHOICES.filter((s) => s % sizeMultiple === 0 && s <= maxSize);
-  return fits.length > 0 ? [...fits] : [model.defaults.width];
+  const fits = (side: number) => side % sizeMultiple === 0 && side <= maxSize;
+  const choices = SIZE_CHOICES.filter(([w, h]) => fits(w) && fits(h)).map(([w, h]) => sizeLabel(w, h));
+  return choices.length > 0 ? choices : [sizeLabel(model.defaults.width, model.defaults.height)];
+}
+
+/** The width and height a size label names; null for anything else. */
+export function parseSize(label: string): { width: number; height: number } | null {
+  const match = /^(\d+)×(\d+)$/.exec(label);
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : null;
 }
 
 export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boolean } = {}): GenerationRequest {
@@ -148,8 +167,8 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
     negativePrompt: draft.negativePrompt,
     seed: draft.seed,
     steps: draft.steps,
-    width: draft.size,
-    height: draft.size,
+    width: draft.width,
+    height: draft.height,
     guidanceScale: draft.guidanceScale,
     cache: {
       enabled: overrides.cacheEnabled ?? cache.enabled,
@@ -159,6 +178,33 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
       ...(cache.skipEarlySteps === null ? {} : { skipEarlySteps: cache.skipEarlySteps }),
       reuse: cache.reuse,
       ...(cache.policy === 'teacache' ? { accumulate: cache.accumulate } : {}),
+      startFraction: cache.startFraction,
+      endFraction: cache.endFraction,
+      maxConsecutiveReuses: cache.maxConsecutiveReuses,
+      alwaysComputeLast: cache.alwaysComputeLast,
+    },
+  };
+}
+
+/** The draft that repeats a recorded run (its cache settings made explicit, as they ran). */
+export function draftFromRequest(request: ResolvedRequest): Draft {
+  const { cache } = request;
+  return {
+    prompt: request.prompt,
+    negativePrompt: request.negativePrompt,
+    seed: request.seed,
+    steps: request.steps,
+    width: request.width,
+    height: request.height,
+    guidanceScale: request.guidanceScale,
+    cache: {
+      enabled: cache.enabled,
+      policy: cache.policy,
+      threshold: cache.threshold,
+      rescaleFactor: cache.rescaleFactor,
+      skipEarlySteps: cache.skipEarlySteps,
+      reuse: cache.reuse,
+      accumulate: cache.accumulate ?? NEUTRAL_OPTIONS.accumulate,
       startFraction: cache.startFraction,
       endFraction: cache.endFraction,
       maxConsecutiveReuses: cache.maxConsecutiveReuses,
@@ -186,11 +232,14 @@ export function restoreDraft(value: unknown): Draft | null {
   const kept = d.cache as Record<string, unknown> | undefined;
   if (typeof kept !== 'object' || kept === null) return null;
   const c: Record<string, unknown> = { ...NEUTRAL_OPTIONS, ...kept };
+  // Drafts from before non-square sizes kept one side, `size`.
+  const width = d.width ?? d.size;
+  const height = d.height ?? d.size;
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   const ok =
     typeof d.prompt === 'string' &&
     typeof d.negativePrompt === 'string' &&
-    num(d.seed) && num(d.steps) && num(d.size) && num(d.guidanceScale) &&
+    num(d.seed) && num(d.steps) && num(width) && num(height) && num(d.guidanceScale) &&
     typeof c.enabled === 'boolean' &&
     (POLICY_NAMES as readonly unknown[]).includes(c.policy) &&
     (REUSE_MODES as readonly unknown[]).includes(c.reuse) &&
@@ -199,5 +248,7 @@ export function restoreDraft(value: unknown): Draft | null {
     (c.skipEarlySteps === null || num(c.skipEarlySteps)) &&
     (c.maxConsecutiveReuses === null || num(c.maxConsecutiveReuses)) &&
     typeof c.alwaysComputeLast === 'boolean';
-  return ok ? ({ ...(d as unknown as Draft), cache: c as unknown as DraftCache }) : null;
+  if (!ok) return null;
+  const { size: _size, ...rest } = d;
+  return { ...(rest as unknown as Draft), width: width as number, height: height as number, cache: c as unknown as DraftCache };
 }

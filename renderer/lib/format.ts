@@ -23,6 +23,16 @@ export function formatThreshold(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/**
+ * The accumulated distance against the threshold with just enough decimals to show which side it falls: the
+ * policies reuse while strictly below and compute on reaching it, so 0.0999 and 0.1000 must not both read 0.100.
+ */
+export function formatAgainst(accumulated: number, threshold: number): string {
+  let digits = 3;
+  while (digits < 9 && accumulated !== threshold && accumulated.toFixed(digits) === threshold.toFixed(digits)) digits++;
+  return `${accumulated.toFixed(digits)} ${accumulated < threshold ? '<' : '≥'} ${threshold.toFixed(digits)}`;
+}
+
 /** Trims trailing zeros so 0.10 reads 0.1 but keeps two decimals where they matter. */
 export function formatValue(value: number, step: number): string {
   const decimals = step >= 1 ? 0 : Math.min(4, Math.ceil(-Math.log10(step)));

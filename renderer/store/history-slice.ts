@@ -15,7 +15,14 @@ export interface HistorySlice {
   removeRun(id: string): Promise<void>;
   /** Adds a finished run (newest first) unless it is already listed. */
   addRun(entry: RunEntry, select: boolean): void;
+  /** A run deleted with Undo on offer: hidden now, deleted on the host when the offer lapses or the next delete comes. */
+  pendingRemoval: { readonly id: string; readonly prompt: string; readonly timer: ReturnType<typeof setTimeout> } | null;
+  removeRunUndoable(id: string): void;
+  undoRemove(): void;
 }
+
+/** How long "Undo" is offered after a delete. */
+export const UNDO_MS = 8000;
 
 const newestFirst = (a: RunEntry, b: RunEntry) => b.createdAt.localeCompare(a.createdAt);
 
@@ -58,5 +65,29 @@ export const createHistorySlice =
       const { history } = get();
       const rest = history.filter((e) => e.id !== entry.id);
       set({ history: [entry, ...rest].sort(newestFirst), ...(select || get().selectedId === null ? { selectedId: entry.id } : {}) });
+    },
+    pendingRemoval: null,
+    removeRunUndoable(id) {
+      const earlier = get().pendingRemoval;
+      if (earlier) {
+        clearTimeout(earlier.timer);
+        set({ pendingRemoval: null });
+        void get().removeRun(earlier.id);
+      }
+      const entry = get().history.find((e) => e.id === id);
+      if (!entry) return;
+      const timer = setTimeout(() => {
+        if (get().pendingRemoval?.id !== id) return;
+        set({ pendingRemoval: null });
+        void get().removeRun(id);
+      }, UNDO_MS);
+      const next = get().history.find((e) => e.id !== id && e.baselineOf !== id);
+      set({ pendingRemoval: { id, prompt: entry.request.prompt, timer }, ...(get().selectedId === id ? { selectedId: next?.id ?? null } : {}) });
+    },
+    undoRemove() {
+      const pending = get().pendingRemoval;
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      set({ pendingRemoval: null, selectedId: pending.id });
     },
   });

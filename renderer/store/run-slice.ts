@@ -85,6 +85,8 @@ export const createRunSlice =
         if (get().run?.token !== token) return;
         get().addRun(entry, purpose === 'run');
         set({ run: null });
+        // The next image of a batch (or another window's job) may already be running: follow it.
+        void get().resumeJobs();
         // The host links a baseline to its run; fetch the updated entry.
         if (purpose === 'reference') void get().loadHistory();
       } catch (thrown) {
@@ -94,6 +96,7 @@ export const createRunSlice =
           update(token, () => ({ status: 'failed' }));
           set({ error });
         }
+        if (get().run?.token === token) void get().resumeJobs();
       }
     };
 

@@ -10,6 +10,7 @@ import { createCalibrationSlice } from './calibration-slice.ts';
 import { createHistorySlice } from './history-slice.ts';
 import { createMediaSlice } from './media-slice.ts';
 import { createModelSlice } from './model-slice.ts';
+import { createQueueSlice } from './queue-slice.ts';
 import { createRunSlice } from './run-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
 import type { StudioState } from './types.ts';
@@ -43,6 +44,7 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         ...createMediaSlice(backend)(...a),
         ...createViewSlice(...a),
         ...createCalibrationSlice(backend)(...a),
+        ...createQueueSlice(backend)(...a),
       }),
       {
         name: 'teacache-studio:settings',
@@ -74,6 +76,7 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   let wasConnected = true;
   const stops = [
     backend.onHistoryChanged(() => void store.getState().loadHistory()),
+    backend.onJobsChanged(() => void store.getState().refreshJobs()),
     backend.onCalibration((event) => store.getState().calibrationEvent(event)),
     backend.onModelChanged((source) => {
       // This window's own switch already reloaded; another window's (or web client's) did not.

@@ -123,7 +123,7 @@ describe('SettingsPanel', () => {
 
   it('shows the engine’s own error for a size the model cannot make and blocks Generate', () => {
     renderPanel();
-    store.getState().setDraft({ size: 30 });
+    store.getState().setDraft({ width: 30, height: 30 });
     expect(screen.getByRole('alert').textContent).toMatch(/width 30 .*multiple of 4/);
     expect(screen.getByRole('button', { name: 'Generate' })).toHaveProperty('disabled', true);
   });
