@@ -49,6 +49,7 @@ export function App() {
           <SettingsPanel model={model} draft={draft} />
           <div className="stage-column">
             {error && <ErrorBanner error={error} onDismiss={dismissError} />}
+            <Notice />
             <Stage />
           </div>
           <HistoryPanel />
@@ -65,6 +66,24 @@ export function App() {
           <span className="spinner" aria-hidden="true" /> Loading the model…
         </div>
       )}
+    </div>
+  );
+}
+
+/** How long a confirmation such as "Image copied" stays. */
+const NOTICE_MS = 4000;
+
+/** The passing confirmation of an action (saved, copied); a polite status for screen readers. */
+function Notice() {
+  const { notice, showNotice } = useStudio(useShallow((s) => ({ notice: s.notice, showNotice: s.showNotice })));
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = setTimeout(() => showNotice(null), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice, showNotice]);
+  return (
+    <div className="stage-notice" role="status">
+      {notice && <p className="toast">{notice}</p>}
     </div>
   );
 }

@@ -107,7 +107,7 @@ function HistoryItem({
   return (
     <li className={`history-item${selected ? ' is-selected' : ''}${reference ? ' is-reference' : ''}`} data-run-id={entry.id}>
       <div className="history-row">
-        <button type="button" className="history-select" aria-current={selected ? 'true' : undefined} onClick={() => onSelect(entry.id)} aria-label={`${reference ? 'Uncached reference: ' : ''}${prompt}, seed ${request.seed}, ${formatTime(entry.createdAt)}`}>
+        <button type="button" className="history-select" aria-current={selected ? 'true' : undefined} onClick={() => onSelect(entry.id)}>
           <StoredImage id={entry.id} alt="" size={reference ? 36 : 48} className="history-thumb" />
           <span className="history-text">
             <span className="history-prompt">{reference ? 'Uncached reference' : prompt}</span>

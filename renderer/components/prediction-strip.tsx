@@ -33,9 +33,11 @@ export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
         ))}
       </ol>
       <p className="prediction-caption">
-        <span className="legend-dot is-compute" aria-hidden="true" /> {forwards} computed
-        <span className="legend-dot is-reuse" aria-hidden="true" /> {reused} reused
-        <span className="prediction-note">of {steps.length} steps</span>
+        <span className="legend-dot is-compute" aria-hidden="true" />
+        <span>{forwards} computed</span>
+        <span className="legend-dot is-reuse" aria-hidden="true" />
+        <span>{reused} reused</span>
+        <span className="prediction-note">{steps.length} steps</span>
       </p>
     </section>
   );

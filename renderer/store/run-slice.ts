@@ -135,7 +135,9 @@ export const createRunSlice =
           // Nothing to resume is the safe reading; the next Generate reports any real fault.
           return;
         }
-        const job = jobs.find((j) => j.running) ?? jobs[0];
+        // A job already filed in history has ended, whatever a stale listing says.
+        const open = jobs.filter((j) => !get().history.some((e) => e.id === j.jobId));
+        const job = open.find((j) => j.running) ?? open[0];
         if (!job) return;
         const total = job.request.steps ?? get().model?.defaults.steps ?? 1;
         await start(job.request, job.baselineOf === null ? 'run' : 'reference', total, async (callbacks) => backend.attach(job.jobId, callbacks));

@@ -21,8 +21,9 @@ function renderPanel() {
   return result;
 }
 
-const predicted = () => within(screen.getByLabelText('Prediction'));
-const predictedCells = (decision: 'hit' | 'miss') => screen.getByRole('list', { name: 'Predicted decisions' }).querySelectorAll(`[data-predicted="${decision}"]`).length;
+const nextRun = () => screen.getByRole('region', { name: 'Next run, as predicted' });
+const predictedSpeedup = () => within(nextRun()).getByTestId('predicted-speedup').textContent!.replace('Predicted speedup ', '');
+const predictedCells = (decision: 'hit' | 'miss') => nextRun().querySelectorAll(`[data-predicted="${decision}"]`).length;
 
 beforeEach(async () => {
   backend = new FakeBackend();
@@ -44,7 +45,7 @@ describe('SettingsPanel', () => {
     expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.15');
     expect(predictedCells('hit')).toBe(18);
     expect(predictedCells('miss')).toBe(12);
-    expect(predicted().getByLabelText('Predicted speedup').textContent).toBe('2.50×');
+    expect(predictedSpeedup()).toBe('2.50×');
     expect(predictedCells('hit')).toBeGreaterThanOrEqual(before);
   });
 
@@ -98,12 +99,20 @@ describe('SettingsPanel', () => {
 
   it('aims for a speed: sets the threshold the prediction then shows reaching it, or says why it cannot', () => {
     renderPanel();
-    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '3×' }));
-    expect(store.getState().draft!.cache.threshold).toBeGreaterThan(0.1);
-    expect(Number.parseFloat(predicted().getByLabelText('Predicted speedup').textContent!)).toBeGreaterThanOrEqual(3);
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '3×' }));
+    const threshold = store.getState().draft!.cache.threshold;
+    expect(threshold).toBeGreaterThan(0.1);
+    expect(Number.parseFloat(predictedSpeedup())).toBeGreaterThanOrEqual(3);
+    // The one-off action says what it chose, and that the prediction lands above the speed asked when it does.
+    const note = screen.getByText(/^Threshold set to /).textContent!;
+    expect(note).toContain(`Threshold set to ${Number(threshold.toPrecision(3))}: predicted ${predictedSpeedup()}`);
+    if (Number.parseFloat(predictedSpeedup()) > 3 * 1.02) expect(note).toMatch(/more than the 3× asked/);
+    // Moving the slider by hand retires the note: it no longer describes the settings.
+    fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.05' } });
+    expect(screen.queryByText(/^Threshold set to /)).toBeNull();
 
     fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
-    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '2×' }));
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '2×' }));
     expect(screen.getByText(/Generate once with these steps: TeaCache’s threshold/)).toBeTruthy();
   });
 
