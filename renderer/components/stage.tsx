@@ -59,11 +59,14 @@ export function placeInQueue(jobs: readonly PendingJob[], jobId: string | null):
   return jobs.indexOf(job);
 }
 
+/** A run the host has not started: it has a job id, the host lists it as waiting, and no step has arrived. */
+const isQueued = (run: LiveRun, ahead: number | null) => ahead !== null && ahead > 0 && run.events.length === 0 && (run.status === 'starting' || run.status === 'running');
+
 function statusText(run: LiveRun, ahead: number | null): string {
   const done = run.events.length;
+  if (isQueued(run, ahead)) return `Queued · ${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead`;
   switch (run.status) {
     case 'starting':
-      if (ahead !== null && ahead > 0) return `Queued · ${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead`;
       return 'Starting…';
     case 'running':
       return `Step ${done} of ${run.total}`;
@@ -84,9 +87,8 @@ function liveEyebrow(run: LiveRun, ahead: number | null): string {
       return `${what} · failed`;
     case 'cancelled':
       return `${what} · cancelled`;
-    case 'starting':
-      return ahead !== null && ahead > 0 ? `${what} · queued` : run.purpose === 'reference' ? 'Uncached reference' : 'Generating';
     default:
+      if (isQueued(run, ahead)) return `${what} · queued`;
       return run.purpose === 'reference' ? 'Uncached reference' : 'Generating';
   }
 }

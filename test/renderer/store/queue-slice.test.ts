@@ -24,7 +24,10 @@ describe('a batch', () => {
       { jobId: 'queued-2', running: false, request: { prompt: 'red heart', seed: 42 }, baselineOf: null },
       { jobId: 'queued-3', running: false, request: { prompt: 'red heart', seed: 43 }, baselineOf: null },
     ];
-    await store.getState().generateBatch();
+    // Resolves only when the followed runs end; the test drives them.
+    void store.getState().generateBatch();
+    await flush();
+    await flush();
     expect(backend.enqueued.map((r) => (r as { seed: number }).seed)).toEqual([41, 42, 43]);
     expect(store.getState().jobs.map((j) => j.jobId)).toEqual(['queued-1', 'queued-2', 'queued-3']);
     expect(backend.last()).toMatchObject({ kind: 'attach', jobId: 'queued-1' });
@@ -44,13 +47,14 @@ describe('a batch', () => {
     store.getState().setBatchCount(99);
     expect(store.getState().batchCount).toBe(MAX_BATCH);
     store.getState().setBatchCount(1);
-    await store.getState().generateBatch();
+    void store.getState().generateBatch();
+    await flush();
     expect(backend.enqueued).toEqual([]);
     expect(backend.last()).toMatchObject({ kind: 'generate' });
   });
 
   it('cancels a queued job through the host, and the running one through the run', async () => {
-    await store.getState().generate();
+    void store.getState().generate();
     await flush();
     const running = backend.last().jobId;
     await store.getState().cancelJob('queued-7');
