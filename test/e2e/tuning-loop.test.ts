@@ -77,6 +77,9 @@ describe('the tuning loop at 1024×700', () => {
     await poll(() => speedup(page).textContent()).not.toBe(afterRun);
     expect(await inView(page, speedup(page))).toBe(true);
     expect(await inView(page, page.getByRole('slider', { name: 'Threshold', exact: true }))).toBe(true);
+    // For the README: the TeaCache panel at the top of the sidebar, its threshold in reach of the prediction.
+    await page.getByRole('heading', { name: 'TeaCache' }).evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: 'docs/studio-1024.png' });
     expect(browser.errors).toEqual([]);
   });
@@ -91,6 +94,25 @@ describe('the tuning loop at 1024×700', () => {
     expect(saved.includes(Buffer.from('tEXtparameters'))).toBe(true);
     expect(saved.toString('latin1')).toContain(`Seed: ${run!.request.seed}`);
     await page.getByRole('status').filter({ hasText: /Downloaded red-heart/ }).waitFor();
+  });
+
+  it('copies the image to the clipboard, and zooms on it with crisp pixels', async () => {
+    const { page, context } = browser;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Image copied' }).waitFor();
+    const types = await page.evaluate(async () => (await navigator.clipboard.read()).flatMap((item) => [...item.types]));
+    expect(types).toContain('image/png');
+
+    await page.getByRole('button', { name: 'Zoom', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Zoomed image' });
+    const zoomed = dialog.getByRole('img');
+    await poll(() => zoomed.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(32);
+    expect((await zoomed.boundingBox())!.width).toBeGreaterThan(300);
+    expect(await zoomed.evaluate((img) => getComputedStyle(img).imageRendering)).toBe('pixelated');
+    // Esc closes the zoom and nothing else.
+    await page.keyboard.press('Escape');
+    await poll(() => dialog.count()).toBe(0);
   });
 
   it('"Use these settings" brings back a run’s prompt, seed, size and threshold', async () => {
@@ -148,6 +170,9 @@ describe('the tuning loop at 1024×700', () => {
     await page.getByRole('img', { name: 'Uncached reference image' }).waitFor();
     await poll(() => page.getByRole('img', { name: 'Uncached reference image' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     expect(await runAxe(page)).toEqual([]);
+    // For the README: both columns from their top.
+    for (const region of [page.getByRole('main', { name: 'Run' }), page.locator('.sidebar-scroll')]) await region.evaluate((el) => el.scrollTo(0, 0));
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: 'docs/studio.png' });
     await page.setViewportSize({ width: 1024, height: 700 });
     expect(browser.errors).toEqual([]);
