@@ -229,7 +229,7 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
 /** Speeds offered in target-speedup mode. */
 const AIMS = [1.5, 2, 3, 4] as const;
 
-/** A prediction above the speed asked by more than this says so: the steps cannot land between. */
+/** A prediction above the speed asked by more than this says so: the forwards a threshold can skip come in jumps. */
 const OVERSHOOT = 1.02;
 
 /** What the last "Aim for" press did, kept while the threshold stays where it put it. */
@@ -255,7 +255,7 @@ function SpeedupAim({ model, draft, disabled }: { model: ModelSummary; draft: Dr
     const note = !answer.reachable
       ? `${set}: ${target}× is out of reach with these settings; this is the fastest they allow (${formatSpeedup(answer.speedup)}).`
       : answer.speedup > target * OVERSHOOT
-        ? `${set}: predicted ${formatSpeedup(answer.speedup)}, more than the ${target}× asked — one more reuse is the smallest step, and one fewer falls short.`
+        ? `${set}: predicted ${formatSpeedup(answer.speedup)}, more than the ${target}× asked: no threshold gives a speed in between with these settings.`
         : `${set}: predicted ${formatSpeedup(answer.speedup)}.`;
     setResult({ target, threshold: answer.threshold, note });
   };

@@ -106,7 +106,7 @@ describe('SettingsPanel', () => {
     // The one-off action says what it chose, and that the prediction lands above the speed asked when it does.
     const note = screen.getByText(/^Threshold set to /).textContent!;
     expect(note).toContain(`Threshold set to ${Number(threshold.toPrecision(3))}: predicted ${predictedSpeedup()}`);
-    if (Number.parseFloat(predictedSpeedup()) > 3 * 1.02) expect(note).toMatch(/more than the 3× asked/);
+    expect(/more than the 3× asked/.test(note)).toBe(Number.parseFloat(predictedSpeedup()) > 3 * 1.02);
     // Moving the slider by hand retires the note: it no longer describes the settings.
     fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.05' } });
     expect(screen.queryByText(/^Threshold set to /)).toBeNull();
@@ -114,6 +114,14 @@ describe('SettingsPanel', () => {
     fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
     fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '2×' }));
     expect(screen.getByText(/Generate once with these steps: TeaCache’s threshold/)).toBeTruthy();
+  });
+
+  it('says when the threshold it picks overshoots the speed asked (100 steps, 2×)', () => {
+    renderPanel();
+    store.getState().setDraft({ steps: 100 });
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '2×' }));
+    expect(Number.parseFloat(predictedSpeedup())).toBeGreaterThan(2 * 1.02);
+    expect(screen.getByText(/^Threshold set to /).textContent).toMatch(/predicted \d\.\d\d×, more than the 2× asked: no threshold gives a speed in between/);
   });
 
   it('randomizes the seed and turns Generate into Cancel while a run is active', async () => {
