@@ -142,6 +142,7 @@ describe('the tuning loop at 1024×700', () => {
     await page.getByRole('combobox', { name: 'Images per Generate' }).selectOption('3');
     await page.getByRole('button', { name: 'Generate 3', exact: true }).click();
     await page.getByRole('region', { name: 'Queue' }).waitFor();
+    await page.screenshot({ path: 'test-results/queue-1024.png' });
     await poll(async () => (await history()).length).toBe(runsBefore + 3);
     const seeds = (await history()).slice(0, 3).map((e) => e.request.seed).sort((a, b) => a - b);
     expect(seeds).toEqual([seed, seed + 1, seed + 2]);
@@ -171,6 +172,18 @@ describe('the tuning loop at 1024×700', () => {
     await page.getByRole('button', { name: 'Run uncached reference' }).click();
     await page.getByRole('group', { name: 'PSNR' }).waitFor();
     expect(await runAxe(page)).toEqual([]);
+    // Switching to the difference map moves nothing: the same two figures, the same size, the legend under one.
+    const compare = page.locator('.compare');
+    const sideBySide = (await compare.boundingBox())!;
+    await page.getByRole('radio', { name: 'Difference' }).click();
+    await page.getByRole('img', { name: 'Difference from the uncached reference' }).waitFor();
+    await page.getByText(/of 255$/).waitFor();
+    const difference = (await compare.boundingBox())!;
+    expect(Math.abs(difference.width - sideBySide.width)).toBeLessThanOrEqual(2);
+    expect(Math.abs(difference.height - sideBySide.height)).toBeLessThanOrEqual(24);
+    expect(await runAxe(page)).toEqual([]);
+    await page.screenshot({ path: 'test-results/difference-1024.png' });
+    await page.getByRole('radio', { name: 'Side by side' }).click();
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole('img', { name: 'Uncached reference image' }).waitFor();
     await poll(() => page.getByRole('img', { name: 'Uncached reference image' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
