@@ -275,14 +275,13 @@ function ResultImages({ entry }: { entry: RunEntry }) {
 function DifferenceLegend({ max }: { max: number }) {
   if (max === 0) return <span>Identical: no pixel differs</span>;
   return (
-    <span className="diff-legend">
+    <span className="diff-legend" title={`Per-pixel difference from the uncached image, scaled so the largest (${max} of 255 levels) is white`}>
       <span className="diff-legend-bar" aria-hidden="true" />
       <span className="diff-legend-ends">
         <span>0</span>
         <span>{Math.round(max / 2)}</span>
         <span>{max} of 255</span>
       </span>
-      <span className="diff-legend-note">Per-pixel difference, scaled so the largest ({max}) is white</span>
     </span>
   );
 }

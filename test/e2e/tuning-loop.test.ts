@@ -180,7 +180,7 @@ describe('the tuning loop at 1024×700', () => {
     await page.getByText(/of 255$/).waitFor();
     const difference = (await compare.boundingBox())!;
     expect(Math.abs(difference.width - sideBySide.width)).toBeLessThanOrEqual(2);
-    expect(Math.abs(difference.height - sideBySide.height)).toBeLessThanOrEqual(24);
+    expect(Math.abs(difference.height - sideBySide.height)).toBeLessThanOrEqual(2);
     expect(await runAxe(page)).toEqual([]);
     await page.screenshot({ path: 'test-results/difference-1024.png' });
     await page.getByRole('radio', { name: 'Side by side' }).click();
