@@ -4,7 +4,7 @@
 
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatMs, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
+import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { ApplyIcon, CloseIcon, TrashIcon } from './icons.tsx';
@@ -124,7 +124,7 @@ function HistoryItem({
                 {stats.misses}/{request.steps}
               </span>
               <span>{formatMs(entry.wallMs)}</span>
-              {entry.baseline && <span className="history-speedup">{formatSpeedup(entry.baseline.speedup)}</span>}
+              {entry.baseline && <MeasuredSpeedup entry={entry} speedup={entry.baseline.speedup} />}
             </span>
           </span>
         </button>
@@ -139,6 +139,19 @@ function HistoryItem({
       </div>
       {children}
     </li>
+  );
+}
+
+/** A run's measured speedup; above the ideal (steps over forwards) it is timing noise, and says so. */
+function MeasuredSpeedup({ entry, speedup }: { entry: RunEntry; speedup: number }) {
+  const ideal = entry.stats.forwards > 0 ? entry.request.steps / entry.stats.forwards : 1;
+  const noisy = speedup > ideal * NOISE_MARGIN;
+  return (
+    <span className={`history-speedup${noisy ? ' is-noisy' : ''}`} title={noisy ? `Measured ${formatSpeedup(speedup)}, above the ideal ${formatSpeedup(ideal)}: timing noise` : 'Measured against the uncached reference'}>
+      {formatSpeedup(speedup)}
+      {noisy && <span className="visually-hidden"> (above the ideal {formatSpeedup(ideal)}: timing noise)</span>}
+      {noisy && <span aria-hidden="true"> ~noise</span>}
+    </span>
   );
 }
 

@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatDb, formatMs, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
+import { formatDb, formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
 import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
@@ -293,7 +293,7 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
   const canMeasure = request.cache.enabled && !entry.baselineOf;
   const ideal = stats.forwards > 0 ? request.steps / stats.forwards : 1;
   // Skipped forwards bound the gain; a measured ratio above that is wall-time noise (a busy machine, a warm cache).
-  const noisy = baseline !== null && baseline.speedup > ideal * 1.02;
+  const noisy = baseline !== null && baseline.speedup > ideal * NOISE_MARGIN;
   return (
     <div className="tiles" aria-label="Run statistics">
       <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />

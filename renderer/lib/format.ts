@@ -17,6 +17,12 @@ export function formatDb(db: number): string {
   return `${db.toFixed(1)} dB`;
 }
 
+/**
+ * A measured speedup above the ideal (steps over forwards) by more than this factor is timing noise: skipping
+ * forwards cannot save more than they cost.
+ */
+export const NOISE_MARGIN = 1.02;
+
 /** Three significant digits: a threshold found by target-speedup mode or a calibration is a long float. */
 export function formatThreshold(value: number): string {
   if (!Number.isFinite(value)) return '—';
