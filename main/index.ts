@@ -4,13 +4,14 @@
 
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HistoryStore } from './history/history-store.ts';
 import { userCalibrationDir } from './host/calibration-store.ts';
 import { EngineHost } from './host/engine-host.ts';
 import { startupModel } from './host/model-choice.ts';
-import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from './ipc/electron-ipc.ts';
+import { forwardEvents, registerImageSaver, registerIpcHandlers, registerModelFolderPicker } from './ipc/electron-ipc.ts';
 import { StudioService } from './ipc/studio-service.ts';
 import { menuTemplate } from './shell/menu.ts';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl, isExternalWebUrl, isTrustedFrame, rendererFileFor } from './shell/navigation.ts';
@@ -109,9 +110,11 @@ async function main(): Promise<void> {
     credits: 'Image generation on MLX with TeaCache step caching.',
     website: HOMEPAGE,
   });
-  // Nothing in the app needs a permission (camera, notifications, ...): refuse them all.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // The app needs one permission, writing an image to the clipboard (Copy image); camera, notifications and the
+  // rest are refused.
+  const allowed = (permission: string) => permission === 'clipboard-sanitized-write';
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowed(permission)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => allowed(permission));
   serveRenderer();
 
   let history: HistoryStore;
@@ -136,6 +139,19 @@ async function main(): Promise<void> {
       const options = { title: 'Open a model folder', properties: ['openDirectory' as const] };
       return mainWindow && !mainWindow.isDestroyed() ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options);
     },
+  });
+  registerImageSaver({
+    ipcMain,
+    isTrustedSender,
+    showSaveDialog: (fileName) => {
+      const options = { title: 'Save image', defaultPath: fileName, filters: [{ name: 'PNG image', extensions: ['png'] }] };
+      return mainWindow && !mainWindow.isDestroyed() ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options);
+    },
+    image: async (id) => {
+      history.require(id);
+      return history.image(id);
+    },
+    writeFile: (path, bytes) => writeFile(path, bytes),
   });
   forwardEvents(service, () => BrowserWindow.getAllWindows().map((window) => window.webContents));
   void host.info().catch((error: unknown) => console.error(`The engine did not start: ${(error as Error).message}`));

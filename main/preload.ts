@@ -1,5 +1,5 @@
 // The preload: exposes the contract to the renderer as named functions on window.studioBridge (one per request,
-// one subscription per event, plus the native model-folder picker), never ipcRenderer itself. Runs sandboxed in the renderer process; bundled to
+// one subscription per event, plus the native model-folder picker and image save dialog), never ipcRenderer itself. Runs sandboxed in the renderer process; bundled to
 // CommonJS (dist/preload/preload.cjs), so it may import only 'electron' and pure modules.
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
@@ -27,6 +27,9 @@ const subscriptions = EVENT_NAMES.map((name) => [
 // The native folder dialog for model management; main answers it only for our window, like every request.
 const pickModelFolder = (): Promise<Envelope<unknown>> => ipcRenderer.invoke(ipcChannel.pickModelFolder) as Promise<Envelope<unknown>>;
 
-const bridge = Object.freeze(Object.fromEntries([...requestFunctions, ...subscriptions, ['pickModelFolder', pickModelFolder]])) as StudioBridge;
+// The native save dialog for a run's image; main validates the input like any request's.
+const saveImage = (input: unknown): Promise<Envelope<unknown>> => ipcRenderer.invoke(ipcChannel.saveImage, input) as Promise<Envelope<unknown>>;
+
+const bridge = Object.freeze(Object.fromEntries([...requestFunctions, ...subscriptions, ['pickModelFolder', pickModelFolder], ['saveImage', saveImage]])) as StudioBridge;
 
 contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, bridge);

@@ -10,6 +10,7 @@ import {
   parsePayload,
   PickedFolderSchema,
   requests,
+  SavedImageSchema,
   StudioError,
   type Envelope,
   type EventName,
@@ -18,6 +19,7 @@ import {
   type RequestInput,
   type RequestName,
   type RequestOutput,
+  type SaveImageInput,
   type StudioApi,
   type StudioBridge,
   type Unsubscribe,
@@ -62,8 +64,12 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     ? async (): Promise<string | null> => unwrap('pickModelFolder', await pick(), PickedFolderSchema)
     : undefined;
 
+  const save = bridge.saveImage;
+  const saveImage = save ? async (input: SaveImageInput): Promise<string | null> => unwrap('saveImage', await save(input), SavedImageSchema) : undefined;
+
   return {
     ...(pickModelFolder ? { pickModelFolder } : {}),
+    ...(saveImage ? { saveImage } : {}),
     getInfo: () => call('getInfo', {}),
     generate: (request) => call('generate', { request }),
     generateBaseline: (runId) => call('generateBaseline', { runId }),

@@ -457,6 +457,8 @@ export interface StudioApi {
   onCalibrationFailed(listener: Listener<'calibrationFailed'>): Unsubscribe;
   /** Electron only: the native folder picker; resolves with the chosen folder, or null when cancelled. */
   pickModelFolder?(): Promise<string | null>;
+  /** Electron only: saves run `id`'s stored PNG where the user picks; resolves with the path, or null when cancelled. */
+  saveImage?(input: SaveImageInput): Promise<string | null>;
   /** Web transport only: whether the event stream is connected (Electron: always true). */
   onConnectionChange(listener: (connected: boolean) => void): Unsubscribe;
 }
@@ -475,6 +477,8 @@ export type StudioBridge = {
 } & {
   /** Electron only (the preload has it; web mode does not): the native folder dialog. */
   readonly pickModelFolder?: () => Promise<Envelope<unknown>>;
+  /** Electron only: the native save dialog for a run's image (web mode downloads it instead). */
+  readonly saveImage?: (input: SaveImageInput) => Promise<Envelope<unknown>>;
 };
 
 export const BRIDGE_GLOBAL = 'studioBridge';
@@ -485,10 +489,27 @@ export const ipcChannel = {
   event: (name: EventName) => `studio:event:${name}`,
   /** The native folder dialog; not a contract request, since web mode has no such thing. */
   pickModelFolder: 'studio:pick-model-folder',
+  /** The native save dialog for a run's image; likewise Electron only (web mode downloads). */
+  saveImage: 'studio:save-image',
 } as const;
 
 /** What pickModelFolder's envelope carries: the chosen folder, or null when the dialog was cancelled. */
 export const PickedFolderSchema = z.string().nullable();
+
+/**
+ * saveImage's input: the run whose stored PNG (parameters chunk and all) is written, and the file name the dialog
+ * suggests, which the main side never uses as a path without the user's choice.
+ */
+export const SaveImageInputSchema = z
+  .object({
+    id: IdSchema,
+    fileName: z.string().regex(/^[A-Za-z0-9 _.,()-]{1,120}\.png$/, 'a file name is 1–120 letters, digits, spaces or "_.,()-", ending in .png'),
+  })
+  .strict();
+export type SaveImageInput = z.infer<typeof SaveImageInputSchema>;
+
+/** What saveImage's envelope carries: the path written, or null when the dialog was cancelled. */
+export const SavedImageSchema = z.string().nullable();
 
 /** Web transport paths. */
 export const webPaths = {

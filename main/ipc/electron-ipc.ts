@@ -3,7 +3,7 @@
 // every window. Imports Electron's types only (the ipcMain object is passed in), so tests drive it with a fake.
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { ipcChannel, REQUEST_NAMES, StudioError, toErrorPayload, type Envelope } from './contract.ts';
+import { ipcChannel, parsePayload, REQUEST_NAMES, SaveImageInputSchema, StudioError, toErrorPayload, type Envelope } from './contract.ts';
 import type { StudioService } from './studio-service.ts';
 
 export interface ElectronIpcOptions {
@@ -67,4 +67,36 @@ export function registerModelFolderPicker(options: FolderPickerOptions): () => v
     }
   });
   return () => options.ipcMain.removeHandler(ipcChannel.pickModelFolder);
+}
+
+export interface ImageSaverOptions {
+  readonly ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  isTrustedSender(event: IpcMainInvokeEvent): boolean;
+  /** Electron's dialog.showSaveDialog bound to the window, suggesting `fileName`. */
+  showSaveDialog(fileName: string): Promise<{ canceled: boolean; filePath?: string }>;
+  /** The run's stored PNG bytes, as history keeps them (parameters chunk included); NOT_FOUND for an unknown run. */
+  image(id: string): Promise<Uint8Array>;
+  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** Answers the preload's saveImage: the run's stored PNG written, unchanged, where the user chose (null when cancelled). */
+export function registerImageSaver(options: ImageSaverOptions): () => void {
+  options.ipcMain.handle(ipcChannel.saveImage, async (event, input: unknown): Promise<Envelope<unknown>> => {
+    if (!options.isTrustedSender(event)) {
+      const url = event.senderFrame?.url ?? 'an unknown frame';
+      return { ok: false, error: new StudioError('FORBIDDEN', `Saving an image was asked for by ${url}, which is not the app's window.`).toPayload() };
+    }
+    try {
+      const { id, fileName } = parsePayload(SaveImageInputSchema, input, 'saveImage input');
+      // Read first: an unknown run fails before a dialog asks where to put it.
+      const bytes = await options.image(id);
+      const result = await options.showSaveDialog(fileName);
+      if (result.canceled || !result.filePath) return { ok: true, value: null };
+      await options.writeFile(result.filePath, bytes);
+      return { ok: true, value: result.filePath };
+    } catch (error) {
+      return { ok: false, error: toErrorPayload(error) };
+    }
+  });
+  return () => options.ipcMain.removeHandler(ipcChannel.saveImage);
 }

@@ -1,9 +1,10 @@
 // The window: toolbar, settings sidebar, stage and history, plus keyboard
-// shortcuts (⌘↩ generate, Esc cancel). Renderer only.
+// shortcuts (⌘↩ or Ctrl+↩ generate, Esc cancel outside text fields). Renderer only.
 
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../store/store.ts';
+import { isTextEntry } from '../lib/platform.ts';
 import { ErrorBanner } from './error-banner.tsx';
 import { HistoryPanel } from './history-panel.tsx';
 import { CupIcon } from './icons.tsx';
@@ -48,6 +49,7 @@ export function App() {
           <SettingsPanel model={model} draft={draft} />
           <div className="stage-column">
             {error && <ErrorBanner error={error} onDismiss={dismissError} />}
+            <Notice />
             <Stage />
           </div>
           <HistoryPanel />
@@ -68,18 +70,37 @@ export function App() {
   );
 }
 
+/** How long a confirmation such as "Image copied" stays. */
+const NOTICE_MS = 4000;
+
+/** The passing confirmation of an action (saved, copied); a polite status for screen readers. */
+function Notice() {
+  const { notice, showNotice } = useStudio(useShallow((s) => ({ notice: s.notice, showNotice: s.showNotice })));
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = setTimeout(() => showNotice(null), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice, showNotice]);
+  return (
+    <div className="stage-notice" role="status">
+      {notice && <p className="toast">{notice}</p>}
+    </div>
+  );
+}
+
 function useShortcuts() {
-  const { generate, cancel } = useStudio(useShallow((s) => ({ generate: s.generate, cancel: s.cancel })));
+  const { generateBatch, cancel } = useStudio(useShallow((s) => ({ generateBatch: s.generateBatch, cancel: s.cancel })));
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Enter' && (event.metaKey || event.ctrlKey)) {
         event.preventDefault();
-        void generate();
-      } else if (event.key === 'Escape') {
+        void generateBatch();
+      } else if (event.key === 'Escape' && !event.defaultPrevented && !isTextEntry(event.target)) {
+        // In a text field Esc belongs to the field (undo a composition, leave it); popovers stop it themselves.
         void cancel();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [generate, cancel]);
+  }, [generateBatch, cancel]);
 }

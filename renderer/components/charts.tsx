@@ -3,7 +3,7 @@
 
 import { Area, Bar, BarChart, CartesianGrid, Cell, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type BarShapeProps, type TooltipContentProps } from 'recharts';
 import type { StepEvent } from '../lib/types.ts';
-import { formatMs } from '../lib/format.ts';
+import { formatAgainst, formatMs } from '../lib/format.ts';
 
 export interface ChartStep {
   /** 1-based, as people count steps. */
@@ -13,6 +13,8 @@ export interface ChartStep {
   readonly expected: 'miss' | 'hit' | null;
   readonly mark: number;
   readonly accumulated: number | null;
+  /** The threshold this step's accumulated distance was compared with (null with the cache off). */
+  readonly threshold: number | null;
   readonly ms: number | null;
   readonly timestep: number | null;
   readonly reason: string | null;
@@ -26,7 +28,7 @@ export function chartSteps(events: readonly StepEvent[], total: number, predicte
     if (!e) {
       const compute = predicted?.[index];
       const expected = compute === undefined ? null : compute ? 'miss' : 'hit';
-      return { step: index + 1, state: 'pending', expected, mark: expected === 'hit' ? 0.55 : 1, accumulated: null, ms: null, timestep: null, reason: null };
+      return { step: index + 1, state: 'pending', expected, mark: expected === 'hit' ? 0.55 : 1, accumulated: null, threshold: null, ms: null, timestep: null, reason: null };
     }
     return {
       step: index + 1,
@@ -35,6 +37,7 @@ export function chartSteps(events: readonly StepEvent[], total: number, predicte
       // Reused steps draw shorter: the eye reads "less work" before the colour.
       mark: e.computed ? 1 : 0.55,
       accumulated: e.threshold === null ? null : e.accumulated,
+      threshold: e.threshold,
       ms: e.ms,
       timestep: e.timestep,
       reason: e.reason,
@@ -71,7 +74,11 @@ function StepTooltip({ active, payload }: TooltipContentProps) {
             {row.state === 'miss' ? 'computed' : 'reused'} · {REASONS[row.reason ?? ''] ?? row.reason}
           </div>
           {row.timestep !== null && <div className="chart-tooltip-row muted">t = {row.timestep.toFixed(3)}</div>}
-          {row.accumulated !== null && <div className="chart-tooltip-row muted">accumulated {row.accumulated.toFixed(3)}</div>}
+          {row.accumulated !== null && (
+            <div className="chart-tooltip-row muted">
+              accumulated {row.threshold === null ? row.accumulated.toFixed(3) : `${formatAgainst(row.accumulated, row.threshold)} threshold`}
+            </div>
+          )}
           {row.ms !== null && <div className="chart-tooltip-row muted">{formatMs(row.ms)}</div>}
         </>
       )}
@@ -100,6 +107,30 @@ function DecisionMark(props: BarShapeProps) {
   );
 }
 
+/** Runs of like steps, "steps 1–3 computed, 4–6 reused, …": the timeline in words for screen readers. */
+function decisionSummary(steps: readonly ChartStep[], predicted: boolean): string {
+  const state = (s: ChartStep) => (predicted ? s.expected : s.state === 'pending' ? null : s.state);
+  const runs: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= steps.length; i++) {
+    if (i < steps.length && state(steps[i]!) === state(steps[start]!)) continue;
+    const what = state(steps[start]!);
+    const span = i - start === 1 ? `step ${start + 1}` : `steps ${start + 1}–${i}`;
+    runs.push(`${span} ${what === 'miss' ? 'computed' : what === 'hit' ? 'reused' : 'pending'}`);
+    start = i;
+  }
+  return `${predicted ? 'Predicted: ' : ''}${runs.join(', ')}.`;
+}
+
+function distanceSummary(steps: readonly ChartStep[], threshold: number | null): string {
+  if (threshold === null) return 'Caching is off: no distance is accumulated.';
+  const done = steps.filter((s) => s.accumulated !== null);
+  if (done.length === 0) return `Threshold ${threshold.toFixed(3)}; no step has reported yet.`;
+  const peak = Math.max(...done.map((s) => s.accumulated!));
+  const reached = done.filter((s) => s.reason === 'threshold').length;
+  return `Threshold ${threshold.toFixed(3)}. The accumulated distance peaks at ${peak.toFixed(3)} and reaches the threshold ${reached} ${reached === 1 ? 'time' : 'times'}.`;
+}
+
 const ticksFor = (total: number) => {
   const every = total <= 12 ? 1 : total <= 40 ? 5 : 10;
   const ticks = [1];
@@ -120,8 +151,9 @@ export function DecisionTimeline({ steps, title = 'Cache decisions' }: { steps: 
           <span className="legend-dot is-reuse" /> reused <strong>{hits}</strong>
         </span>
       </figcaption>
+      <p className="visually-hidden">{decisionSummary(steps, ghostOnly)}</p>
       <ResponsiveContainer width="100%" height={92}>
-        <BarChart data={steps as ChartStep[]} margin={{ top: 6, right: 4, bottom: 0, left: 4 }} barCategoryGap="18%">
+        <BarChart data={steps as ChartStep[]} margin={{ top: 6, right: 4, bottom: 0, left: 4 }} barCategoryGap="18%" accessibilityLayer={false}>
           <XAxis dataKey="step" {...AXIS} ticks={ticksFor(steps.length)} interval={0} />
           <YAxis hide domain={[0, 1]} />
           <Tooltip content={StepTooltip} cursor={{ fill: 'var(--chart-cursor)' }} isAnimationActive={false} />
@@ -143,9 +175,10 @@ export function DistanceChart({ steps, threshold }: { steps: readonly ChartStep[
           <span className="legend-line is-threshold" /> threshold {threshold === null ? 'off' : threshold.toFixed(3)}
         </span>
       </figcaption>
+      <p className="visually-hidden">{distanceSummary(steps, threshold)}</p>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={150}>
-          <ComposedChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
+          <ComposedChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }} accessibilityLayer={false}>
             <defs>
               <linearGradient id="accumulated-fill" x1="0" y1="0" x2="0" y2="1">
                 <stop offset="0%" stopColor="var(--accent)" stopOpacity={0.35} />
@@ -208,8 +241,13 @@ export function LatencyChart({ steps }: { steps: readonly ChartStep[] }) {
           )}
         </span>
       </figcaption>
+      <p className="visually-hidden">
+        {done.length === 0
+          ? 'No step has finished yet.'
+          : `${done.length} steps timed${computeMs === null ? '' : `; computed steps take ${formatMs(computeMs)} on average`}${reuseMs === null ? '' : `, reused steps ${formatMs(reuseMs)}`}.`}
+      </p>
       <ResponsiveContainer width="100%" height={150}>
-        <BarChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }} barCategoryGap="18%">
+        <BarChart data={steps as ChartStep[]} margin={{ top: 8, right: 8, bottom: 0, left: -8 }} barCategoryGap="18%" accessibilityLayer={false}>
           <CartesianGrid vertical={false} stroke="var(--chart-grid)" />
           <XAxis dataKey="step" {...AXIS} ticks={ticksFor(steps.length)} interval={0} />
           <YAxis {...AXIS} width={48} tickFormatter={(v: number) => `${Math.round(v)}`} />

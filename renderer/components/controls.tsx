@@ -1,7 +1,7 @@
 // The design system's form controls: labelled sliders, switches and segmented
 // choices, accessible by role and name. Renderer only.
 
-import { useId, type CSSProperties, type ReactNode } from 'react';
+import { useId, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import { formatValue } from '../lib/format.ts';
 import type { Range } from '../lib/draft.ts';
 
@@ -104,6 +104,16 @@ export function Segmented<T extends string | number>({
   hideLabel?: boolean;
 }) {
   const id = useId();
+  const selected = options.indexOf(value);
+  // A radio group is one tab stop; the arrow keys move the choice, as native radio buttons do.
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const delta = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0;
+    const target = event.key === 'Home' ? 0 : event.key === 'End' ? options.length - 1 : delta === 0 ? -1 : (Math.max(0, selected) + delta + options.length) % options.length;
+    if (target < 0) return;
+    event.preventDefault();
+    onChange(options[target]!);
+    event.currentTarget.querySelectorAll<HTMLButtonElement>('[role="radio"]')[target]?.focus();
+  };
   return (
     <div className="field">
       {!hideLabel && (
@@ -111,13 +121,14 @@ export function Segmented<T extends string | number>({
           {label}
         </span>
       )}
-      <div className="segmented" role="radiogroup" {...(hideLabel ? { 'aria-label': label } : { 'aria-labelledby': id })}>
-        {options.map((option) => (
+      <div className="segmented" role="radiogroup" onKeyDown={onKeyDown} {...(hideLabel ? { 'aria-label': label } : { 'aria-labelledby': id })}>
+        {options.map((option, index) => (
           <button
             key={String(option)}
             type="button"
             role="radio"
             aria-checked={option === value}
+            tabIndex={index === (selected < 0 ? 0 : selected) ? 0 : -1}
             className={`segment${option === value ? ' is-selected' : ''}`}
             onClick={() => onChange(option)}
           >

@@ -81,3 +81,12 @@ export const CloseIcon = (p: IconProps) => (
     <path d="M4.5 4.5l7 7M11.5 4.5l-7 7" />
   </svg>
 );
+
+/** "Use these settings": settings sliders with an arrow into them. */
+export const ApplyIcon = (p: IconProps) => (
+  <svg {...base(p)}>
+    <path d="M2.5 4.5h6M11.5 4.5h2M2.5 11.5h2M7.5 11.5h6" />
+    <circle cx="10" cy="4.5" r="1.5" />
+    <circle cx="6" cy="11.5" r="1.5" />
+  </svg>
+);

@@ -2,7 +2,7 @@
 // native dialog in the desktop app, a typed path in web mode), and a refused folder's problems file by file.
 // Renderer only; talks to the store, never to the transport.
 
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../store/store.ts';
 
@@ -33,9 +33,18 @@ export function ModelControl() {
     if (path.trim()) void openModelFolder(path.trim());
   };
 
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  // Esc closes the panel (and does not reach the window's Esc, which cancels a run).
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !expanded) return;
+    event.stopPropagation();
+    toggle();
+    toggleRef.current?.focus();
+  };
+
   return (
-    <div className="model-control">
-      <button type="button" className="button button-secondary model-control-toggle" aria-expanded={expanded} onClick={toggle}>
+    <div className="model-control" onKeyDown={onKeyDown}>
+      <button ref={toggleRef} type="button" className="button button-secondary model-control-toggle" aria-expanded={expanded} onClick={toggle}>
         Model
       </button>
       {expanded && (

@@ -1,20 +1,28 @@
-// The predicted hit/miss pattern for the current settings, recomputed as sliders
-// move, with the speedup it implies. Renderer only.
+// The predicted hit/miss pattern for the next run, recomputed as any setting
+// moves, with the forwards and the speedup it implies; compact enough to sit in
+// the Generate bar, so it stays in view. Renderer only.
 
 import type { RunPrediction } from '../lib/prediction.ts';
 import { formatSpeedup } from '../lib/format.ts';
 
 export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
   const { steps, forwards, reused, speedup } = prediction;
+  const source = !prediction.exact && prediction.traceFrom ? prediction.traceFrom.request.prompt || 'Untitled' : null;
   return (
-    <div className="prediction" aria-label="Prediction">
+    <section className="prediction" aria-label="Next run, as predicted">
       <div className="prediction-head">
-        <span className="prediction-title">{prediction.exact ? 'Predicted' : 'Predicted from a recorded run'}</span>
-        <span className="prediction-speedup" aria-label="Predicted speedup">
+        <span className="prediction-title">
+          Next run
+          <span className="prediction-basis" title={source ? `Replayed from the input changes recorded in “${source}”; a cached run drifts slightly.` : 'Follows from the schedule alone: exact.'}>
+            {source ? ` · replayed from “${source}”` : ' · predicted'}
+          </span>
+        </span>
+        <span className="prediction-speedup" data-testid="predicted-speedup">
+          <span className="visually-hidden">Predicted speedup </span>
           {formatSpeedup(speedup)}
         </span>
       </div>
-      <ol className="prediction-strip" aria-label="Predicted decisions" style={{ gridTemplateColumns: `repeat(${steps.length}, minmax(0, 1fr))` }}>
+      <ol className="prediction-strip" aria-hidden="true" style={{ gridTemplateColumns: `repeat(${steps.length}, minmax(0, 1fr))` }}>
         {steps.map((step) => (
           <li
             key={step.index}
@@ -24,14 +32,13 @@ export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
           />
         ))}
       </ol>
-      {!prediction.exact && prediction.traceFrom && (
-        <p className="prediction-source">Replayed from the input changes recorded in “{prediction.traceFrom.request.prompt || 'Untitled'}”; a cached run drifts slightly.</p>
-      )}
       <p className="prediction-caption">
-        <span className="legend-dot is-compute" /> {forwards} computed
-        <span className="legend-dot is-reuse" /> {reused} reused
-        <span className="prediction-note">of {steps.length} steps</span>
+        <span className="legend-dot is-compute" aria-hidden="true" />
+        <span>{forwards} computed</span>
+        <span className="legend-dot is-reuse" aria-hidden="true" />
+        <span>{reused} reused</span>
+        <span className="prediction-note">{steps.length} steps</span>
       </p>
-    </div>
+    </section>
   );
 }

@@ -4,10 +4,17 @@ import { useEffect } from 'react';
 import { useStudio } from '../store/store.ts';
 import type { RunImage } from '../lib/types.ts';
 
+/** Fits a width × height image in a `box`-sided square, keeping its shape (a 128×32 image draws wide, not squashed). */
+export function fitIn(box: number, width: number, height: number): { width: number; height: number } {
+  const scale = box / Math.max(width, height, 1);
+  return { width: Math.round(width * scale), height: Math.round(height * scale) };
+}
+
 export function PixelImage({ image, alt, size, className = '' }: { image: RunImage | null; alt: string; size: number; className?: string }) {
+  const shown = image ? fitIn(size, image.width, image.height) : { width: size, height: size };
   return (
-    <div className={`pixel-frame ${className}`} style={{ width: size, height: size }}>
-      {image ? <img className="pixelated" src={image.src} alt={alt} width={size} height={size} draggable={false} /> : <div className="pixel-placeholder" aria-hidden="true" />}
+    <div className={`pixel-frame ${className}`} style={{ width: shown.width, height: shown.height }}>
+      {image ? <img className="pixelated" src={image.src} alt={alt} width={shown.width} height={shown.height} draggable={false} /> : <div className="pixel-placeholder" aria-hidden="true" />}
     </div>
   );
 }

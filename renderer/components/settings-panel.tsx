@@ -1,15 +1,18 @@
-// The left sidebar: prompt and sampling settings, the TeaCache panel with its
-// live prediction, and the Generate / Cancel bar. Renderer only.
+// The left sidebar: prompt and sampling settings, the TeaCache panel, and the
+// Generate / Cancel bar, which keeps the next run's prediction in view while any
+// setting moves (before and after a run). Renderer only.
 
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
 import { describeGuidance } from '../../main/engine/resolve-request.ts';
-import { cacheDefaults, NEUTRAL_OPTIONS, presetCache, RANGES, sizeChoices, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { PRESET_NAMES, type PresetName } from '../../main/engine/teacache/presets.ts';
+import { cacheDefaults, NEUTRAL_OPTIONS, parseSize, presetCache, RANGES, sizeChoices, sizeLabel, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
-import { formatSpeedup } from '../lib/format.ts';
+import { formatSpeedup, formatThreshold } from '../lib/format.ts';
+import { shortcutLabel } from '../lib/platform.ts';
 import { aimFor, predictRun, type PredictionResult } from '../lib/prediction.ts';
+import { MAX_BATCH } from '../store/queue-slice.ts';
 import { isActive } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
 import { CalibrationSection } from './calibration-section.tsx';
@@ -28,7 +31,7 @@ export function SettingsPanel({ model, draft }: { model: ModelSummary; draft: Dr
         <SamplingSection model={model} draft={draft} />
         <TeaCachePanel model={model} draft={draft} prediction={prediction} />
       </div>
-      <GenerateBar invalid={'error' in prediction ? prediction.error : null} />
+      <GenerateBar prediction={prediction} seed={draft.seed} />
     </aside>
   );
 }
@@ -99,7 +102,15 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
         </div>
       </div>
       <Slider label="Steps" value={draft.steps} range={RANGES.steps} onChange={(steps) => setDraft({ steps })} />
-      <Segmented label="Size" value={draft.size} options={sizes} format={(s) => `${s}×${s}`} onChange={(size) => setDraft({ size })} />
+      <Segmented
+        label="Size"
+        value={sizeLabel(draft.width, draft.height)}
+        options={sizes}
+        onChange={(label) => {
+          const size = parseSize(label);
+          if (size) setDraft(size);
+        }}
+      />
       <Slider
         label="Guidance"
         value={draft.guidanceScale}
@@ -215,15 +226,6 @@ function TeaCachePanel({ model, draft, prediction }: { model: ModelSummary; draf
         </div>
       </details>
       <CalibrationSection model={model} />
-      {'error' in prediction ? (
-        <p className="inline-error" role="alert">
-          {prediction.error}
-        </p>
-      ) : 'unavailable' in prediction ? (
-        <p className="prediction prediction-unavailable">{prediction.unavailable}</p>
-      ) : (
-        <PredictionStrip prediction={prediction} />
-      )}
     </Section>
   );
 }
@@ -265,54 +267,112 @@ function PresetRow({ model, disabled, onPick }: { model: ModelSummary; disabled:
 /** Speeds offered in target-speedup mode. */
 const AIMS = [1.5, 2, 3, 4] as const;
 
-/** Target-speedup mode: pick a speed, get the threshold that gives it with the best quality. */
+/** A prediction above the speed asked by more than this says so: the forwards a threshold can skip come in jumps. */
+const OVERSHOOT = 1.02;
+
+/** What the last "Aim for" press did, kept while the threshold stays where it put it. */
+interface AimResult {
+  readonly target: number;
+  readonly threshold: number;
+  readonly note: string;
+}
+
+/** Target-speedup mode: a one-off action that sets the threshold predicted to give a speed with the best quality. */
 function SpeedupAim({ model, draft, disabled }: { model: ModelSummary; draft: Draft; disabled: boolean }) {
   const { history, setCache } = useStudio(useShallow((s) => ({ history: s.history, setCache: s.setCache })));
-  const [note, setNote] = useState<string | null>(null);
+  const [result, setResult] = useState<AimResult | { readonly problem: string } | null>(null);
   const labelId = useId();
   const aim = (target: number) => {
     const { cache, aim: answer } = aimFor(model, draft, history, target);
     if ('error' in answer || 'unavailable' in answer) {
-      setNote('error' in answer ? answer.error : answer.unavailable);
+      setResult({ problem: 'error' in answer ? answer.error : answer.unavailable });
       return;
     }
     setCache(cache);
-    setNote(answer.reachable ? null : `${target}× is out of reach with these settings; this is the fastest they allow (${formatSpeedup(answer.speedup)}).`);
+    const set = `Threshold set to ${formatThreshold(answer.threshold)}`;
+    const note = !answer.reachable
+      ? `${set}: ${target}× is out of reach with these settings; this is the fastest they allow (${formatSpeedup(answer.speedup)}).`
+      : answer.speedup > target * OVERSHOOT
+        ? `${set}: predicted ${formatSpeedup(answer.speedup)}, more than the ${target}× asked: no threshold gives a speed in between with these settings.`
+        : `${set}: predicted ${formatSpeedup(answer.speedup)}.`;
+    setResult({ target, threshold: answer.threshold, note });
   };
+  // Once the slider moves on, the note about an earlier press no longer describes the settings.
+  const current = result && 'threshold' in result && result.threshold !== draft.cache.threshold ? null : result;
   return (
     <div className={`field${disabled ? ' is-disabled' : ''}`}>
       <span id={labelId} className="field-label">
-        Aim for
+        Set threshold for a speed
       </span>
-      <div className="segmented" role="group" aria-labelledby={labelId}>
+      <div className="aim-buttons" role="group" aria-labelledby={labelId}>
         {AIMS.map((target) => (
-          <button key={target} type="button" className="segment" disabled={disabled} onClick={() => aim(target)} title={`Pick the policy measured best at ${target}× and the lowest threshold predicted to give it`}>
+          <button
+            key={target}
+            type="button"
+            className={`button button-secondary button-small${current && 'target' in current && current.target === target ? ' is-chosen' : ''}`}
+            disabled={disabled}
+            onClick={() => aim(target)}
+            title={`Pick the policy measured best at ${target}× and the lowest threshold predicted to give it`}
+          >
             {target}×
           </button>
         ))}
       </div>
-      <p className="field-hint">{note ?? 'Picks the policy this model’s presets measured best at that speed, and the lowest threshold predicted to reach it.'}</p>
+      <p className="field-hint" role="status">
+        {current ? ('problem' in current ? current.problem : current.note) : 'Picks the policy this model’s presets measured best at that speed, and the lowest threshold predicted to reach it.'}
+      </p>
     </div>
   );
 }
 
-function GenerateBar({ invalid }: { invalid: string | null }) {
-  const { run, generate, cancel } = useStudio(useShallow((s) => ({ run: s.run, generate: s.generate, cancel: s.cancel })));
+const BATCH_CHOICES = Array.from({ length: MAX_BATCH }, (_, i) => i + 1);
+
+function GenerateBar({ prediction, seed }: { prediction: PredictionResult; seed: number }) {
+  const { run, generateBatch, cancel, batchCount, setBatchCount } = useStudio(
+    useShallow((s) => ({ run: s.run, generateBatch: s.generateBatch, cancel: s.cancel, batchCount: s.batchCount, setBatchCount: s.setBatchCount })),
+  );
   const active = isActive(run);
+  const invalid = 'error' in prediction ? prediction.error : null;
+  const shortcut = shortcutLabel('↩');
   return (
     <div className="generate-bar">
-      {active ? (
-        <button type="button" className="button button-secondary button-large" onClick={() => void cancel()} disabled={run?.status === 'cancelling'}>
-          <StopIcon /> {run?.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
-        </button>
-      ) : (
-        <button type="button" className="button button-primary button-large" onClick={() => void generate()} disabled={invalid !== null} title={invalid ?? 'Generate (⌘↩)'}>
-          <SparkIcon /> Generate
-        </button>
-      )}
-      <p className="shortcut-hint" aria-hidden="true">
-        {active ? 'Esc cancels' : '⌘↩ generates'}
-      </p>
+      <NextRun prediction={prediction} />
+      <div className="generate-row">
+        {active ? (
+          <button type="button" className="button button-secondary button-large" onClick={() => void cancel()} disabled={run?.status === 'cancelling'}>
+            <StopIcon /> {run?.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+          </button>
+        ) : (
+          <button type="button" className="button button-primary button-large" onClick={() => void generateBatch()} disabled={invalid !== null} title={invalid ?? `Generate (${shortcut})`}>
+            <SparkIcon /> {batchCount > 1 ? `Generate ${batchCount}` : 'Generate'}
+          </button>
+        )}
+        <label className="batch-field" title="Images per press, each with the next seed">
+          <span className="visually-hidden">Images per Generate</span>
+          <span aria-hidden="true">×</span>
+          <select className="select batch-select" value={batchCount} onChange={(e) => setBatchCount(Number(e.currentTarget.value))}>
+            {BATCH_CHOICES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p className="shortcut-hint">{active ? 'Esc cancels (outside text fields)' : batchCount > 1 ? `${shortcut} queues ${batchCount} images, seeds ${seed}–${seed + batchCount - 1}` : `${shortcut} generates`}</p>
     </div>
   );
+}
+
+/** The prediction for the next run, always in view: the decisions strip, forwards and speedup. */
+function NextRun({ prediction }: { prediction: PredictionResult }) {
+  if ('error' in prediction) {
+    return (
+      <p className="inline-error next-run-problem" role="alert">
+        {prediction.error}
+      </p>
+    );
+  }
+  if ('unavailable' in prediction) return <p className="prediction prediction-unavailable">{prediction.unavailable}</p>;
+  return <PredictionStrip prediction={prediction} />;
 }

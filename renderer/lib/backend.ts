@@ -93,6 +93,7 @@ export function createBackend(api: StudioApi): StudioBackend {
 
   return {
     ...(api.pickModelFolder ? { pickModelFolder: api.pickModelFolder.bind(api) } : {}),
+    ...(api.saveImage ? { saveImage: (id: string, fileName: string) => api.saveImage!({ id, fileName }) } : {}),
     modelSource: () => api.getModelSource(),
     setModelFolder: (dir) => api.setModelFolder(dir),
     onModelChanged(listener) {
@@ -129,6 +130,16 @@ export function createBackend(api: StudioApi): StudioBackend {
     },
     attach(jobId, callbacks) {
       return claim(jobId, callbacks);
+    },
+    async enqueue(request) {
+      const { jobId } = await api.generate(request);
+      // Tracked from now on, so the events it sends before attach() are kept for it.
+      track(jobId);
+      return jobId;
+    },
+    onJobsChanged(listener) {
+      const stops = [api.onJobQueued(() => listener()), api.onJobStarted(() => listener()), api.onJobDone(() => listener()), api.onJobFailed(() => listener())];
+      return () => stops.forEach((stop) => stop());
     },
     history(before) {
       return api.listHistory(before === undefined ? {} : { before });

@@ -32,8 +32,8 @@ export interface Draft {
   readonly negativePrompt: string;
   readonly seed: number;
   readonly steps: number;
-  /** Square images: the built-in model is trained on square emoji. */
-  readonly size: number;
+  readonly width: number;
+  readonly height: number;
   readonly guidanceScale: number;
   readonly cache: DraftCache;
 }
@@ -75,7 +75,15 @@ export function defaultThreshold(model: ModelSummary, policy: PolicyName): numbe
   return engineDefaultThreshold(model.defaults, policy);
 }
 
-export const SIZE_CHOICES = [32, 48, 64] as const;
+/** Offered shapes as [width, height]: squares first (the built-in model is trained on square emoji), then wide and tall. */
+export const SIZE_CHOICES: readonly (readonly [number, number])[] = [
+  [32, 32],
+  [48, 48],
+  [64, 64],
+  [64, 32],
+  [32, 64],
+  [128, 32],
+];
 
 export const INITIAL_PROMPT = 'red heart';
 
@@ -151,17 +159,28 @@ export function draftDefaults(model: ModelSummary, seed = 42): Draft {
     negativePrompt: '',
     seed,
     steps: model.defaults.steps,
-    size: model.defaults.width,
+    width: model.defaults.width,
+    height: model.defaults.height,
     guidanceScale: model.defaults.guidanceScale,
     cache: cacheDefaults(model),
   };
 }
 
-/** Sizes the model accepts among the offered choices (never empty: falls back to the default). */
-export function sizeChoices(model: ModelSummary): number[] {
+/** A size as the Size choice names it: "64×32" (width × height). */
+export const sizeLabel = (width: number, height: number): string => `${width}×${height}`;
+
+/** Sizes the model accepts among the offered choices, as labels (never empty: falls back to the default). */
+export function sizeChoices(model: ModelSummary): string[] {
   const { sizeMultiple, maxSize } = model.info;
-  const fits = SIZE_CHOICES.filter((s) => s % sizeMultiple === 0 && s <= maxSize);
-  return fits.length > 0 ? [...fits] : [model.defaults.width];
+  const fits = (side: number) => side % sizeMultiple === 0 && side <= maxSize;
+  const choices = SIZE_CHOICES.filter(([w, h]) => fits(w) && fits(h)).map(([w, h]) => sizeLabel(w, h));
+  return choices.length > 0 ? choices : [sizeLabel(model.defaults.width, model.defaults.height)];
+}
+
+/** The width and height a size label names; null for anything else. */
+export function parseSize(label: string): { width: number; height: number } | null {
+  const match = /^(\d+)×(\d+)$/.exec(label);
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : null;
 }
 
 export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boolean } = {}): GenerationRequest {
@@ -171,8 +190,8 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
     negativePrompt: draft.negativePrompt,
     seed: draft.seed,
     steps: draft.steps,
-    width: draft.size,
-    height: draft.size,
+    width: draft.width,
+    height: draft.height,
     guidanceScale: draft.guidanceScale,
     cache: {
       enabled: overrides.cacheEnabled ?? cache.enabled,
@@ -182,6 +201,33 @@ export function toRequest(draft: Draft, overrides: { readonly cacheEnabled?: boo
       ...(cache.skipEarlySteps === null ? {} : { skipEarlySteps: cache.skipEarlySteps }),
       reuse: cache.reuse,
       ...(cache.policy === 'teacache' ? { accumulate: cache.accumulate } : {}),
+      startFraction: cache.startFraction,
+      endFraction: cache.endFraction,
+      maxConsecutiveReuses: cache.maxConsecutiveReuses,
+      alwaysComputeLast: cache.alwaysComputeLast,
+    },
+  };
+}
+
+/** The draft that repeats a recorded run (its cache settings made explicit, as they ran). */
+export function draftFromRequest(request: ResolvedRequest): Draft {
+  const { cache } = request;
+  return {
+    prompt: request.prompt,
+    negativePrompt: request.negativePrompt,
+    seed: request.seed,
+    steps: request.steps,
+    width: request.width,
+    height: request.height,
+    guidanceScale: request.guidanceScale,
+    cache: {
+      enabled: cache.enabled,
+      policy: cache.policy,
+      threshold: cache.threshold,
+      rescaleFactor: cache.rescaleFactor,
+      skipEarlySteps: cache.skipEarlySteps,
+      reuse: cache.reuse,
+      accumulate: cache.accumulate ?? NEUTRAL_OPTIONS.accumulate,
       startFraction: cache.startFraction,
       endFraction: cache.endFraction,
       maxConsecutiveReuses: cache.maxConsecutiveReuses,
@@ -211,7 +257,8 @@ const KEPT_FIELDS: { readonly [K in keyof Omit<Draft, 'cache'>]-?: z.ZodType } =
   negativePrompt: requestFields.negativePrompt,
   seed: requestFields.seed,
   steps: requestFields.steps,
-  size: requestFields.width,
+  width: requestFields.width,
+  height: requestFields.height,
   guidanceScale: requestFields.guidanceScale,
 };
 const KEPT_CACHE_FIELDS: { readonly [K in keyof DraftCache]-?: z.ZodType } = {
@@ -239,12 +286,19 @@ function keepValid(value: unknown, fields: Readonly<Record<string, z.ZodType>>):
   return kept;
 }
 
+/** Drafts from before non-square sizes kept one side, `size`: it stands for whichever of width and height is missing. */
+function withSides(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('size' in value)) return value;
+  const { size, ...rest } = value as Record<string, unknown>;
+  return { ...rest, width: rest.width ?? size, height: rest.height ?? size };
+}
+
 /**
  * A draft kept from an earlier session (localStorage: older builds, hand edits), checked field by field with the
  * contract's schema: what fails is dropped, the valid rest kept. null when nothing is usable.
  */
 export function restoreDraft(value: unknown): KeptDraft | null {
-  const fields = keepValid(value, KEPT_FIELDS) as Partial<Omit<Draft, 'cache'>>;
+  const fields = keepValid(withSides(value), KEPT_FIELDS) as Partial<Omit<Draft, 'cache'>>;
   const cache = keepValid((value as { cache?: unknown } | null)?.cache, KEPT_CACHE_FIELDS) as Partial<DraftCache>;
   const hasCache = Object.keys(cache).length > 0;
   if (Object.keys(fields).length === 0 && !hasCache) return null;
@@ -254,13 +308,14 @@ export function restoreDraft(value: unknown): KeptDraft | null {
 /** A kept draft completed from the model's defaults; a size the model cannot make gives way to its default. */
 export function completeDraft(kept: KeptDraft, model: ModelSummary): Draft {
   const defaults = draftDefaults(model);
-  const { cache, size, ...fields } = kept;
+  const { cache, width, height, ...fields } = kept;
   const { sizeMultiple, maxSize } = model.info;
-  const sizeFits = size !== undefined && size % sizeMultiple === 0 && size <= maxSize;
+  const fits = (side: number | undefined): side is number => side !== undefined && side % sizeMultiple === 0 && side <= maxSize;
   return {
     ...defaults,
     ...fields,
-    ...(sizeFits ? { size } : {}),
+    // Width and height are one choice (the Size menu's): both kept, or both the model's.
+    ...(fits(width) && fits(height) ? { width, height } : {}),
     cache: { ...cacheDefaults(model, cache?.policy ?? defaults.cache.policy), ...cache },
   };
 }

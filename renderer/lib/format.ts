@@ -17,10 +17,26 @@ export function formatDb(db: number): string {
   return `${db.toFixed(1)} dB`;
 }
 
+/**
+ * A measured speedup above the ideal (steps over forwards) by more than this factor is timing noise: skipping
+ * forwards cannot save more than they cost.
+ */
+export const NOISE_MARGIN = 1.02;
+
 /** Three significant digits: a threshold found by target-speedup mode or a calibration is a long float. */
 export function formatThreshold(value: number): string {
   if (!Number.isFinite(value)) return '—';
   return String(Number(value.toPrecision(3)));
+}
+
+/**
+ * The accumulated distance against the threshold with just enough decimals to show which side it falls: the
+ * policies reuse while strictly below and compute on reaching it, so 0.0999 and 0.1000 must not both read 0.100.
+ */
+export function formatAgainst(accumulated: number, threshold: number): string {
+  let digits = 3;
+  while (digits < 9 && accumulated !== threshold && accumulated.toFixed(digits) === threshold.toFixed(digits)) digits++;
+  return `${accumulated.toFixed(digits)} ${accumulated < threshold ? '<' : '≥'} ${threshold.toFixed(digits)}`;
 }
 
 /** Trims trailing zeros so 0.10 reads 0.1 but keeps two decimals where they matter. */

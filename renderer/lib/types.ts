@@ -103,6 +103,12 @@ export interface StudioBackend {
   jobs(): Promise<PendingJob[]>;
   /** Follows a job this page did not start (its earlier step events are gone). */
   attach(jobId: string, callbacks: JobCallbacks): RunHandle;
+  /** Queues a generation nobody follows yet (a batch's later images); attach() picks it up when it runs. */
+  enqueue(request: GenerationRequest): Promise<string>;
+  /** A job was queued, started or ended, in this window or another: the host's queue changed. */
+  onJobsChanged(listener: () => void): () => void;
+  /** The desktop app's native save dialog for a run's stored PNG (the path, or null when cancelled); absent in web mode, which downloads. */
+  readonly saveImage?: (id: string, fileName: string) => Promise<string | null>;
   /** One page of the history, newest first: the entries after run `before` (omitted: from the newest). */
   history(before?: string): Promise<{ entries: RunEntry[]; more: boolean }>;
   image(id: string): Promise<RunImage>;

@@ -22,12 +22,22 @@ export interface HistorySlice {
   removeRun(id: string): Promise<void>;
   /** Adds a finished run (newest first) unless it is already listed. */
   addRun(entry: RunEntry, select: boolean): void;
+  /** A run deleted with Undo on offer: hidden now, deleted on the host when the offer lapses or the next delete comes. */
+  pendingRemoval: { readonly id: string; readonly prompt: string; readonly timer: ReturnType<typeof setTimeout> } | null;
+  removeRunUndoable(id: string): void;
+  undoRemove(): void;
 }
+
+/** How long "Undo" is offered after a delete. */
+export const UNDO_MS = 8000;
 
 const newestFirst = (a: RunEntry, b: RunEntry) => b.createdAt.localeCompare(a.createdAt);
 
-/** An uncached reference is a means, not a result: open on the newest real run. */
-const firstToOpen = (entries: readonly RunEntry[]) => (entries.find((e) => e.baselineOf === null) ?? entries[0])?.id ?? null;
+/** An uncached reference is a means, not a result: open on the newest real run, never one hidden by a pending delete. */
+function firstToOpen(entries: readonly RunEntry[], hidden: string | undefined): string | null {
+  const shown = hidden === undefined ? entries : entries.filter((e) => e.id !== hidden && e.baselineOf !== hidden);
+  return (shown.find((e) => e.baselineOf === null) ?? shown[0])?.id ?? null;
+}
 
 export const createHistorySlice =
   (backend: StudioBackend): SliceCreator<HistorySlice> =>
@@ -44,7 +54,7 @@ export const createHistorySlice =
         const entries = [...page.entries].sort(newestFirst);
         const { selectedId } = get();
         const keep = selectedId !== null && entries.some((e) => e.id === selectedId);
-        set({ history: entries, historyMore: page.more, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : firstToOpen(entries) });
+        set({ history: entries, historyMore: page.more, historyStatus: 'ready', historyError: null, selectedId: keep ? selectedId : firstToOpen(entries, get().pendingRemoval?.id) });
       } catch (error) {
         set({ historyStatus: 'failed', historyError: toAppError(error) });
       }
@@ -74,9 +84,13 @@ export const createHistorySlice =
         .history.filter((e) => !gone.has(e.id) && !fresh.has(e.id))
         .map((e) => rewritten.get(e.id) ?? e);
       const next = [...fresh.values(), ...history].sort(newestFirst);
-      const { selectedId } = get();
+      const { selectedId, pendingRemoval } = get();
       const keep = selectedId !== null && next.some((e) => e.id === selectedId);
-      set({ history: next, selectedId: keep ? selectedId : firstToOpen(next) });
+      // Deleted elsewhere meanwhile: there is nothing left to undo.
+      const pendingGone = pendingRemoval !== null && gone.has(pendingRemoval.id);
+      if (pendingGone) clearTimeout(pendingRemoval.timer);
+      const pending = pendingGone ? null : pendingRemoval;
+      set({ history: next, selectedId: keep ? selectedId : firstToOpen(next, pending?.id), ...(pendingGone ? { pendingRemoval: null } : {}) });
     },
     selectRun(id) {
       const { run } = get();
@@ -97,5 +111,29 @@ export const createHistorySlice =
       const { history } = get();
       const rest = history.filter((e) => e.id !== entry.id);
       set({ history: [entry, ...rest].sort(newestFirst), ...(select || get().selectedId === null ? { selectedId: entry.id } : {}) });
+    },
+    pendingRemoval: null,
+    removeRunUndoable(id) {
+      const earlier = get().pendingRemoval;
+      if (earlier) {
+        clearTimeout(earlier.timer);
+        set({ pendingRemoval: null });
+        void get().removeRun(earlier.id);
+      }
+      const entry = get().history.find((e) => e.id === id);
+      if (!entry) return;
+      const timer = setTimeout(() => {
+        if (get().pendingRemoval?.id !== id) return;
+        set({ pendingRemoval: null });
+        void get().removeRun(id);
+      }, UNDO_MS);
+      const next = get().history.find((e) => e.id !== id && e.baselineOf !== id);
+      set({ pendingRemoval: { id, prompt: entry.request.prompt, timer }, ...(get().selectedId === id ? { selectedId: next?.id ?? null } : {}) });
+    },
+    undoRemove() {
+      const pending = get().pendingRemoval;
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      set({ pendingRemoval: null, selectedId: pending.id });
     },
   });

@@ -2,6 +2,7 @@
 // (a run's image never changes once stored). Renderer only.
 
 import { toAppError } from '../lib/errors.ts';
+import { copyImage, downloadImage, imageFileName } from '../lib/image-file.ts';
 import type { AppError, Comparison, RunImage, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -13,6 +14,10 @@ export interface MediaSlice {
   comparisons: Record<string, Loadable<Comparison>>;
   loadImage(id: string): Promise<void>;
   loadComparison(id: string, baselineId: string): Promise<void>;
+  /** Saves run `id`'s stored PNG (parameters chunk kept): the native dialog in the app, a download in web mode. */
+  saveImage(id: string): Promise<void>;
+  /** Puts run `id`'s image on the clipboard. */
+  copyImage(id: string): Promise<void>;
 }
 
 export const comparisonKey = (id: string, baselineId: string) => `${id}:${baselineId}`;
@@ -43,6 +48,30 @@ export const createMediaSlice =
         set({ comparisons: { ...get().comparisons, [key]: { state: 'ready', value } } });
       } catch (error) {
         set({ comparisons: { ...get().comparisons, [key]: { state: 'failed', error: toAppError(error) } } });
+      }
+    },
+    async saveImage(id) {
+      const entry = get().history.find((e) => e.id === id);
+      if (!entry) return;
+      const fileName = imageFileName(entry);
+      try {
+        if (backend.saveImage) {
+          const path = await backend.saveImage(id, fileName);
+          if (path !== null) get().showNotice(`Saved to ${path}`);
+        } else {
+          downloadImage((await backend.image(id)).src, fileName);
+          get().showNotice(`Downloaded ${fileName}`);
+        }
+      } catch (error) {
+        set({ error: toAppError(error) });
+      }
+    },
+    async copyImage(id) {
+      try {
+        await copyImage((await backend.image(id)).src);
+        get().showNotice('Image copied');
+      } catch (error) {
+        set({ error: toAppError(error) });
       }
     },
   });

@@ -101,6 +101,8 @@ export const createRunSlice =
         get().addRun(entry, purpose === 'run');
         set({ run: null });
         // The run it is the baseline of comes rewritten (linked) in the host's historyChanged.
+        // The next image of a batch (or another window's job) may already be running: follow it.
+        void get().resumeJobs();
       } catch (thrown) {
         const error = toAppError(thrown);
         if (error.code === 'CANCELLED') update(token, () => ({ status: 'cancelled' }));
@@ -108,6 +110,7 @@ export const createRunSlice =
           update(token, () => ({ status: 'failed' }));
           set({ error });
         }
+        if (get().run?.token === token) void get().resumeJobs();
       }
     };
 
@@ -146,7 +149,9 @@ export const createRunSlice =
           // Nothing to resume is the safe reading; the next Generate reports any real fault.
           return;
         }
-        const job = jobs.find((j) => j.running) ?? jobs[0];
+        // A job already filed in history has ended, whatever a stale listing says.
+        const open = jobs.filter((j) => !get().history.some((e) => e.id === j.jobId));
+        const job = open.find((j) => j.running) ?? open[0];
         if (!job) return;
         const total = job.request.steps ?? get().model?.defaults.steps ?? 1;
         await start(job.request, job.baselineOf === null ? 'run' : 'reference', total, async (callbacks) => backend.attach(job.jobId, callbacks));

@@ -1,6 +1,7 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache, type KeptDraft } from '../lib/draft.ts';
+import { cacheDefaults, clamp, draftFromRequest, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache, type KeptDraft } from '../lib/draft.ts';
+import type { ResolvedRequest } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
 type DraftFields = Omit<Draft, 'cache'>;
@@ -15,6 +16,8 @@ export interface SettingsSlice {
   randomizeSeed(): void;
   /** Threshold, rescale, skip-early and the options back to the model's defaults; on/off and policy stay. */
   resetCache(): void;
+  /** Every setting of a recorded run ("Use these settings"), kept within the sliders' ranges. */
+  applySettings(request: ResolvedRequest): void;
 }
 
 export const createSettingsSlice =
@@ -59,5 +62,11 @@ export const createSettingsSlice =
       const { draft, model } = get();
       if (!draft || !model) return;
       set({ draft: { ...draft, cache: { ...cacheDefaults(model, draft.cache.policy), enabled: draft.cache.enabled } } });
+    },
+    applySettings(request) {
+      if (!get().draft) return;
+      const { cache, ...fields } = draftFromRequest(request);
+      get().setDraft(fields);
+      get().setCache(cache);
     },
   });

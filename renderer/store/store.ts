@@ -10,6 +10,7 @@ import { createCalibrationSlice } from './calibration-slice.ts';
 import { createHistorySlice } from './history-slice.ts';
 import { createMediaSlice } from './media-slice.ts';
 import { createModelSlice } from './model-slice.ts';
+import { createQueueSlice } from './queue-slice.ts';
 import { createRunSlice } from './run-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
 import type { StudioState } from './types.ts';
@@ -43,6 +44,7 @@ export function createStudioStore(backend: StudioBackend, options: StoreOptions 
         ...createMediaSlice(backend)(...a),
         ...createViewSlice(...a),
         ...createCalibrationSlice(backend)(...a),
+        ...createQueueSlice(backend)(...a),
       }),
       {
         name: 'teacache-studio:settings',
@@ -75,6 +77,7 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
   let wasConnected = true;
   const stops = [
     backend.onHistoryChanged((delta) => store.getState().applyHistoryDelta(delta)),
+    backend.onJobsChanged(() => void store.getState().refreshJobs()),
     backend.onCalibration((event) => store.getState().calibrationEvent(event)),
     backend.onModelChanged((source) => {
       // This window's own switch already reloaded; another window's (or web client's) did not.
@@ -90,6 +93,8 @@ export function bootStudio(store: StudioStore, backend: StudioBackend): () => vo
       // event brings it back, and if it finished, the reloaded model carries the fit.
       if (connected && !wasConnected) {
         void store.getState().loadHistory().then(() => store.getState().reconcileJobs());
+        // A restarted host lost its queue without a word: the queue view asks again.
+        void store.getState().refreshJobs();
         void store.getState().loadModel();
         if (store.getState().calibration) store.setState({ calibration: null });
       }

@@ -1,6 +1,6 @@
 // The Electron entry with a stand-in `electron` module (no binary here): the window keeps Electron's secure
 // defaults plus sandbox, pages come from app:// with a CSP header, popups and navigation are denied with only
-// http(s) handed to the system browser, permissions are refused, the menu is set, and IPC checks its sender.
+// http(s) handed to the system browser, permissions are refused (but the clipboard write Copy needs), the menu is set, and IPC checks its sender.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,10 @@ const fake = vi.hoisted(() => {
         state.dialogs.push(args.at(-1));
         return { canceled: false, filePaths: ['/models/flux-schnell'] };
       },
+      showSaveDialog: async (...args: unknown[]) => {
+        state.dialogs.push(args.at(-1));
+        return { canceled: true };
+      },
     },
   };
   return { state, electron };
@@ -153,11 +157,13 @@ describe('main/index.ts', () => {
     expect(state.opened).toEqual(['https://example.com/docs', 'https://evil.example/']);
   });
 
-  it('refuses every permission request', () => {
+  it('refuses every permission request but writing an image to the clipboard', () => {
     const answers: boolean[] = [];
     state.permissionHandler!({}, 'media', (granted) => answers.push(granted));
     state.permissionHandler!({}, 'notifications', (granted) => answers.push(granted));
-    expect(answers).toEqual([false, false]);
+    state.permissionHandler!({}, 'clipboard-read', (granted) => answers.push(granted));
+    state.permissionHandler!({}, 'clipboard-sanitized-write', (granted) => answers.push(granted));
+    expect(answers).toEqual([false, false, false, true]);
   });
 
   it('sets the application menu', () => {
@@ -167,7 +173,7 @@ describe('main/index.ts', () => {
   });
 
   it('answers IPC only from its window main frame, validating the payload', async () => {
-    expect([...state.ipcHandlers.keys()].sort()).toEqual([...REQUEST_NAMES.map((name) => ipcChannel.request(name)), ipcChannel.pickModelFolder].sort());
+    expect([...state.ipcHandlers.keys()].sort()).toEqual([...REQUEST_NAMES.map((name) => ipcChannel.request(name)), ipcChannel.pickModelFolder, ipcChannel.saveImage].sort());
     const listHistory = state.ipcHandlers.get(ipcChannel.request('listHistory'))! as (event: unknown, input: unknown) => Promise<Envelope<unknown>>;
     expect(await listHistory({ senderFrame: window.mainFrame }, {})).toEqual({ ok: true, value: { entries: [], more: false } });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -183,5 +189,13 @@ describe('main/index.ts', () => {
     expect(state.dialogs).toEqual([{ title: 'Open a model folder', properties: ['openDirectory'] }]);
     expect(await pick({ senderFrame: { ...window.mainFrame, routingId: 9 } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(state.dialogs).toHaveLength(1);
+  });
+
+  it('saves a run’s image through the native save dialog, for its window only, refusing an unknown run first', async () => {
+    const save = state.ipcHandlers.get(ipcChannel.saveImage)! as (event: unknown, input: unknown) => Promise<Envelope<unknown>>;
+    state.dialogs.length = 0;
+    expect(await save({ senderFrame: window.mainFrame }, { id: 'nope', fileName: 'x.png' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(state.dialogs).toEqual([]);
+    expect(await save({ senderFrame: { ...window.mainFrame, routingId: 9 } }, { id: 'nope', fileName: 'x.png' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });

@@ -40,7 +40,7 @@ describe('main/preload.ts', () => {
   it('exposes one named function per request and per event, and nothing else', () => {
     expect([...state.exposed.keys()]).toEqual([BRIDGE_GLOBAL]);
     const bridge = state.exposed.get(BRIDGE_GLOBAL)!;
-    const expected = [...REQUEST_NAMES, ...EVENT_NAMES.map((name) => `on${name[0]!.toUpperCase()}${name.slice(1)}`), 'pickModelFolder'];
+    const expected = [...REQUEST_NAMES, ...EVENT_NAMES.map((name) => `on${name[0]!.toUpperCase()}${name.slice(1)}`), 'pickModelFolder', 'saveImage'];
     expect(Object.keys(bridge).sort()).toEqual(expected.sort());
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function');
     expect(Object.values(bridge)).not.toContain(fake.electron.ipcRenderer);
@@ -61,6 +61,13 @@ describe('main/preload.ts', () => {
     state.invoked.length = 0;
     await bridge.pickModelFolder!('ignored');
     expect(state.invoked).toEqual([[ipcChannel.pickModelFolder, undefined]]);
+  });
+
+  it('asks main for the native save dialog on its own channel, passing the input for main to validate', async () => {
+    const bridge = state.exposed.get(BRIDGE_GLOBAL)! as Record<string, (input?: unknown) => Promise<unknown>>;
+    state.invoked.length = 0;
+    await bridge.saveImage!({ id: 'run-1', fileName: 'x.png' });
+    expect(state.invoked).toEqual([[ipcChannel.saveImage, { id: 'run-1', fileName: 'x.png' }]]);
   });
 
   it('hands listeners the payload only, and unsubscribes', () => {

@@ -140,6 +140,20 @@ export class FakeBackend implements StudioBackend {
     this.jobs_.push({ jobId, kind: 'attach', input: jobId, callbacks, resolve, reject });
     return { jobId, finished };
   }
+  /** Requests queued by enqueue(), in order. */
+  enqueued: unknown[] = [];
+  async enqueue(request: unknown) {
+    this.enqueued.push(request);
+    return `queued-${this.enqueued.length}`;
+  }
+  private jobsListeners = new Set<() => void>();
+  onJobsChanged(listener: () => void) {
+    this.jobsListeners.add(listener);
+    return () => void this.jobsListeners.delete(listener);
+  }
+  emitJobsChanged() {
+    for (const listener of this.jobsListeners) listener();
+  }
   /** Entries per history page, as the host's listHistory pages them. */
   pageSize = Infinity;
   historyCalls: (string | undefined)[] = [];

@@ -7,9 +7,9 @@ import { StudioError, type Envelope, type StudioBridge } from '../../../main/ipc
 
 function bridge(replies: Record<string, Envelope<unknown>>, extra: Partial<StudioBridge> = {}): StudioBridge {
   return new Proxy(extra as Record<string, unknown>, {
-    // Every request and event name answers; the picker exists only when given, as in web mode.
+    // Every request and event name answers; the picker and the saver exist only when given, as in web mode.
     get: (target, key: string) =>
-      key in target || key === 'pickModelFolder' ? target[key] : async () => replies[key] ?? { ok: false, error: { code: 'INTERNAL', message: `no reply for ${key}` } },
+      key in target || key === 'pickModelFolder' || key === 'saveImage' ? target[key] : async () => replies[key] ?? { ok: false, error: { code: 'INTERNAL', message: `no reply for ${key}` } },
   }) as unknown as StudioBridge;
 }
 
@@ -39,5 +39,23 @@ describe('createStudioApi model folders', () => {
     const refused = { accepted: false, problems: [{ path: '/m/vae', message: 'missing' }], source: { kind: 'builtin', dir: null, note: null } };
     expect(await createStudioApi(bridge({ setModelFolder: { ok: true, value: refused } })).setModelFolder('/m')).toEqual(refused);
     await expect(createStudioApi(bridge({ setModelFolder: { ok: true, value: { accepted: 'yes' } } })).setModelFolder('/m')).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+  });
+});
+
+describe('createStudioApi saving an image', () => {
+  it('has no native save without the desktop bridge’s', () => {
+    expect(createStudioApi(bridge({})).saveImage).toBeUndefined();
+  });
+
+  it('returns the saved path or null, and refuses anything else', async () => {
+    let value: unknown = '/home/me/heart.png';
+    const sent: unknown[] = [];
+    const api = createStudioApi(bridge({}, { saveImage: async (input: unknown) => (sent.push(input), { ok: true, value }) }));
+    expect(await api.saveImage!({ id: 'run-1', fileName: 'heart.png' })).toBe('/home/me/heart.png');
+    expect(sent).toEqual([{ id: 'run-1', fileName: 'heart.png' }]);
+    value = null;
+    expect(await api.saveImage!({ id: 'run-1', fileName: 'heart.png' })).toBeNull();
+    value = { path: 1 };
+    await expect(api.saveImage!({ id: 'run-1', fileName: 'heart.png' })).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
   });
 });

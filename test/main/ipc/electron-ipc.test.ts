@@ -1,6 +1,6 @@
 // The Electron transport's main side, with a fake ipcMain: every contract request has a handler; a sender that
 // is not our main frame is refused with FORBIDDEN; malformed payloads come back as INVALID_PAYLOAD envelopes;
-// events reach every live window on their contract channel; the model-folder picker answers our window only.
+// events reach every live window on their contract channel; the model-folder picker and the image saver answer our window only.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HistoryStore } from '../../../main/history/history-store.ts';
 import { EngineHost } from '../../../main/host/engine-host.ts';
 import { ipcChannel, REQUEST_NAMES, type Envelope } from '../../../main/ipc/contract.ts';
-import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from '../../../main/ipc/electron-ipc.ts';
+import { forwardEvents, registerImageSaver, registerIpcHandlers, registerModelFolderPicker } from '../../../main/ipc/electron-ipc.ts';
 import { StudioService } from '../../../main/ipc/studio-service.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'teacache-ipc-'));
@@ -116,5 +116,50 @@ describe('registerModelFolderPicker', () => {
     expect(opened).toBe(before);
     stop();
     expect(pickerHandlers.size).toBe(0);
+  });
+});
+
+describe('registerImageSaver', () => {
+  const saverHandlers = new Map<string, Handler>();
+  const saverIpc = {
+    handle: (channel: string, handler: Handler) => void saverHandlers.set(channel, handler),
+    removeHandler: (channel: string) => void saverHandlers.delete(channel),
+  };
+  const stored = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
+  const written: [string, Uint8Array][] = [];
+  const suggested: string[] = [];
+  let answer: { canceled: boolean; filePath?: string } = { canceled: false, filePath: '/home/me/heart.png' };
+  const stop = registerImageSaver({
+    ipcMain: saverIpc as never,
+    isTrustedSender: (event) => event === trusted,
+    showSaveDialog: async (fileName) => {
+      suggested.push(fileName);
+      return answer;
+    },
+    image: async (id) => {
+      if (id !== 'run-1') throw Object.assign(new Error(`No run ${id}.`), { code: 'NOT_FOUND' });
+      return stored;
+    },
+    writeFile: async (path, bytes) => void written.push([path, bytes]),
+  });
+  const save = (event: IpcMainInvokeEvent, input: unknown) => saverHandlers.get(ipcChannel.saveImage)!(event, input);
+
+  it('writes the stored PNG bytes unchanged where the user chose, suggesting the given name', async () => {
+    expect(await save(trusted, { id: 'run-1', fileName: 'red heart seed 42.png' })).toEqual({ ok: true, value: '/home/me/heart.png' });
+    expect(suggested).toEqual(['red heart seed 42.png']);
+    expect(written).toEqual([['/home/me/heart.png', stored]]);
+    answer = { canceled: true };
+    expect(await save(trusted, { id: 'run-1', fileName: 'x.png' })).toEqual({ ok: true, value: null });
+    expect(written).toHaveLength(1);
+  });
+
+  it('refuses a file name that is a path, an unknown run and a stranger, without writing', async () => {
+    answer = { canceled: false, filePath: '/tmp/x.png' };
+    expect(await save(trusted, { id: 'run-1', fileName: '../../etc/x.png' })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', message: expect.stringMatching(/fileName/) } });
+    expect(await save(trusted, { id: 'nope', fileName: 'x.png' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await save(stranger, { id: 'run-1', fileName: 'x.png' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(written).toHaveLength(1);
+    stop();
+    expect(saverHandlers.size).toBe(0);
   });
 });

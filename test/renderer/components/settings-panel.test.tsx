@@ -21,8 +21,9 @@ function renderPanel() {
   return result;
 }
 
-const predicted = () => within(screen.getByLabelText('Prediction'));
-const predictedCells = (decision: 'hit' | 'miss') => screen.getByRole('list', { name: 'Predicted decisions' }).querySelectorAll(`[data-predicted="${decision}"]`).length;
+const nextRun = () => screen.getByRole('region', { name: 'Next run, as predicted' });
+const predictedSpeedup = () => within(nextRun()).getByTestId('predicted-speedup').textContent!.replace('Predicted speedup ', '');
+const predictedCells = (decision: 'hit' | 'miss') => nextRun().querySelectorAll(`[data-predicted="${decision}"]`).length;
 
 beforeEach(async () => {
   backend = new FakeBackend();
@@ -58,7 +59,7 @@ describe('SettingsPanel', () => {
     expect(screen.getByRole('slider', { name: 'Threshold' }).getAttribute('aria-valuetext')).toBe('0.15');
     expect(predictedCells('hit')).toBe(18);
     expect(predictedCells('miss')).toBe(12);
-    expect(predicted().getByLabelText('Predicted speedup').textContent).toBe('2.50×');
+    expect(predictedSpeedup()).toBe('2.50×');
     expect(predictedCells('hit')).toBeGreaterThanOrEqual(before);
   });
 
@@ -112,13 +113,29 @@ describe('SettingsPanel', () => {
 
   it('aims for a speed: sets the threshold the prediction then shows reaching it, or says why it cannot', () => {
     renderPanel();
-    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '3×' }));
-    expect(store.getState().draft!.cache.threshold).toBeGreaterThan(0.1);
-    expect(Number.parseFloat(predicted().getByLabelText('Predicted speedup').textContent!)).toBeGreaterThanOrEqual(3);
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '3×' }));
+    const threshold = store.getState().draft!.cache.threshold;
+    expect(threshold).toBeGreaterThan(0.1);
+    expect(Number.parseFloat(predictedSpeedup())).toBeGreaterThanOrEqual(3);
+    // The one-off action says what it chose, and that the prediction lands above the speed asked when it does.
+    const note = screen.getByText(/^Threshold set to /).textContent!;
+    expect(note).toContain(`Threshold set to ${Number(threshold.toPrecision(3))}: predicted ${predictedSpeedup()}`);
+    expect(/more than the 3× asked/.test(note)).toBe(Number.parseFloat(predictedSpeedup()) > 3 * 1.02);
+    // Moving the slider by hand retires the note: it no longer describes the settings.
+    fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.05' } });
+    expect(screen.queryByText(/^Threshold set to /)).toBeNull();
 
     fireEvent.change(screen.getByRole('combobox', { name: 'Policy' }), { target: { value: 'teacache' } });
-    fireEvent.click(within(screen.getByRole('group', { name: 'Aim for' })).getByRole('button', { name: '2×' }));
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '2×' }));
     expect(screen.getByText(/Generate once with these steps: TeaCache’s threshold/)).toBeTruthy();
+  });
+
+  it('says when the threshold it picks overshoots the speed asked (100 steps, 2×)', () => {
+    renderPanel();
+    store.getState().setDraft({ steps: 100 });
+    fireEvent.click(within(screen.getByRole('group', { name: 'Set threshold for a speed' })).getByRole('button', { name: '2×' }));
+    expect(Number.parseFloat(predictedSpeedup())).toBeGreaterThan(2 * 1.02);
+    expect(screen.getByText(/^Threshold set to /).textContent).toMatch(/predicted \d\.\d\d×, more than the 2× asked: no threshold gives a speed in between/);
   });
 
   it('randomizes the seed and turns Generate into Cancel while a run is active', async () => {
@@ -137,7 +154,7 @@ describe('SettingsPanel', () => {
 
   it('shows the engine’s own error for a size the model cannot make and blocks Generate', () => {
     renderPanel();
-    store.getState().setDraft({ size: 30 });
+    store.getState().setDraft({ width: 30, height: 30 });
     expect(screen.getByRole('alert').textContent).toMatch(/width 30 .*multiple of 4/);
     expect(screen.getByRole('button', { name: 'Generate' })).toHaveProperty('disabled', true);
   });

@@ -174,3 +174,34 @@ describe('createBackend calibration', () => {
     ]);
   });
 });
+
+describe('queued jobs and saving', () => {
+  it('keeps a queued job’s events until attach() follows it, and says when the queue changes', async () => {
+    const { api, emit, answer } = fakeApi();
+    const backend = createBackend(api);
+    let changes = 0;
+    const stop = backend.onJobsChanged(() => changes++);
+    const queued = backend.enqueue({ prompt: 'x', seed: 2 });
+    answer('q1');
+    expect(await queued).toBe('q1');
+    emit('jobQueued', { jobId: 'q1', request: { prompt: 'x', seed: 2 }, baselineOf: null, position: 1 });
+    emit('steps', { jobId: 'q1', events: [stepEvent(0, true)] });
+    emit('jobDone', { jobId: 'other', entry: entry('other') });
+    expect(changes).toBe(2);
+    const { steps, callbacks } = recorder();
+    backend.attach('q1', callbacks);
+    expect(steps.map((s) => s.index)).toEqual([0]);
+    stop();
+    emit('jobQueued', { jobId: 'q2', request: { prompt: 'x', seed: 3 }, baselineOf: null, position: 2 });
+    expect(changes).toBe(2);
+  });
+
+  it('offers the native save only where the transport has it', async () => {
+    const { api } = fakeApi();
+    expect(createBackend(api).saveImage).toBeUndefined();
+    const saved: unknown[] = [];
+    const withSave = createBackend({ ...api, saveImage: async (input) => (saved.push(input), '/tmp/x.png') });
+    expect(await withSave.saveImage!('run1', 'x-seed-1.png')).toBe('/tmp/x.png');
+    expect(saved).toEqual([{ id: 'run1', fileName: 'x-seed-1.png' }]);
+  });
+});

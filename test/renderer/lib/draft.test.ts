@@ -2,8 +2,8 @@
 // older session. Pure, no DOM.
 
 import { describe, expect, it } from 'vitest';
-import { completeDraft, draftDefaults, restoreDraft, toRequest } from '../../../renderer/lib/draft.ts';
-import { MODEL } from '../fixtures.ts';
+import { completeDraft, draftDefaults, draftFromRequest, parseSize, restoreDraft, sizeChoices, toRequest } from '../../../renderer/lib/draft.ts';
+import { entry, MODEL } from '../fixtures.ts';
 
 const base = draftDefaults(MODEL);
 
@@ -32,7 +32,8 @@ describe('restoreDraft', () => {
       prompt: 'blue star',
       steps: 1e9,
       seed: -4,
-      size: 63.5,
+      width: 63.5,
+      height: 0,
       guidanceScale: Number.NaN,
       negativePrompt: 'x'.repeat(5000),
       cache: { ...base.cache, threshold: 1e6, rescaleFactor: 2, skipEarlySteps: 1e7, startFraction: 3, endFraction: 0.5, maxConsecutiveReuses: -1, policy: 'always' },
@@ -49,11 +50,61 @@ describe('restoreDraft', () => {
 
   it('gives way to the model\'s default size when the kept one does not suit the loaded model', () => {
     const { sizeMultiple, maxSize } = MODEL.info;
-    expect(completeDraft({ size: maxSize + sizeMultiple }, MODEL).size).toBe(base.size);
-    expect(completeDraft({ size: sizeMultiple * 3 + (sizeMultiple > 1 ? 1 : 0.5) }, MODEL).size).toBe(base.size);
+    const defaultSize = { width: base.width, height: base.height };
+    expect(completeDraft({ width: maxSize + sizeMultiple, height: maxSize + sizeMultiple }, MODEL)).toMatchObject(defaultSize);
+    const offMultiple = sizeMultiple * 3 + (sizeMultiple > 1 ? 1 : 0.5);
+    expect(completeDraft({ width: offMultiple, height: offMultiple }, MODEL)).toMatchObject(defaultSize);
+    // One side the model cannot make takes the other with it: the size is one choice.
+    expect(completeDraft({ width: sizeMultiple * 8, height: maxSize + sizeMultiple }, MODEL)).toMatchObject(defaultSize);
   });
 
   it('keeps nothing from a value that is not a draft', () => {
     for (const value of [null, 3, 'draft', [], { prompt: 3 }]) expect(restoreDraft(value)).toBeNull();
+  });
+});
+
+describe('sizes', () => {
+  it('offers the squares and the wide and tall shapes the model accepts, named width × height', () => {
+    // The fixture model takes multiples of 4 up to its maxSize.
+    const choices = sizeChoices(MODEL);
+    expect(choices.slice(0, 3)).toEqual(['32×32', '48×48', '64×64']);
+    expect(choices).toContain('64×32');
+    expect(choices).toContain('32×64');
+    expect(sizeChoices({ ...MODEL, info: { ...MODEL.info, maxSize: 48 } })).toEqual(['32×32', '48×48']);
+    expect(parseSize('64×32')).toEqual({ width: 64, height: 32 });
+    expect(parseSize('64x32')).toBeNull();
+  });
+
+  it('sends width and height apart', () => {
+    expect(toRequest({ ...base, width: 64, height: 32 })).toMatchObject({ width: 64, height: 32 });
+  });
+
+  it('restores a draft kept before non-square sizes (one side, `size`) as a square', () => {
+    const { width: _w, height: _h, ...rest } = base;
+    const restored = restoreDraft({ ...rest, size: 48 });
+    expect(restored).toMatchObject({ width: 48, height: 48 });
+    expect(restored).not.toHaveProperty('size');
+    // With no size kept at all the model's default comes in when the draft is completed.
+    const sizeless = restoreDraft({ ...rest });
+    expect(sizeless).not.toHaveProperty('width');
+    expect(completeDraft(sizeless!, MODEL)).toMatchObject({ width: base.width, height: base.height });
+  });
+});
+
+describe('draftFromRequest', () => {
+  it('repeats a recorded run: the request it makes is the one that ran, cache settings included', () => {
+    const run = entry('run-1');
+    const request = { ...run.request, width: 64, height: 32, seed: 77, cache: { ...run.request.cache, threshold: 0.123, skipEarlySteps: 2 } };
+    const { coefficients: _c, ...cache } = request.cache;
+    expect(toRequest(draftFromRequest(request))).toEqual({
+      prompt: request.prompt,
+      negativePrompt: request.negativePrompt,
+      seed: 77,
+      steps: request.steps,
+      width: 64,
+      height: 32,
+      guidanceScale: request.guidanceScale,
+      cache: request.cache.policy === 'teacache' ? cache : (({ accumulate: _a, ...rest }) => rest)(cache),
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Labels for numbers the UI shows. Pure.
 
 import { describe, expect, it } from 'vitest';
-import { formatThreshold } from '../../../renderer/lib/format.ts';
+import { formatAgainst, formatThreshold } from '../../../renderer/lib/format.ts';
 
 describe('formatThreshold', () => {
   it('shows three significant digits without trailing zeros', () => {
@@ -11,5 +11,14 @@ describe('formatThreshold', () => {
     expect(formatThreshold(2.0658)).toBe('2.07');
     expect(formatThreshold(0)).toBe('0');
     expect(formatThreshold(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatAgainst', () => {
+  it('shows enough digits to see which side of the threshold a step fell (reuse below, compute on reaching it)', () => {
+    expect(formatAgainst(0.09996, 0.1)).toBe('0.09996 < 0.10000');
+    expect(formatAgainst(0.10004, 0.1)).toBe('0.10004 ≥ 0.10000');
+    expect(formatAgainst(0.1, 0.1)).toBe('0.100 ≥ 0.100');
+    expect(formatAgainst(0.05, 0.1)).toBe('0.050 < 0.100');
   });
 });

@@ -74,7 +74,7 @@ describe('predictRun', () => {
   });
 
   it('returns the engine’s own message for a size the model cannot make', () => {
-    const result = predictRun(MODEL, { ...base, size: 30 });
+    const result = predictRun(MODEL, { ...base, width: 30, height: 30 });
     expect(result).toEqual({ error: expect.stringMatching(/width 30 .*multiple of 4/) });
   });
 });
@@ -158,7 +158,7 @@ describe('thresholdForTarget', () => {
   });
 
   it("returns the engine's message for settings it refuses", () => {
-    expect(thresholdForTarget(MODEL, withCache({}, { size: 50 }), [], 2)).toMatchObject({ error: expect.any(String) });
+    expect(thresholdForTarget(MODEL, withCache({}, { width: 50, height: 50 }), [], 2)).toMatchObject({ error: expect.any(String) });
   });
 });
 

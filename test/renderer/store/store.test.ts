@@ -1,10 +1,11 @@
 // The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history, and
 // switching model folders (refusals kept with their problems, switches reloading the model).
 
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import { draftDefaults, toRequest } from '../../../renderer/lib/draft.ts';
 import { errorTitle } from '../../../renderer/lib/errors.ts';
+import { UNDO_MS } from '../../../renderer/store/history-slice.ts';
 import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
 import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
@@ -435,6 +436,68 @@ describe('model folders', () => {
     await flush();
     expect(store.getState().modelSource?.dir).toBe('/elsewhere');
     expect(store.getState().model?.info.id).toBe('other');
+    stop();
+  });
+});
+
+describe('everyday history actions', () => {
+  it('"Use these settings" puts a run’s prompt, seed, size and cache settings in the draft', () => {
+    const run = entry('run-7');
+    store.getState().applySettings({ ...run.request, prompt: 'blue fish', seed: 1234, width: 64, height: 32, cache: { ...run.request.cache, threshold: 0.25, skipEarlySteps: 2 } });
+    expect(store.getState().draft).toMatchObject({ prompt: 'blue fish', seed: 1234, width: 64, height: 32, cache: { threshold: 0.25, skipEarlySteps: 2 } });
+  });
+
+  it('a delete can be undone until the offer lapses; then the host deletes it', async () => {
+    vi.useFakeTimers();
+    try {
+      backend.entries = [entry('b', { createdAt: '2026-01-02T00:00:00Z' }), entry('a', { createdAt: '2026-01-01T00:00:00Z' })];
+      await store.getState().loadHistory();
+      store.getState().selectRun('b');
+      store.getState().removeRunUndoable('b');
+      expect(store.getState().pendingRemoval?.id).toBe('b');
+      expect(store.getState().selectedId).toBe('a');
+      store.getState().undoRemove();
+      expect(store.getState().pendingRemoval).toBeNull();
+      expect(store.getState().selectedId).toBe('b');
+      vi.advanceTimersByTime(UNDO_MS + 1);
+      expect(backend.removed).toEqual([]);
+
+      store.getState().removeRunUndoable('b');
+      vi.advanceTimersByTime(UNDO_MS + 1);
+      await vi.runAllTimersAsync();
+      expect(backend.removed).toEqual(['b']);
+      expect(store.getState().history.map((e) => e.id)).toEqual(['a']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a second delete commits the first at once', async () => {
+    backend.entries = [entry('b', { createdAt: '2026-01-02T00:00:00Z' }), entry('a', { createdAt: '2026-01-01T00:00:00Z' })];
+    await store.getState().loadHistory();
+    store.getState().removeRunUndoable('b');
+    store.getState().removeRunUndoable('a');
+    await flush();
+    expect(backend.removed).toEqual(['b']);
+    expect(store.getState().pendingRemoval?.id).toBe('a');
+    store.getState().undoRemove();
+  });
+});
+
+describe('undoable delete with history deltas', () => {
+  it('a delta opens no run hidden by a pending delete, and one deleting it elsewhere ends the offer', async () => {
+    backend.entries = [entry('b', { createdAt: '2026-01-02T00:00:00Z' }), entry('a', { createdAt: '2026-01-01T00:00:00Z' })];
+    const stop = bootStudio(store, backend);
+    await flush();
+    store.getState().selectRun('b');
+    store.getState().removeRunUndoable('b');
+    // Another window deletes "a", the only run left on screen.
+    backend.emitHistoryChanged({ added: [], updated: [], removed: ['a'] });
+    expect(store.getState().selectedId).toBeNull();
+    expect(store.getState().pendingRemoval?.id).toBe('b');
+    backend.emitHistoryChanged({ added: [], updated: [], removed: ['b'] });
+    expect(store.getState().pendingRemoval).toBeNull();
+    expect(store.getState().history).toEqual([]);
     stop();
   });
 });
