@@ -3,7 +3,7 @@
 
 import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
-import { EngineError } from './errors.ts';
+import { EngineError } from '../core/errors.ts';
 import { isFlux1Folder, loadModel, type LoadModelOptions } from './models/load-model.ts';
 import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
 

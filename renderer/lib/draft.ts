@@ -1,9 +1,9 @@
 // The settings form as the user edits it, and how it becomes an engine request.
 // Pure: no DOM, no store; ranges live here so sliders and tests agree.
 
-import { MAX_SEED } from '../../main/engine/request.ts';
-import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
-import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
+import { MAX_SEED } from '../../main/core/request.ts';
+import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
+import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/core/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {

@@ -1,11 +1,11 @@
 // Predicts a run's hit/miss pattern and speedup from the settings alone, with
 // the engine's own resolution, schedule and policy code. Pure.
 
-import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
-import { readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
-import type { Decision } from '../../main/engine/teacache/policy.ts';
-import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/engine/teacache/predict.ts';
-import { resolveRequest } from '../../main/engine/resolve-request.ts';
+import { scheduleFor } from '../../main/core/schedule.ts';
+import { readsScheduleOnly } from '../../main/core/teacache/create-policy.ts';
+import type { Decision } from '../../main/core/teacache/policy.ts';
+import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/core/teacache/predict.ts';
+import { resolveRequest } from '../../main/core/resolve-request.ts';
 import { imageKey, thresholdRange, toRequest, type Draft } from './draft.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 

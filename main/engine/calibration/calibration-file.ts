@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../errors.ts';
-import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../teacache/calibration.ts';
+import { EngineError } from '../../core/errors.ts';
+import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
 
 export function calibrationPath(modelDir: string): string {
   return join(modelDir, CALIBRATION_FILE);

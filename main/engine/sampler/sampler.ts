@@ -3,10 +3,10 @@
 // Runs in the engine; no Node or Electron imports.
 
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { CancelledError } from '../errors.ts';
-import type { CacheStats } from '../teacache/teacache.ts';
-import type { DecisionReason, ReuseMode } from '../teacache/policy.ts';
-import type { TeaCache } from '../teacache/teacache.ts';
+import { CancelledError } from '../../core/errors.ts';
+import type { CacheStats } from '../../core/teacache/teacache.ts';
+import type { DecisionReason, ReuseMode } from '../../core/teacache/policy.ts';
+import type { TeaCache } from '../../core/teacache/teacache.ts';
 
 /** One step's outcome, as charts, logs and reports see it. */
 export interface StepEvent {

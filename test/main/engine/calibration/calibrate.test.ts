@@ -10,10 +10,10 @@ import { readCalibration, writeCalibration } from '../../../../main/engine/calib
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
-import { scheduleFor } from '../../../../main/engine/sampler/schedule.ts';
-import { predictSettings } from '../../../../main/engine/teacache/predict.ts';
-import { polyval } from '../../../../main/engine/teacache/teacache-policy.ts';
+import { resolveRequest } from '../../../../main/core/resolve-request.ts';
+import { scheduleFor } from '../../../../main/core/schedule.ts';
+import { predictSettings } from '../../../../main/core/teacache/predict.ts';
+import { polyval } from '../../../../main/core/teacache/teacache-policy.ts';
 import { mx } from '../../../support/mlx.ts';
 
 /** The built-in model's description without weights: it runs on seeded random ones. */

@@ -10,7 +10,7 @@ import { WordEncoder } from '../../../../main/engine/models/text/word-encoder.ts
 import { applicableCalibration, weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { pack } from '../../../../main/engine/models/packing.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/engine/teacache/calibration.ts';
+import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
 import { mx, values } from '../../../support/mlx.ts';
 
 /** A copy of the built-in model's description without weights (so it runs on seeded random ones). */
