@@ -16,7 +16,7 @@ import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
 import { scheduleFor } from '../core/schedule.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
-import { calibrationSummary, findCalibration, saveCalibration, type CalibrationPlace, type StoredCalibration } from '../app/calibration-store.ts';
+import { calibrationSummary, findCalibration, saveCalibration, type CalibrationPlace, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (EngineHost starts it).');

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HistoryStore } from '../../app/history-store.ts';
-import { userCalibrationDir } from '../../app/calibration-store.ts';
+import { userCalibrationDir } from '../../engine/calibration/calibration-store.ts';
 import { EngineHost } from '../../host/engine-host.ts';
 import { startupModel } from '../../app/model-choice.ts';
 import { forwardEvents, registerIpcHandlers, registerModelFolderPicker } from './electron-ipc.ts';

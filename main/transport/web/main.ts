@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, HistoryStore } from '../../app/history-store.ts';
-import { userCalibrationDir } from '../../app/calibration-store.ts';
+import { userCalibrationDir } from '../../engine/calibration/calibration-store.ts';
 import { EngineHost } from '../../host/engine-host.ts';
 import { startupModel } from '../../app/model-choice.ts';
 import { StudioService } from '../../app/studio-service.ts';

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { calibrationPath, readCalibrationFile, sameWeights } from '../engine/calibration/calibration-file.ts';
-import { CalibrationSchema, type Calibration } from '../core/teacache/calibration.ts';
-import { writeFileAtomic } from './history-store.ts';
-import { StudioError, type CalibrationLocation, type CalibrationSummary } from '../core/contract.ts';
+import { calibrationPath, readCalibrationFile, sameWeights } from './calibration-file.ts';
+import { CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
+import { writeFileAtomic } from '../../app/history-store.ts';
+import { StudioError, type CalibrationLocation, type CalibrationSummary } from '../../core/contract.ts';
 
 /** The calibrations' folder under the app's data folder (beside the run history). */
 export const CALIBRATIONS_DIR = 'calibrations';

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { calibrationPath } from '../../../main/engine/calibration/calibration-file.ts';
-import { CALIBRATION_FORMAT, type Calibration } from '../../../main/core/teacache/calibration.ts';
-import { writeFileAtomic } from '../../../main/app/history-store.ts';
+import { calibrationPath } from '../../../../main/engine/calibration/calibration-file.ts';
+import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
+import { writeFileAtomic } from '../../../../main/app/history-store.ts';
 import {
   calibrationSummary,
   findCalibration,
@@ -17,8 +17,8 @@ import {
   userCalibrationFile,
   type CalibrationPlace,
   type WriteFile,
-} from '../../../main/app/calibration-store.ts';
-import { StudioError } from '../../../main/core/contract.ts';
+} from '../../../../main/engine/calibration/calibration-store.ts';
+import { StudioError } from '../../../../main/core/contract.ts';
 
 const WEIGHTS = { 'transformer.safetensors': 'aaaa', 'text_encoder.safetensors': 'bbbb' };
 
