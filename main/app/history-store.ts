@@ -2,13 +2,13 @@
 // atomically, loaded at start with anything unreadable set aside rather than fatal. Runs in the main process
 // (Node); no Electron imports.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HistoryEntrySchema, IdSchema, StudioError, type HistoryEntry } from '../core/contract.ts';
+import { writeFileAtomic } from '../engine/io/write-atomic.ts';
 
 export const HISTORY_FORMAT = 1;
 
@@ -28,28 +28,6 @@ export interface HistoryProblem {
   readonly message: string;
   /** Where the file was moved, so nothing a user made is deleted; null when it was left in place. */
   readonly movedTo: string | null;
-}
-
-/**
- * Writes `data` to `file` so that a crash at any moment leaves either the old file or the new one: a temporary
- * file beside it, flushed to disk, then renamed over it (rename within a folder is atomic).
- */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-  } catch (error) {
-    // A full disk fails the write itself: leave no half-written temporary behind either.
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 export class HistoryStore {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkModelFolder, type FolderCheck } from '../engine/models/load-model.ts';
-import { writeFileAtomic } from './history-store.ts';
+import { writeFileAtomic } from '../engine/io/write-atomic.ts';
 import { StudioError, type ModelFolderProblem, type ModelSource } from '../core/contract.ts';
 
 export const MODEL_CHOICE_FILE = 'model.json';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { calibrationPath, readCalibrationFile, sameWeights } from './calibration-file.ts';
 import { CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
-import { writeFileAtomic } from '../../app/history-store.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 import { StudioError, type CalibrationLocation, type CalibrationSummary } from '../../core/contract.ts';
 
 /** The calibrations' folder under the app's data folder (beside the run history). */

@@ -1,13 +1,13 @@
 // The run history on disk: survives a restart, keeps newest first, sets unreadable records aside without
 // failing, cleans up after a crash mid-write, and deletes.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodePng } from '../../../main/engine/io/png.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
-import { defaultDataDir, HistoryStore, writeFileAtomic } from '../../../main/app/history-store.ts';
+import { defaultDataDir, HistoryStore } from '../../../main/app/history-store.ts';
 import { StudioError, type HistoryEntry } from '../../../main/core/contract.ts';
 
 export function entryFixture(id: string, createdAt: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry {
@@ -136,24 +136,6 @@ describe('HistoryStore', () => {
     await expect(store.add({ ...entryFixture('bad', 'x'), id: '../escape' }, tinyPng())).rejects.toThrow(/id/);
     expect(readdirSync(store.runsDir)).toEqual([]);
     expect(existsSync(join(dir, 'escape.png'))).toBe(false);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces a file whole and leaves no temporary behind', async () => {
-    const file = join(dir, 'a.json');
-    writeFileSync(file, 'old');
-    await writeFileAtomic(file, 'new');
-    expect(readFileSync(file, 'utf8')).toBe('new');
-    expect(readdirSync(dir)).toEqual(['a.json']);
-  });
-
-  it('leaves what was there when the final rename fails', async () => {
-    const target = join(dir, 'occupied');
-    mkdirSync(join(target, 'child'), { recursive: true });
-    await expect(writeFileAtomic(target, 'data')).rejects.toThrow();
-    expect(readdirSync(dir)).toEqual(['occupied']);
-    expect(readdirSync(target)).toEqual(['child']);
   });
 });
 

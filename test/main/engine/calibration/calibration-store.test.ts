@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { calibrationPath } from '../../../../main/engine/calibration/calibration-file.ts';
 import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
-import { writeFileAtomic } from '../../../../main/app/history-store.ts';
+import { writeFileAtomic } from '../../../../main/engine/io/write-atomic.ts';
 import {
   calibrationSummary,
   findCalibration,
