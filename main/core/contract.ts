@@ -4,9 +4,9 @@
 
 import { z } from 'zod';
 import { DEFAULT_CALIBRATION_DEGREE, DEFAULT_CALIBRATION_PROMPTS, minCalibrationSamples } from './teacache/default-prompts.ts';
-import { ModelDefaultsSchema } from '../engine/models/image-model.ts';
+import { ModelDefaultsSchema } from './model-info.ts';
 import { GenerationRequestSchema, MAX_SEED, ResolvedRequestSchema } from './request.ts';
-import type { StepEvent } from '../engine/sampler/sampler.ts';
+import type { StepEvent } from './step-event.ts';
 import { CalibrationSchema } from './teacache/calibration.ts';
 import { DECISION_REASONS } from './teacache/policy.ts';
 

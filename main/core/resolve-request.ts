@@ -2,7 +2,7 @@
 // so the renderer resolves and predicts with exactly the engine's rules.
 
 import { EngineError } from './errors.ts';
-import type { ModelDefaults, ModelInfo } from '../engine/models/image-model.ts';
+import type { ModelDefaults, ModelInfo } from './model-info.ts';
 import type { GenerationRequest, ResolvedRequest } from './request.ts';
 import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';

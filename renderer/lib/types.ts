@@ -13,9 +13,9 @@ import type {
   ModelSource,
   Psnr,
 } from '../../main/core/contract.ts';
-import type { ModelDefaults, ModelInfo } from '../../main/engine/models/image-model.ts';
+import type { ModelDefaults, ModelInfo } from '../../main/core/model-info.ts';
 import type { GenerationRequest, ResolvedRequest } from '../../main/core/request.ts';
-import type { StepEvent } from '../../main/engine/sampler/sampler.ts';
+import type { StepEvent } from '../../main/core/step-event.ts';
 
 export type {
   CalibrationProgress,

@@ -1,42 +1,12 @@
 // What the generator needs from a text-to-image model, whatever its
 // architecture or checkpoint layout. Runs in the engine.
 
-import { z } from 'zod';
 import type { MxArray } from '../mlx/backend.ts';
 import type { TextConditioning } from './flux/transformer.ts';
 
-export const ModelDefaultsSchema = z.object({
-  steps: z.number().int().positive(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  guidanceScale: z.number().nonnegative(),
-  /** Apply FLUX's resolution-dependent schedule shift. */
-  shift: z.boolean(),
-  teacache: z.object({
-    threshold: z.number().nonnegative(),
-    rescaleFactor: z.number().nonnegative(),
-    /** The teacache policy's rescale polynomial (highest power first); FLUX.1's when absent. A model folder's calibration.json overrides it. */
-    coefficients: z.array(z.number().finite()).min(1).max(8).optional(),
-    /** The teacache policy's default threshold, on the scale of `coefficients`; FLUX.1's default when absent. */
-    signalThreshold: z.number().finite().nonnegative().optional(),
-  }),
-});
-
-export type ModelDefaults = z.infer<typeof ModelDefaultsSchema>;
-
-export interface ModelInfo {
-  readonly id: string;
-  readonly name: string;
-  /** False when running on seeded random weights: images will be noise-like. */
-  readonly trained: boolean;
-  /** Things a user should know about this model as loaded (shown by the CLI and UI). */
-  readonly notes: readonly string[];
-  /** Whether the transformer embeds guidance (FLUX-dev style) instead of using true CFG. */
-  readonly guidanceEmbedded: boolean;
-  /** Pixels along one side of a packed token; width and height must be multiples of it. */
-  readonly sizeMultiple: number;
-  readonly maxSize: number;
-}
+// The model's defaults and description are plain data the UI reads too, so they live in core.
+export { ModelDefaultsSchema, type ModelDefaults, type ModelInfo } from '../../core/model-info.ts';
+import type { ModelDefaults, ModelInfo } from '../../core/model-info.ts';
 
 export interface PackedNoise {
   readonly tokens: MxArray;
