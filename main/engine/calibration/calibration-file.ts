@@ -86,16 +86,6 @@ export function weightsFingerprint(modelDir: string): Record<string, string> {
   );
 }
 
-/** The folder's calibration if it was fitted for this model and these weights; undefined otherwise. */
-export function applicableCalibration(modelDir: string, modelId: string): Calibration | undefined {
-  const calibration = readCalibration(modelDir);
-  if (!calibration || calibration.modelId !== modelId) return undefined;
-  if (calibration.weights !== undefined) {
-    if (!sameWeights(calibration.weights, weightsFingerprint(modelDir))) return undefined;
-  }
-  return calibration;
-}
-
 /** Whether two weights fingerprints name the same files with the same contents. */
 export function sameWeights(recorded: Record<string, string>, current: Record<string, string>): boolean {
   return Object.keys(current).length === Object.keys(recorded).length && Object.entries(current).every(([name, print]) => recorded[name] === print);

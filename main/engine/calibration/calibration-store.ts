@@ -1,11 +1,15 @@
-// Where the app keeps and finds a model's calibration: the model folder's calibration.json when that folder can
-// be written, else (and always for the built-in model, which ships inside the app) one file per model id and
-// weights under the app's data folder. Runs in Node (the engine worker); no Electron imports, loads no weights.
+// The one calibration lookup: which fitted polynomial applies to a model here (calibrationInForce), for the CLI,
+// the worker and so the app; and where calibrations are kept: the model folder's calibration.json when that folder
+// can be written, else (and always for the built-in model, which ships inside the app) one file per model id and
+// weights under the app's data folder. Runs in Node (engine worker or CLI); no Electron imports, loads no weights.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { calibrationPath, readCalibrationFile, sameWeights } from './calibration-file.ts';
+import { calibrationPath, readCalibrationFile, sameWeights, weightsFingerprint } from './calibration-file.ts';
+import { withCalibration } from './calibrated-model.ts';
+import type { ImageModel } from '../models/image-model.ts';
+import { builtinModelDir } from '../models/pixel-flux-model.ts';
 import { CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 import { StudioError, type CalibrationLocation, type CalibrationSummary } from '../../core/contract.ts';
@@ -24,6 +28,11 @@ export interface CalibrationPlace {
   readonly builtin: boolean;
   /** The app's calibrations folder; undefined where there is none (then only the model folder is used). */
   readonly userDir: string | undefined;
+}
+
+/** The place for the model in `modelDir` (the built-in model when undefined), with the app's calibrations folder if any. */
+export function calibrationPlace(modelDir: string | undefined, userDir?: string): CalibrationPlace {
+  return { modelDir: modelDir ?? builtinModelDir(), builtin: modelDir === undefined, userDir };
 }
 
 export interface StoredCalibration {
@@ -110,7 +119,7 @@ export function findCalibration(place: CalibrationPlace, modelId: string, weight
     try {
       calibration = existsSync(file) ? readCalibrationFile(file) : undefined;
     } catch (error) {
-      notes.push(`Ignored the calibration ${file}: ${(error as Error).message}`);
+      notes.push(`Ignored the calibration: ${(error as Error).message}`);
       return;
     }
     if (!calibration || calibration.modelId !== modelId) return;
@@ -122,4 +131,25 @@ export function findCalibration(place: CalibrationPlace, modelId: string, weight
   if (place.userDir !== undefined) consider(userCalibrationFile(place.userDir, modelId, weights), 'user-data');
   candidates.sort((a, b) => (a.calibration.createdAt < b.calibration.createdAt ? 1 : a.calibration.createdAt > b.calibration.createdAt ? -1 : 0));
   return { ...(candidates[0] ? { found: candidates[0] } : {}), notes };
+}
+
+export interface CalibrationInForce {
+  /** The model with the calibration's polynomial in its defaults (a view of the model as loaded), or the model itself. */
+  readonly model: ImageModel;
+  readonly stored: StoredCalibration | undefined;
+  /** Calibration files that could not be read, for the model's notes. */
+  readonly notes: string[];
+  /** The fingerprint of the weights in the model folder, which a new calibration records. */
+  readonly weights: Record<string, string>;
+}
+
+/**
+ * THE answer to "which polynomial applies to this model here", for every model kind: the newest calibration fitted
+ * for this model id and these weights, of the model folder's and the data folder's (see findCalibration), put in
+ * force on `model`, which must be the model as loaded.
+ */
+export function calibrationInForce(model: ImageModel, place: CalibrationPlace): CalibrationInForce {
+  const weights = weightsFingerprint(place.modelDir);
+  const { found, notes } = findCalibration(place, model.info.id, weights);
+  return { model: found ? withCalibration(model, found.calibration) : model, stored: found, notes, weights };
 }

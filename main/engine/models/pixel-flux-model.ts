@@ -8,9 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { defaultsWithCalibration } from '../calibration/calibrated-model.ts';
-import { applicableCalibration } from '../calibration/calibration-file.ts';
-import type { Calibration } from '../../core/teacache/calibration.ts';
 import { EngineError } from '../../core/errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
@@ -111,17 +108,8 @@ export class PixelFluxModel implements ImageModel {
 
   static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
     const manifestFile = join(dir, MANIFEST_FILE);
-    const described = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
-    // A calibration fitted for this model supplies the teacache policy's polynomial. An unreadable
-    // one must not stop the model: it is left out, with a note saying what to do.
-    let calibration: Calibration | undefined;
-    let calibrationNote: string | undefined;
-    try {
-      calibration = applicableCalibration(dir, described.id);
-    } catch (error) {
-      calibrationNote = `Ignored the calibration: ${(error as Error).message}`;
-    }
-    const manifest = calibration ? { ...described, defaults: defaultsWithCalibration(described.defaults, calibration) } : described;
+    // Its calibration is put in force by the engine's one lookup (calibrationInForce), as for every model kind.
+    const manifest = parseOrThrow(PixelFluxManifestSchema, readJson(manifestFile), manifestFile);
     const vocabFile = join(dir, VOCAB_FILE);
     const vocab = parseOrThrow(z.array(z.string()).min(4), readJson(vocabFile), vocabFile);
     const tokenizer = new WordTokenizer(vocab);
@@ -151,7 +139,6 @@ export class PixelFluxModel implements ImageModel {
       new FluxTransformer(mx, fluxConfig, transformerParams),
       new WordEncoder(mx, encoderConfig, tokenizer, encoderParams),
       trained,
-      calibrationNote === undefined ? [] : [calibrationNote],
     );
   }
 
