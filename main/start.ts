@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli/options.ts';
-import { startWebMode, WEB_USAGE } from './web/main.ts';
+import { startWebMode, WEB_USAGE } from './transport/web/main.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

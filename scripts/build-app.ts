@@ -33,9 +33,9 @@ export interface BundleEntry {
 }
 
 export const BUNDLE_ENTRIES: readonly BundleEntry[] = [
-  { role: 'Electron main process', source: 'main/index.ts', outfile: 'dist/main/index.js', format: 'esm' },
+  { role: 'Electron main process', source: 'main/transport/electron-main/index.ts', outfile: 'dist/main/index.js', format: 'esm' },
   { role: 'engine worker', source: 'main/host/engine-worker.ts', outfile: 'dist/main/engine-worker.js', format: 'esm' },
-  { role: 'preload', source: 'main/preload.ts', outfile: 'dist/preload/preload.cjs', format: 'cjs' },
+  { role: 'preload', source: 'main/transport/preload/preload.ts', outfile: 'dist/preload/preload.cjs', format: 'cjs' },
 ];
 
 export const RENDERER_CONFIG = 'renderer/vite.config.ts';
@@ -61,7 +61,7 @@ const ESM_REQUIRE_BANNER = [
 
 /**
  * Environment variables through which development builds point Electron at a renderer dev server
- * (main/index.ts reads TEACACHE_RENDERER_DEV_URL; the others are the common tools' names). Compiled to undefined.
+ * (main/transport/electron-main/index.ts reads TEACACHE_RENDERER_DEV_URL; the others are the common tools' names). Compiled to undefined.
  */
 export const DEV_SERVER_VARIABLES = ['TEACACHE_RENDERER_DEV_URL', 'VITE_DEV_SERVER_URL', 'ELECTRON_RENDERER_URL'] as const;
 

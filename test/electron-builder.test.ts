@@ -76,7 +76,7 @@ describe('the app archive', () => {
       'dist/main/engine-worker.js.map',
       'dist/preload/preload.cjs.map',
       `${RENDERER_OUT}/assets/index-abc123.js.map`,
-      'main/index.ts',
+      'main/transport/electron-main/index.ts',
       'main/engine/engine.ts',
       'renderer/api.ts',
       'native/src/ops.cc',

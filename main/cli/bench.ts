@@ -4,10 +4,10 @@
 
 import { openGenerator } from '../engine/engine.ts';
 import type { GenerationResult } from '../engine/generate.ts';
-import type { GenerationRequest } from '../engine/request.ts';
+import type { GenerationRequest } from '../core/request.ts';
 import { describeBackend, parseBackendPreference, type BackendPreference } from '../engine/mlx/load-backend.ts';
-import { resolveRequest } from '../engine/resolve-request.ts';
-import { scheduleFor } from '../engine/sampler/schedule.ts';
+import { resolveRequest } from '../core/resolve-request.ts';
+import { scheduleFor } from '../core/schedule.ts';
 import { bookkeepingMsPerStep } from './bookkeeping.ts';
 import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 import { mean, median, round } from './stats.ts';

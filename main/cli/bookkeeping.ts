@@ -1,8 +1,8 @@
 // Measures what the cache's own decisions cost, apart from any model work.
 // Pure JavaScript; used by the benchmarks.
 
-import { SeedPolicy } from '../engine/teacache/seed-policy.ts';
-import { TeaCache } from '../engine/teacache/teacache.ts';
+import { SeedPolicy } from '../core/teacache/seed-policy.ts';
+import { TeaCache } from '../core/teacache/teacache.ts';
 
 /**
  * Time per step of the cache's own work — the policy's decision plus storing

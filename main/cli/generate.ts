@@ -7,15 +7,15 @@ import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { readNoiseFile } from '../engine/io/noise-file.ts';
-import { scheduleFor } from '../engine/sampler/schedule.ts';
+import { scheduleFor } from '../core/schedule.ts';
 import { skipNote } from './skip-note.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
-import { describeGuidance, resolveRequest } from '../engine/resolve-request.ts';
+import { describeGuidance, resolveRequest } from '../core/resolve-request.ts';
 import type { ModelDefaults } from '../engine/models/image-model.ts';
-import type { GenerationRequest } from '../engine/request.ts';
+import type { GenerationRequest } from '../core/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
-import { presetSettings } from '../engine/teacache/presets.ts';
+import { presetSettings } from '../core/teacache/presets.ts';
 import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]

@@ -3,9 +3,9 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { EngineError } from '../engine/errors.ts';
+import { EngineError } from '../core/errors.ts';
 import { BackendLoadError } from '../engine/mlx/load-backend.ts';
-import { GenerationRequestSchema, type GenerationRequest } from '../engine/request.ts';
+import { GenerationRequestSchema, type GenerationRequest } from '../core/request.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -3,9 +3,9 @@
 // timestep rules few steps to reuse. Read from the engine's own prediction, so
 // it is exact for the rules that read only the schedule. Pure.
 
-import type { ResolvedRequest } from '../engine/request.ts';
-import { readsScheduleOnly } from '../engine/teacache/create-policy.ts';
-import { predictSettings } from '../engine/teacache/predict.ts';
+import type { ResolvedRequest } from '../core/request.ts';
+import { readsScheduleOnly } from '../core/teacache/create-policy.ts';
+import { predictSettings } from '../core/teacache/predict.ts';
 
 /** A note for a run that will reuse at most one step; undefined otherwise, or when the policy's decisions depend on the run. */
 export function skipNote(request: ResolvedRequest, timesteps: readonly number[]): string | undefined {

@@ -1,9 +1,11 @@
-// One way to stand the engine up: load the MLX backend and a model, ready to
-// generate. Used by the CLI, the benchmark and the worker thread.
+// One way to stand the engine up: load the MLX backend and a model, with the calibration that applies to it in
+// force, ready to generate. Used by the CLI, the benchmark and the worker thread.
 
+import { calibrationInForce, calibrationPlace, type CalibrationInForce } from './calibration/calibration-store.ts';
 import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
-import { EngineError } from './errors.ts';
+import { EngineError } from '../core/errors.ts';
+import type { ImageModel } from './models/image-model.ts';
 import { isCheckpointFolder, loadModel, modelKind, type LoadModelOptions } from './models/load-model.ts';
 import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
 
@@ -12,6 +14,21 @@ export interface EngineOptions {
   readonly modelDir?: string;
   /** native, npm or auto (native when built); TEACACHE_BACKEND, else auto, when omitted. */
   readonly backend?: BackendPreference;
+  /** The app's calibrations folder, searched beside the model folder's calibration.json; none when omitted. */
+  readonly calibrationDir?: string;
+}
+
+/** The model as loaded, and which calibration applies to it: the worker keeps both, to put a new calibration in force later. */
+export interface LoadedEngine {
+  readonly loaded: Generator;
+  readonly calibration: CalibrationInForce;
+}
+
+/** The calibration's view of the model, with any calibration file that could not be read named in its notes. */
+function inForce(loaded: Generator, calibration: CalibrationInForce): Generator {
+  const { model, notes } = calibration;
+  const noted = notes.length ? (Object.create(model, { info: { value: { ...model.info, notes: [...model.info.notes, ...notes] }, enumerable: true } }) as ImageModel) : model;
+  return new Generator(loaded.mx, loaded.backend, noted);
 }
 
 export function createGenerator(options: EngineOptions = {}): Generator {
@@ -20,13 +37,19 @@ export function createGenerator(options: EngineOptions = {}): Generator {
   if (isCheckpointFolder(dir)) {
     throw new EngineError('BAD_REQUEST', `${dir} is a ${modelKind(dir) === 'z-image' ? 'Z-Image' : 'FLUX.1'} folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
   }
-  const model = PixelFluxModel.load(mx, dir);
-  return new Generator(mx, info, model);
+  const loaded = new Generator(mx, info, PixelFluxModel.load(mx, dir));
+  return inForce(loaded, calibrationInForce(loaded.model, calibrationPlace(options.modelDir, options.calibrationDir)));
 }
 
 /** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo), loaded with memory released as it goes. */
-export async function openGenerator(options: EngineOptions & LoadModelOptions = {}): Promise<Generator> {
+export async function loadEngine(options: EngineOptions & LoadModelOptions = {}): Promise<LoadedEngine> {
   const { mx, info } = loadBackend(options.backend);
   const model = await loadModel(mx, options.modelDir ?? builtinModelDir(), options);
-  return new Generator(mx, info, model);
+  return { loaded: new Generator(mx, info, model), calibration: calibrationInForce(model, calibrationPlace(options.modelDir, options.calibrationDir)) };
+}
+
+/** loadEngine's model with its calibration in force: what the CLI and the benchmarks run. */
+export async function openGenerator(options: EngineOptions & LoadModelOptions = {}): Promise<Generator> {
+  const { loaded, calibration } = await loadEngine(options);
+  return inForce(loaded, calibration);
 }

@@ -4,14 +4,14 @@
 
 import type { BackendInfo, MxArray, MxBackend } from './mlx/backend.ts';
 import { releaseUnreferencedArrays } from './mlx/memory.ts';
-import { EngineError } from './errors.ts';
+import { EngineError } from '../core/errors.ts';
 import type { ImageModel, ModelInfo } from './models/image-model.ts';
-import type { GenerationRequest, ResolvedRequest } from './request.ts';
-import { cfgWeight, resolveRequest } from './resolve-request.ts';
-import { scheduleFor } from './sampler/schedule.ts';
+import type { GenerationRequest, ResolvedRequest } from '../core/request.ts';
+import { cfgWeight, resolveRequest } from '../core/resolve-request.ts';
+import { scheduleFor } from '../core/schedule.ts';
 import { combineGuidance, sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
-import { createPolicy } from './teacache/create-policy.ts';
-import { TeaCache, type CacheStats } from './teacache/teacache.ts';
+import { createPolicy } from '../core/teacache/create-policy.ts';
+import { TeaCache, type CacheStats } from '../core/teacache/teacache.ts';
 
 export interface GenerationResult {
   readonly request: ResolvedRequest;

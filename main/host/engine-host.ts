@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../engine/request.ts';
+import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../core/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { preferSingleThreadedBlas } from '../engine/mlx/load-backend.ts';
 import {
@@ -19,7 +19,7 @@ import {
   type EngineInfo,
   type ErrorPayload,
   type JobSummary,
-} from '../ipc/contract.ts';
+} from '../core/contract.ts';
 import { FromWorkerSchema, type FromWorker, type ToWorker, type WorkerOptions, type WorkerResult } from './worker-protocol.ts';
 
 export interface EngineHostOptions {

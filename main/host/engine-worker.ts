@@ -5,18 +5,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { calibrateModel } from '../engine/calibration/calibrate.ts';
 import { withCalibration } from '../engine/calibration/calibrated-model.ts';
-import { weightsFingerprint } from '../engine/calibration/calibration-file.ts';
-import { DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/default-prompts.ts';
-import { openGenerator } from '../engine/engine.ts';
-import { CancelledError } from '../engine/errors.ts';
+import { DEFAULT_CALIBRATION_PROMPTS } from '../core/teacache/default-prompts.ts';
+import { loadEngine } from '../engine/engine.ts';
+import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
-import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
-import { resolveRequest } from '../engine/resolve-request.ts';
-import { scheduleFor } from '../engine/sampler/schedule.ts';
-import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../ipc/contract.ts';
-import { calibrationSummary, findCalibration, saveCalibration, type CalibrationPlace, type StoredCalibration } from './calibration-store.ts';
+import { resolveRequest } from '../core/resolve-request.ts';
+import { scheduleFor } from '../core/schedule.ts';
+import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
+import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (EngineHost starts it).');
@@ -40,7 +38,7 @@ let generator: Generator | undefined;
 let calibration: StoredCalibration | undefined;
 /** Calibration files that could not be read at load, for the model's notes. */
 let calibrationNotes: string[] = [];
-const place: CalibrationPlace = { modelDir: options.modelDir ?? builtinModelDir(), builtin: options.modelDir === undefined, userDir: options.calibrationDir };
+const place = calibrationPlace(options.modelDir, options.calibrationDir);
 let weights: Record<string, string> = {};
 
 /**
@@ -213,11 +211,11 @@ port.on('message', (raw: unknown) => {
 });
 
 try {
-  loaded = await openGenerator(options.modelDir ? { modelDir: options.modelDir } : {});
-  weights = weightsFingerprint(place.modelDir);
-  const { found, notes } = findCalibration(place, loaded.model.info.id, weights);
-  calibrationNotes = notes;
-  useCalibration(found);
+  const engine = await loadEngine({ ...(options.modelDir ? { modelDir: options.modelDir } : {}), ...(options.calibrationDir !== undefined ? { calibrationDir: options.calibrationDir } : {}) });
+  loaded = engine.loaded;
+  weights = engine.calibration.weights;
+  calibrationNotes = engine.calibration.notes;
+  useCalibration(engine.calibration.stored);
   // One throwaway step at the default settings traces the compiled blocks and
   // warms MLX's buffers, so the user's first run is not the slowest one (it
   // took twice as long as later runs, which skewed its measured speedup).

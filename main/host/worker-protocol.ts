@@ -2,7 +2,7 @@
 // receipt: a worker is a process boundary too. Pure: no Node or Electron imports.
 
 import { z } from 'zod';
-import { GenerationRequestSchema, ResolvedRequestSchema } from '../engine/request.ts';
+import { GenerationRequestSchema, ResolvedRequestSchema } from '../core/request.ts';
 import {
   BackendInfoSchema,
   CalibrationProgressSchema,
@@ -13,7 +13,7 @@ import {
   IdSchema,
   StatsSchema,
   StepEventSchema,
-} from '../ipc/contract.ts';
+} from '../core/contract.ts';
 
 export const WorkerOptionsSchema = z.object({
   /** A model folder; the built-in model when omitted. */

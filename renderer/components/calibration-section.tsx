@@ -4,8 +4,8 @@
 
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { DEFAULT_CALIBRATION_PROMPTS } from '../../main/engine/calibration/default-prompts.ts';
-import { CalibrationRequestSchema } from '../../main/ipc/contract.ts';
+import { DEFAULT_CALIBRATION_PROMPTS } from '../../main/core/teacache/default-prompts.ts';
+import { CalibrationRequestSchema } from '../../main/core/contract.ts';
 import { RANGES } from '../lib/draft.ts';
 import { formatTime } from '../lib/format.ts';
 import type { CalibrationRequest, CalibrationResult, ModelSummary } from '../lib/types.ts';

@@ -4,9 +4,9 @@
 
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
-import { describeGuidance } from '../../main/engine/resolve-request.ts';
-import { PRESET_NAMES, type PresetName } from '../../main/engine/teacache/presets.ts';
+import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
+import { describeGuidance } from '../../main/core/resolve-request.ts';
+import { PRESET_NAMES, type PresetName } from '../../main/core/teacache/presets.ts';
 import { cacheDefaults, NEUTRAL_OPTIONS, parseSize, presetCache, RANGES, sizeChoices, sizeLabel, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { formatSpeedup, formatThreshold } from '../lib/format.ts';

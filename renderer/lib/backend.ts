@@ -2,7 +2,7 @@
 // StudioBackend: one handle per job, its events routed by job id. Renderer only;
 // no Node, no Electron.
 
-import type { EventPayload, StudioApi } from '../../main/ipc/contract.ts';
+import type { EventPayload, StudioApi } from '../../main/core/contract.ts';
 import type { AppError, JobCallbacks, ModelSummary, ResolvedRequest, RunEntry, RunHandle, RunImage, StepEvent, StudioBackend } from './types.ts';
 
 interface Tracked {

@@ -2,11 +2,11 @@
 // Pure: no DOM, no store; ranges live here so sliders and tests agree.
 
 import type { z } from 'zod';
-import { GenerationRequestSchema } from '../../main/ipc/contract.ts';
-import { MAX_SEED } from '../../main/engine/request.ts';
-import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
-import type { PresetName } from '../../main/engine/teacache/presets.ts';
-import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/engine/resolve-request.ts';
+import { GenerationRequestSchema } from '../../main/core/contract.ts';
+import { MAX_SEED } from '../../main/core/request.ts';
+import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
+import type { PresetName } from '../../main/core/teacache/presets.ts';
+import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/core/resolve-request.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest } from './types.ts';
 
 export interface DraftCache {

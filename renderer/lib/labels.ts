@@ -1,6 +1,6 @@
 // Names people read for the engine's policies and reuse modes. Pure.
 
-import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/engine/teacache/policy.ts';
+import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
 
 export const POLICY_LABELS: Record<PolicyName, { readonly label: string; readonly short: string; readonly hint: string }> = {
   seed: { label: 'Seed rule', short: 'seed', hint: 'Adds up the timestep distance to the last computed step.' },

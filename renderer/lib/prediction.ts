@@ -1,13 +1,13 @@
 // Predicts a run's hit/miss pattern and speedup from the settings alone, with
 // the engine's own resolution, schedule and policy code. Pure.
 
-import { scheduleFor } from '../../main/engine/sampler/schedule.ts';
-import { decidesDuringRun, readsScheduleOnly } from '../../main/engine/teacache/create-policy.ts';
-import type { Decision, PolicyName } from '../../main/engine/teacache/policy.ts';
-import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/engine/teacache/predict.ts';
-import { resolveRequest } from '../../main/engine/resolve-request.ts';
+import { scheduleFor } from '../../main/core/schedule.ts';
+import { decidesDuringRun, readsScheduleOnly } from '../../main/core/teacache/create-policy.ts';
+import type { Decision, PolicyName } from '../../main/core/teacache/policy.ts';
+import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/core/teacache/predict.ts';
+import { resolveRequest } from '../../main/core/resolve-request.ts';
 import { imageKey, presetCache, thresholdRange, toRequest, type Draft, type DraftCache } from './draft.ts';
-import { PRESET_NAMES } from '../../main/engine/teacache/presets.ts';
+import { PRESET_NAMES } from '../../main/core/teacache/presets.ts';
 import type { GenerationRequest, ModelSummary, ResolvedRequest, RunEntry } from './types.ts';
 
 export interface PredictedStep {

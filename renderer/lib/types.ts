@@ -1,5 +1,5 @@
 // The renderer's view of the studio: what the store needs from the IPC contract
-// (main/ipc/contract.ts), shaped for the UI. Types only.
+// (main/core/contract.ts), shaped for the UI. Types only.
 
 import type {
   CalibrationProgress,
@@ -13,10 +13,10 @@ import type {
   ModelFolderProblem,
   ModelSource,
   Psnr,
-} from '../../main/ipc/contract.ts';
-import type { ModelDefaults, ModelInfo } from '../../main/engine/models/image-model.ts';
-import type { GenerationRequest, ResolvedRequest } from '../../main/engine/request.ts';
-import type { StepEvent } from '../../main/engine/sampler/sampler.ts';
+} from '../../main/core/contract.ts';
+import type { ModelDefaults, ModelInfo } from '../../main/core/model-info.ts';
+import type { GenerationRequest, ResolvedRequest } from '../../main/core/request.ts';
+import type { StepEvent } from '../../main/core/step-event.ts';
 
 export type {
   CalibrationProgress,

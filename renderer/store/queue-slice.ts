@@ -3,7 +3,7 @@
 
 import { toRequest } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
-import { MAX_SEED } from '../../main/engine/request.ts';
+import { MAX_SEED } from '../../main/core/request.ts';
 import type { PendingJob, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 

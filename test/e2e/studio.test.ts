@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineInfo, HistoryEntry } from '../../main/ipc/contract.ts';
+import type { EngineInfo, HistoryEntry } from '../../main/core/contract.ts';
 import { launchBrowser, type Browser } from './helpers/browser.ts';
 import { startWebServer, type WebServer } from './helpers/web-server.ts';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HistoryEntry } from '../../main/ipc/contract.ts';
+import type { HistoryEntry } from '../../main/core/contract.ts';
 import { launchBrowser, type Browser } from './helpers/browser.ts';
 import { startWebServer, type WebServer } from './helpers/web-server.ts';
 

@@ -52,7 +52,7 @@ beforeAll(async () => {
   put('dist/renderer/assets/index-abc.js', 'export {};');
   put('dist/renderer/assets/index-abc.js.map', '{}');
   // Sources and a renderer-only dependency that must stay out.
-  put('main/index.ts', 'export {};');
+  put('main/transport/electron-main/index.ts', 'export {};');
   put('node_modules/react/package.json', '{"name":"react","version":"19.3.1","main":"index.js"}');
   put('node_modules/react/index.js', 'module.exports = {};');
   // The MLX bindings as the Mac install leaves them: binding and shaders side by side.

@@ -3,17 +3,17 @@
 // least-squares fit. The CLI and the UI's engine worker both call this. Runs
 // in the engine (Node); writes nothing itself (see calibration-file.ts).
 
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import type { Generator } from '../generate.ts';
 import type { MxArray } from '../mlx/backend.ts';
 import { relativeL1, type StepEvent } from '../sampler/sampler.ts';
-import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration, type CalibrationTrace, type PolynomialFit } from '../teacache/calibration.ts';
-import { thresholdForSpeedup } from '../teacache/predict.ts';
-import { FLUX1_COEFFICIENTS, polyval } from '../teacache/teacache-policy.ts';
-import { resolveRequest } from '../resolve-request.ts';
-import { DEFAULT_CALIBRATION_DEGREE, minCalibrationSamples } from './default-prompts.ts';
+import { CALIBRATION_FORMAT, calibrationSamples, fitPolynomial, type Calibration, type CalibrationTrace, type PolynomialFit } from '../../core/teacache/calibration.ts';
+import { thresholdForSpeedup } from '../../core/teacache/predict.ts';
+import { FLUX1_COEFFICIENTS, polyval } from '../../core/teacache/teacache-policy.ts';
+import { resolveRequest } from '../../core/resolve-request.ts';
+import { DEFAULT_CALIBRATION_DEGREE, minCalibrationSamples } from '../../core/teacache/default-prompts.ts';
 
-export { DEFAULT_CALIBRATION_PROMPTS } from './default-prompts.ts';
+export { DEFAULT_CALIBRATION_PROMPTS } from '../../core/teacache/default-prompts.ts';
 
 /** The speedup a calibrated polynomial's default threshold gives on its own runs: near the original's recommended FLUX.1 settings (1.8–2×). */
 export const CALIBRATED_DEFAULT_SPEEDUP = 2;

@@ -3,7 +3,7 @@
 // loads nothing and writes nothing.
 
 import type { ImageModel, ModelDefaults } from '../models/image-model.ts';
-import type { Calibration } from '../teacache/calibration.ts';
+import type { Calibration } from '../../core/teacache/calibration.ts';
 
 /** What of a calibration the model's defaults take. */
 export type CalibratedDefaults = Pick<Calibration, 'coefficients' | 'threshold' | 'magRatios'>;

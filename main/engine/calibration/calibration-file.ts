@@ -3,10 +3,11 @@
 // worker or CLI).
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../errors.ts';
-import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../teacache/calibration.ts';
+import { EngineError } from '../../core/errors.ts';
+import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
+import { writeFileAtomicSync } from '../io/write-atomic.ts';
 
 export function calibrationPath(modelDir: string): string {
   return join(modelDir, CALIBRATION_FILE);
@@ -38,9 +39,7 @@ export function readCalibrationFile(file: string): Calibration {
 export function writeCalibration(modelDir: string, calibration: Calibration): string {
   const file = calibrationPath(modelDir);
   const checked = CalibrationSchema.parse(calibration);
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, `${JSON.stringify(checked, null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomicSync(file, `${JSON.stringify(checked, null, 2)}\n`);
   return file;
 }
 
@@ -85,16 +84,6 @@ export function weightsFingerprint(modelDir: string): Record<string, string> {
       return [name, hash.digest('hex').slice(0, 16)];
     }),
   );
-}
-
-/** The folder's calibration if it was fitted for this model and these weights; undefined otherwise. */
-export function applicableCalibration(modelDir: string, modelId: string): Calibration | undefined {
-  const calibration = readCalibration(modelDir);
-  if (!calibration || calibration.modelId !== modelId) return undefined;
-  if (calibration.weights !== undefined) {
-    if (!sameWeights(calibration.weights, weightsFingerprint(modelDir))) return undefined;
-  }
-  return calibration;
 }
 
 /** Whether two weights fingerprints name the same files with the same contents. */

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import type { ParamShapes } from '../models/layers.ts';
 import { readSafetensorsHeader, type TensorInfo } from './safetensors.ts';
 

@@ -3,7 +3,7 @@
 // its header before MLX reads it. Runs in the engine (Node).
 
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import { readSafetensorsHeader } from './safetensors.ts';
 import { loadSafetensors } from './weights.ts';
 

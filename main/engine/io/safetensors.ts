@@ -3,7 +3,7 @@
 // it lazily (MLX reads the data only at evaluation time). Runs in Node.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
   BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,

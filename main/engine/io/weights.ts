@@ -3,7 +3,7 @@
 // Runs in the engine.
 
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import type { ParamShapes } from '../models/layers.ts';
 import { readSafetensorsHeader } from './safetensors.ts';
 

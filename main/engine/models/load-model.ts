@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MxBackend } from '../mlx/backend.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import type { Quantization } from '../io/materialize.ts';
 import { Flux1Model } from './flux1/flux1-model.ts';
 import { checkFlux1Folder, looksLikeFlux1, type FolderProblem } from './flux1/inspect.ts';

@@ -8,10 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { defaultsWithCalibration } from '../calibration/calibrated-model.ts';
-import { applicableCalibration } from '../calibration/calibration-file.ts';
-import type { Calibration } from '../teacache/calibration.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../core/errors.ts';
 import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
 import { Checkpoint } from '../io/checkpoint.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
@@ -178,20 +175,11 @@ export class PixelFluxModel implements ImageModel {
   }
 
   static load(mx: MxBackend, dir: string = builtinModelDir()): PixelFluxModel {
-    const { manifest: described, vocab } = readDescription(dir);
-    // A calibration fitted for this model supplies the teacache policy's polynomial. An unreadable
-    // one must not stop the model: it is left out, with a note saying what to do.
-    let calibration: Calibration | undefined;
-    let calibrationNote: string | undefined;
-    try {
-      calibration = applicableCalibration(dir, described.id);
-    } catch (error) {
-      calibrationNote = `Ignored the calibration: ${(error as Error).message}`;
-    }
-    const manifest = calibration ? { ...described, defaults: defaultsWithCalibration(described.defaults, calibration) } : described;
+    // Its calibration is put in force by the engine's one lookup (calibrationInForce), as for every model kind.
+    const { manifest, vocab } = readDescription(dir);
     const tokenizer = new WordTokenizer(vocab);
     const { transformer: fluxConfig, textEncoder: encoderConfig } = manifest;
-    const [transformerPart, encoderPart] = weightParts(dir, described, vocab.length);
+    const [transformerPart, encoderPart] = weightParts(dir, manifest, vocab.length);
     const trained = isTrained(dir);
     const weights = (part: WeightsPart, seed: number) => {
       if (!trained) return randomParams(mx, part.shapes, seed);
@@ -207,7 +195,6 @@ export class PixelFluxModel implements ImageModel {
       new FluxTransformer(mx, fluxConfig, transformerParams),
       new WordEncoder(mx, encoderConfig, tokenizer, encoderParams),
       trained,
-      calibrationNote === undefined ? [] : [calibrationNote],
     );
   }
 

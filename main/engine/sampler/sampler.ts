@@ -3,39 +3,13 @@
 // Runs in the engine; no Node or Electron imports.
 
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { CancelledError } from '../errors.ts';
-import type { CacheStats } from '../teacache/teacache.ts';
-import type { DecisionReason, ReuseMode } from '../teacache/policy.ts';
-import type { TeaCache } from '../teacache/teacache.ts';
+import { CancelledError } from '../../core/errors.ts';
+import type { CacheStats } from '../../core/teacache/teacache.ts';
+import type { ReuseMode } from '../../core/teacache/policy.ts';
+import type { TeaCache } from '../../core/teacache/teacache.ts';
 
-/** One step's outcome, as charts, logs and reports see it. */
-export interface StepEvent {
-  readonly index: number;
-  readonly total: number;
-  readonly timestep: number;
-  readonly computed: boolean;
-  readonly reason: DecisionReason;
-  /** The policy's distance for this step (0 when it was not evaluated). */
-  readonly distance: number;
-  /** The accumulator compared against the threshold, before any reset. */
-  readonly accumulated: number;
-  /** null when caching is off. */
-  readonly threshold: number | null;
-  /** Wall time of the step, model and update included. */
-  readonly ms: number;
-  /**
-   * Input-side change since the previous step (relative L1 of the first
-   * block's modulated input), when it was measured; a recorded trace of these
-   * lets the teacache policy be predicted for any threshold.
-   */
-  readonly signal?: number;
-  /**
-   * mean over tokens of ‖r‖/‖r_previous‖ for the blocks' residual r against the previous computed
-   * step's (1 at step 0), when the signal was measured: an uncached run's list of these is
-   * MagCache's calibration.
-   */
-  readonly magnitudeRatio?: number;
-}
+export type { StepEvent } from '../../core/step-event.ts';
+import type { StepEvent } from '../../core/step-event.ts';
 
 /** The first transformer block run on its own, for First-Block Cache. */
 export interface FirstBlockStep {

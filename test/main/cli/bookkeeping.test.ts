@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { bookkeepingMsPerStep } from '../../../main/cli/bookkeeping.ts';
-import { fluxSchedule } from '../../../main/engine/sampler/schedule.ts';
+import { fluxSchedule } from '../../../main/core/schedule.ts';
 
 describe('bookkeepingMsPerStep', () => {
   it('measures a positive per-step cost over the real schedule', () => {

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { skipNote } from '../../../main/cli/skip-note.ts';
 import type { ModelInfo } from '../../../main/engine/models/image-model.ts';
 import { Z_IMAGE_DEFAULTS } from '../../../main/engine/models/z-image/z-image-model.ts';
-import { resolveRequest } from '../../../main/engine/resolve-request.ts';
-import { scheduleFor } from '../../../main/engine/sampler/schedule.ts';
-import { predictSettings } from '../../../main/engine/teacache/predict.ts';
+import { resolveRequest } from '../../../main/core/resolve-request.ts';
+import { scheduleFor } from '../../../main/core/schedule.ts';
+import { predictSettings } from '../../../main/core/teacache/predict.ts';
 
 const turbo = {
   info: { id: 'z-image-turbo', name: 'Z-Image-Turbo', trained: true, notes: [], guidanceEmbedded: false, sizeMultiple: 16, maxSize: 2048 } satisfies ModelInfo,

@@ -10,10 +10,10 @@ import { createGenerator } from '../../../main/engine/engine.ts';
 import { Generator } from '../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
 import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux-model.ts';
-import { resolveRequest } from '../../../main/engine/resolve-request.ts';
-import { scheduleFor } from '../../../main/engine/sampler/schedule.ts';
-import { predictDecisions } from '../../../main/engine/teacache/predict.ts';
-import { SeedPolicy } from '../../../main/engine/teacache/seed-policy.ts';
+import { resolveRequest } from '../../../main/core/resolve-request.ts';
+import { scheduleFor } from '../../../main/core/schedule.ts';
+import { predictDecisions } from '../../../main/core/teacache/predict.ts';
+import { SeedPolicy } from '../../../main/core/teacache/seed-policy.ts';
 
 let generator: Generator;
 beforeAll(() => {

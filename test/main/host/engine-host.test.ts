@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationPath, readCalibrationFile } from '../../../main/engine/calibration/calibration-file.ts';
 import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
-import { StudioError } from '../../../main/ipc/contract.ts';
+import { StudioError } from '../../../main/core/contract.ts';
 
 const small = { prompt: 'red heart', seed: 3, steps: 6, width: 32, height: 32 } as const;
 

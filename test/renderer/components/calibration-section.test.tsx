@@ -4,7 +4,7 @@
 // that the teacache policy now uses it.
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CALIBRATION_PROMPTS } from '../../../main/engine/calibration/default-prompts.ts';
+import { DEFAULT_CALIBRATION_PROMPTS } from '../../../main/core/teacache/default-prompts.ts';
 import { CalibrationSection } from '../../../renderer/components/calibration-section.tsx';
 import { bootStudio, createStudioStore, StoreProvider, type StudioStore } from '../../../renderer/store/store.ts';
 import { calibrationResult, FakeBackend, flush } from '../fixtures.ts';

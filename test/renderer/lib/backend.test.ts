@@ -1,7 +1,7 @@
 // The contract adapter routes broadcast job events to the right run, even ones that beat generate()'s reply.
 
 import { describe, expect, it } from 'vitest';
-import type { EventName, EventPayload, StudioApi } from '../../../main/ipc/contract.ts';
+import type { EventName, EventPayload, StudioApi } from '../../../main/core/contract.ts';
 import { createBackend } from '../../../renderer/lib/backend.ts';
 import type { JobCallbacks, StepEvent } from '../../../renderer/lib/types.ts';
 import { entry, flush, stepEvent } from '../fixtures.ts';

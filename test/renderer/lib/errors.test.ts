@@ -1,7 +1,7 @@
 // Failures become {code, message, details} and a title and detail lines a person can act on.
 
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../../../main/ipc/contract.ts';
+import { StudioError } from '../../../main/core/contract.ts';
 import { errorDetailLines, errorTitle, toAppError } from '../../../renderer/lib/errors.ts';
 
 describe('errors', () => {

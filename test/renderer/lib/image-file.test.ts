@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { imageFileName, pngBytes } from '../../../renderer/lib/image-file.ts';
-import { SaveImageInputSchema } from '../../../main/ipc/contract.ts';
+import { SaveImageInputSchema } from '../../../main/core/contract.ts';
 import { entry } from '../fixtures.ts';
 
 describe('imageFileName', () => {

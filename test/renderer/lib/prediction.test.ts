@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { draftDefaults, type Draft } from '../../../renderer/lib/draft.ts';
 import { aimFor, predictRun, thresholdForTarget, type RunPrediction } from '../../../renderer/lib/prediction.ts';
-import { FLUX1_MAG_RATIOS } from '../../../main/engine/teacache/magcache-policy.ts';
+import { FLUX1_MAG_RATIOS } from '../../../main/core/teacache/magcache-policy.ts';
 import { entry, MODEL } from '../fixtures.ts';
 
 const base = draftDefaults(MODEL);

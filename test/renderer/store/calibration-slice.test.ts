@@ -3,7 +3,7 @@
 // on the error banner, and calibrations started by another window.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveRequest } from '../../../main/engine/resolve-request.ts';
+import { resolveRequest } from '../../../main/core/resolve-request.ts';
 import { bootStudio, createStudioStore, type StudioStore } from '../../../renderer/store/store.ts';
 import { calibrationResult, FakeBackend, flush, MODEL } from '../fixtures.ts';
 

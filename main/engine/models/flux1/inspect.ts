@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Checkpoint } from '../../io/checkpoint.ts';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import { fluxParamShapes, type FluxConfig } from '../flux/config.ts';
 import { ClipTextConfigSchema, clipParamShapes, clipStoredName, CLIP_IGNORED, type ClipTextConfig } from '../text/clip.ts';
 import { T5ConfigSchema, t5ParamShapes, T5_EMBEDDING, T5_EMBEDDING_ALIAS, type T5Config } from '../text/t5.ts';

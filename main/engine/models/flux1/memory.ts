@@ -4,7 +4,7 @@
 // autoencoder resident, text encoders loaded for encoding and freed, one
 // layer's float copy alive while quantizing. Pure.
 
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import type { Quantization } from '../../io/materialize.ts';
 import { fluxParamShapes } from '../flux/config.ts';
 import { canQuantize, QUANT_GROUP_SIZE, type ParamShapes } from '../layers.ts';

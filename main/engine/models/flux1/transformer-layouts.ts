@@ -4,7 +4,7 @@
 // Pure (no file access); runs in the engine.
 
 import { z } from 'zod';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import { FluxConfigSchema, fluxParamShapes, type FluxConfig } from '../flux/config.ts';
 
 /** One BFL parameter built from stored tensors stacked along dim 0 (q, k, v fused), or taken as is. */

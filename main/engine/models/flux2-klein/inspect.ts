@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Checkpoint } from '../../io/checkpoint.ts';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
 import { problemCollector, readConfig } from '../flux1/inspect.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';

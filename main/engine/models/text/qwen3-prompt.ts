@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 
 /** Both pipelines' `max_sequence_length`. */
 export const QWEN3_PROMPT_TOKENS = 512;

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { checkpointPlans, materialize, type Quantization } from '../../io/materialize.ts';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import { layersFor, Qwen3ConfigSchema, qwen3ConfigFromShapes, Qwen3Encoder, QWEN3_IGNORED, qwen3ParamShapes, qwen3StoredName, type Qwen3Config } from './qwen3.ts';
 import { kleinPromptTokens, zImagePromptTokens, type PromptTokens, type Qwen3Tokenizer } from './qwen3-prompt.ts';
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 
 export interface TextTokenizer {
   /** Ids of `text`, with the model's special tokens, padded or truncated to exactly `length`. */

@@ -4,7 +4,7 @@
 // (ComfyUI's, with q/k/v fused); diffusers' names map onto them. Pure.
 
 import { z } from 'zod';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import type { ParamShapes } from '../layers.ts';
 
 /** The fields of diffusers' ZImageTransformer2DModel config.json the engine reads; defaults are diffusers'. */

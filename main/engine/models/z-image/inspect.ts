@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { Checkpoint } from '../../io/checkpoint.ts';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../core/errors.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { qwen3FromFile, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';

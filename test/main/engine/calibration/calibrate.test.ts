@@ -10,10 +10,11 @@ import { readCalibration, writeCalibration } from '../../../../main/engine/calib
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
-import { scheduleFor } from '../../../../main/engine/sampler/schedule.ts';
-import { predictSettings } from '../../../../main/engine/teacache/predict.ts';
-import { polyval } from '../../../../main/engine/teacache/teacache-policy.ts';
+import { calibrationInForce, calibrationPlace } from '../../../../main/engine/calibration/calibration-store.ts';
+import { resolveRequest } from '../../../../main/core/resolve-request.ts';
+import { scheduleFor } from '../../../../main/core/schedule.ts';
+import { predictSettings } from '../../../../main/core/teacache/predict.ts';
+import { polyval } from '../../../../main/core/teacache/teacache-policy.ts';
 import { mx } from '../../../support/mlx.ts';
 
 /** The built-in model's description without weights: it runs on seeded random ones. */
@@ -22,6 +23,9 @@ function bareModelDir(): string {
   for (const file of [MANIFEST_FILE, VOCAB_FILE]) copyFileSync(join(builtinModelDir(), file), join(dir, file));
   return dir;
 }
+
+/** The model as the engine stands it up: loaded, with the calibration that applies to it in force. */
+const loadCalibrated = (dir: string) => calibrationInForce(PixelFluxModel.load(mx, dir), calibrationPlace(dir)).model;
 
 describe('calibrateModel', () => {
   it('fits the recorded steps and writes a calibration the model then uses', async () => {
@@ -48,7 +52,7 @@ describe('calibrateModel', () => {
     expect(calibration.fit.rmse).toBeCloseTo(rmse, 10);
     writeCalibration(dir, calibration);
     expect(readCalibration(dir)).toEqual(calibration);
-    expect(PixelFluxModel.load(mx, dir).defaults.teacache.coefficients).toEqual(calibration.coefficients);
+    expect(loadCalibrated(dir).defaults.teacache.coefficients).toEqual(calibration.coefficients);
   }, 60_000);
 
   it("sets the teacache policy's default threshold on the fitted polynomial's scale: half the forwards on its own runs", async () => {
@@ -67,7 +71,7 @@ describe('calibrateModel', () => {
     expect(forwardsAt(calibration.threshold! / 4)).toBeGreaterThan(30);
 
     writeCalibration(dir, calibration);
-    const calibrated = PixelFluxModel.load(mx, dir);
+    const calibrated = loadCalibrated(dir);
     expect(calibrated.defaults.teacache.signalThreshold).toBe(calibration.threshold);
     expect(resolveRequest(calibrated, { prompt: 'red heart', seed: 1, cache: { policy: 'teacache' } }).cache.threshold).toBe(calibration.threshold);
   }, 60_000);

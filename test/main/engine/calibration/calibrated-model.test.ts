@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultsWithCalibration, withCalibration } from '../../../../main/engine/calibration/calibrated-model.ts';
 import type { ImageModel, ModelDefaults } from '../../../../main/engine/models/image-model.ts';
-import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
-import { DEFAULT_TEACACHE_POLICY_THRESHOLD } from '../../../../main/engine/teacache/teacache-policy.ts';
+import { resolveRequest } from '../../../../main/core/resolve-request.ts';
+import { DEFAULT_TEACACHE_POLICY_THRESHOLD } from '../../../../main/core/teacache/teacache-policy.ts';
 
 const defaults: ModelDefaults = {
   steps: 30,

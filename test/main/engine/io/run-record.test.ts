@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationResult } from '../../../../main/engine/generate.ts';
 import { parametersText } from '../../../../main/engine/io/run-record.ts';
-import type { ResolvedRequest } from '../../../../main/engine/request.ts';
-import { resolveRequest } from '../../../../main/engine/resolve-request.ts';
+import type { ResolvedRequest } from '../../../../main/core/request.ts';
+import { resolveRequest } from '../../../../main/core/resolve-request.ts';
 import { MODEL } from '../../../renderer/fixtures.ts';
 
 // The defaults as the engine resolves them (seed rule, CFG's skip-early 3, no options in use).

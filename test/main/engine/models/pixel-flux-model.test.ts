@@ -1,16 +1,18 @@
 // The built-in model's split forward (what residual reuse and TeaCache's signal
-// rely on) and how it picks up a calibration.json. Needs MLX; loads the
-// built-in model's manifest (random weights when untrained).
+// rely on) and how the engine's calibration lookup picks up its calibration.json.
+// Needs MLX; loads the built-in model's manifest (random weights when untrained).
 
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { WordEncoder } from '../../../../main/engine/models/text/word-encoder.ts';
-import { applicableCalibration, weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
+import { weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
+import { calibrationPlace, findCalibration } from '../../../../main/engine/calibration/calibration-store.ts';
+import { createGenerator } from '../../../../main/engine/engine.ts';
 import { pack } from '../../../../main/engine/models/packing.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/engine/teacache/calibration.ts';
+import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
 import { mx, values } from '../../../support/mlx.ts';
 
 /** A copy of the built-in model's description without weights (so it runs on seeded random ones). */
@@ -19,6 +21,12 @@ function bareModelDir(): string {
   for (const file of [MANIFEST_FILE, VOCAB_FILE]) copyFileSync(join(builtinModelDir(), file), join(dir, file));
   return dir;
 }
+
+/** The model as the engine stands it up: loaded, with the calibration that applies to it in force. */
+const loadCalibrated = (dir?: string) => createGenerator(dir === undefined ? {} : { modelDir: dir }).model;
+
+/** The model folder's calibration when it was fitted for this model id and these weights. */
+const applicableCalibration = (dir: string, modelId: string) => findCalibration(calibrationPlace(dir), modelId, weightsFingerprint(dir)).found?.calibration;
 
 const calibration = (modelId: string, coefficients: number[]): Calibration => ({
   format: CALIBRATION_FORMAT,
@@ -99,19 +107,19 @@ describe('PixelFluxModel.toRgb', () => {
 describe('calibration.json', () => {
   it("supplies the teacache polynomial when it was fitted for this model's id", () => {
     const dir = bareModelDir();
-    const plain = PixelFluxModel.load(mx, dir);
+    const plain = loadCalibrated(dir);
     expect(plain.defaults.teacache.coefficients).toBeUndefined();
     writeCalibration(dir, calibration(plain.info.id, [2, 1, 0.5]));
-    expect(PixelFluxModel.load(mx, dir).defaults.teacache.coefficients).toEqual([2, 1, 0.5]);
+    expect(loadCalibrated(dir).defaults.teacache.coefficients).toEqual([2, 1, 0.5]);
   });
 
   it("is ignored when fitted for another model, and when it is not a calibration, with a note saying what to do", () => {
     const dir = bareModelDir();
     writeCalibration(dir, calibration('some-other-model', [2, 1, 0.5]));
-    expect(PixelFluxModel.load(mx, dir).defaults.teacache.coefficients).toBeUndefined();
+    expect(loadCalibrated(dir).defaults.teacache.coefficients).toBeUndefined();
     writeFileSync(join(dir, 'calibration.json'), '{"format": "nope"}');
     // A damaged calibration must not stop the model from loading.
-    const model = PixelFluxModel.load(mx, dir);
+    const model = loadCalibrated(dir);
     expect(model.defaults.teacache.coefficients).toBeUndefined();
     expect(model.info.notes.some((note) => /Ignored the calibration: .*run npm run calibrate again/.test(note))).toBe(true);
   });
@@ -121,7 +129,7 @@ describe("the built-in model's own calibration", () => {
   it('is fitted for the shipped weights and in force on load, with its default threshold', () => {
     const shipped = applicableCalibration(builtinModelDir(), 'builtin-emoji');
     expect(shipped).toBeDefined();
-    const model = PixelFluxModel.load(mx);
+    const model = loadCalibrated();
     expect(model.defaults.teacache.coefficients).toEqual(shipped!.coefficients);
     expect(model.defaults.teacache.signalThreshold).toBe(shipped!.threshold);
     expect(shipped!.threshold).toBeGreaterThan(0);

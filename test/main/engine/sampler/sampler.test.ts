@@ -7,13 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MxArray } from '../../../../main/engine/mlx/backend.ts';
 import { relativeL1, sample, type Guidance, type SplitStep } from '../../../../main/engine/sampler/sampler.ts';
-import { fluxSchedule } from '../../../../main/engine/sampler/schedule.ts';
-import { createPolicy } from '../../../../main/engine/teacache/create-policy.ts';
-import { NO_POLICY_OPTIONS } from '../../../../main/engine/teacache/policy-options.ts';
-import type { PolicyName, ReuseMode } from '../../../../main/engine/teacache/policy.ts';
-import { predictDecisions, predictSettings } from '../../../../main/engine/teacache/predict.ts';
-import { SeedPolicy, type TeaCacheConfig } from '../../../../main/engine/teacache/seed-policy.ts';
-import { TeaCache } from '../../../../main/engine/teacache/teacache.ts';
+import { fluxSchedule } from '../../../../main/core/schedule.ts';
+import { createPolicy } from '../../../../main/core/teacache/create-policy.ts';
+import { NO_POLICY_OPTIONS } from '../../../../main/core/teacache/policy-options.ts';
+import type { PolicyName, ReuseMode } from '../../../../main/core/teacache/policy.ts';
+import { predictDecisions, predictSettings } from '../../../../main/core/teacache/predict.ts';
+import { SeedPolicy, type TeaCacheConfig } from '../../../../main/core/teacache/seed-policy.ts';
+import { TeaCache } from '../../../../main/core/teacache/teacache.ts';
 import { mx, ramp, values } from '../../../support/mlx.ts';
 
 /** A nonlinear stand-in for the model that records every call. */

@@ -19,7 +19,7 @@ import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/
 import { Flux2Vae, Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
 import { loadQwen3Tokenizer } from '../../../../../main/engine/models/text/qwen3-prompt.ts';
 import { qwen3FromFolder } from '../../../../../main/engine/models/text/qwen3-text-encoder.ts';
-import { resolveRequest } from '../../../../../main/engine/resolve-request.ts';
+import { resolveRequest } from '../../../../../main/core/resolve-request.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { empiricalMu, empiricalMuSchedule } from '../../../../../main/engine/sampler/schedule.ts';
+import { empiricalMu, empiricalMuSchedule } from '../../../../../main/core/schedule.ts';
 import { values } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_FIXTURE, expectedKlein } from './support.ts';
 

@@ -14,7 +14,7 @@ import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
 import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
-import { staticShiftSchedule } from '../../../../../main/engine/sampler/schedule.ts';
+import { staticShiftSchedule } from '../../../../../main/core/schedule.ts';
 import { modelTime, patchify, unpatchify, ZImageModel, type ZImagePromptEncoder } from '../../../../../main/engine/models/z-image/z-image-model.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 

@@ -1,0 +1,276 @@
+// The main process's side of the contract, for both transports: validates each request by name, runs it
+// against the EngineHost and the history, and turns host events into contract events. Runs in the main process
+// (Node); no Electron imports, so web mode and tests use it unchanged.
+
+import { decodePng, encodePng } from '../engine/io/png.ts';
+import { differenceMap } from '../engine/metrics/diff-map.ts';
+import { psnr } from '../engine/metrics/psnr.ts';
+import type { GenerationRequest } from '../core/request.ts';
+import { resolveRequest } from '../core/resolve-request.ts';
+import type { HistoryStore } from './history-store.ts';
+import type { EngineHost, HostEvent } from '../host/engine-host.ts';
+import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from './model-choice.ts';
+import {
+  events,
+  HISTORY_PAGE_SIZE,
+  parsePayload,
+  requests,
+  StudioError,
+  type EventMessage,
+  type EventName,
+  type EventPayload,
+  type HistoryEntry,
+  type Image,
+  type ModelSource,
+  type Psnr,
+  type RequestInput,
+  type RequestName,
+  type RequestOutput,
+} from '../core/contract.ts';
+
+type Handlers = { readonly [K in RequestName]: (input: RequestInput<K>) => Promise<RequestOutput<K>> };
+
+export function pngDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
+
+function psnrOf(a: Uint8Array, b: Uint8Array): Psnr {
+  const value = psnr(a, b);
+  return Number.isFinite(value) ? value : 'identical';
+}
+
+/** The uncached request with the same settings as a recorded run. */
+export function baselineRequest(entry: HistoryEntry): GenerationRequest {
+  const { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache } = entry.request;
+  return { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache: { ...cache, enabled: false } };
+}
+
+export interface StudioServiceOptions {
+  /** Where the loaded model came from (main/app/model-choice.ts startupModel); the built-in model by default. */
+  readonly modelSource?: ModelSource;
+  /** Checks a model folder; the engine's checkModelFolder by default (tests pass a stand-in). */
+  readonly checkFolder?: FolderChecker;
+}
+
+export class StudioService {
+  private readonly listeners = new Set<(message: EventMessage) => void>();
+  private readonly stopHost: () => void;
+  /** Saving finished runs one at a time keeps baseline links consistent. */
+  private saving: Promise<void> = Promise.resolve();
+  private modelSource: ModelSource;
+  /** One model switch at a time: two racing would leave the remembered folder and the loaded one apart. */
+  private switching: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly host: EngineHost,
+    readonly history: HistoryStore,
+    private readonly options: StudioServiceOptions = {},
+  ) {
+    this.modelSource = options.modelSource ?? BUILTIN_SOURCE;
+    this.stopHost = host.on((event) => this.onHostEvent(event));
+  }
+
+  /** Every contract event, already validated, for a transport to deliver. */
+  onEvent(listener: (message: EventMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs request `name` with an unchecked input: INVALID_PAYLOAD for an unknown name or an input that does not
+   * fit. The output is checked too, so a bug here cannot send the UI something the contract does not allow.
+   */
+  async dispatch(name: string, input: unknown): Promise<unknown> {
+    if (!Object.hasOwn(requests, name)) {
+      throw new StudioError('INVALID_PAYLOAD', `There is no request named "${name}". Known requests: ${Object.keys(requests).join(', ')}.`, { name });
+    }
+    const key = name as RequestName;
+    const spec = requests[key];
+    const parsed = parsePayload(spec.input, input ?? {}, `${key} input`);
+    const output = await (this.handlers[key] as (input: unknown) => Promise<unknown>)(parsed);
+    return parsePayload(spec.output, output, `${key} output`);
+  }
+
+  close(): void {
+    this.stopHost();
+    this.listeners.clear();
+  }
+
+  private emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
+    const checked = events[name].safeParse(payload);
+    if (!checked.success) {
+      console.error(`Not sending a malformed ${name} event:`, checked.error.issues);
+      return;
+    }
+    const message = { name, payload: checked.data } as EventMessage;
+    for (const listener of this.listeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        console.error('An event listener threw:', error);
+      }
+    }
+  }
+
+  private readonly handlers: Handlers = {
+    getInfo: async () => this.host.info(),
+    generate: async ({ request }) => {
+      // The engine's own rules for the loaded model (sizes, cache options), so a bad request fails here, not once queued.
+      const { model } = await this.host.info();
+      resolveRequest({ info: model, defaults: model.defaults }, request);
+      return { jobId: this.host.submit(request).jobId };
+    },
+    generateBaseline: async ({ runId }) => {
+      const entry = this.history.require(runId);
+      if (entry.baselineOf !== null) {
+        throw new StudioError('BAD_REQUEST', `Run ${runId} is itself the uncached baseline of run ${entry.baselineOf}.`, { runId });
+      }
+      if (!entry.request.cache.enabled) {
+        throw new StudioError('BAD_REQUEST', `Run ${runId} ran without TeaCache already; it is its own baseline.`, { runId });
+      }
+      const info = await this.host.info();
+      if (info.model.id !== entry.model.id) {
+        throw new StudioError('BAD_REQUEST', `Run ${runId} was made with ${entry.model.name}, but ${info.model.name} is loaded: load that model to make its baseline.`, {
+          runId,
+          model: entry.model.id,
+        });
+      }
+      return { jobId: this.host.submit(baselineRequest(entry), { baselineOf: runId }).jobId };
+    },
+    calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
+    cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),
+    listJobs: async () => ({ jobs: this.host.jobs() }),
+    listHistory: async ({ before, limit = HISTORY_PAGE_SIZE }) => {
+      const all = this.history.list();
+      const start = before === undefined ? 0 : all.findIndex((entry) => entry.id === before) + 1;
+      if (start === 0 && before !== undefined) {
+        throw new StudioError('NOT_FOUND', `There is no run ${before} in the history to page on from (it may have been deleted): list from the newest again.`, { before });
+      }
+      return { entries: all.slice(start, start + limit), more: start + limit < all.length };
+    },
+    getImage: async ({ id }) => {
+      const entry = this.history.require(id);
+      return { width: entry.width, height: entry.height, dataUrl: pngDataUrl(await this.history.image(id)) };
+    },
+    deleteRun: async ({ id }) => {
+      await this.saving;
+      const entry = this.history.get(id);
+      if (!entry) return { deleted: false };
+      // Unlink first: a dangling link would point the UI at a run it cannot fetch.
+      const updated: HistoryEntry[] = [];
+      for (const other of this.history.list()) {
+        const unlinked = other.baseline?.id === id ? { ...other, baseline: null } : other.baselineOf === id ? { ...other, baselineOf: null } : undefined;
+        if (!unlinked) continue;
+        await this.history.update(unlinked);
+        updated.push(unlinked);
+      }
+      const deleted = await this.history.delete(id);
+      if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
+      return { deleted };
+    },
+    compare: async ({ id, against }) => {
+      const entry = this.history.require(id);
+      const otherId = against ?? entry.baseline?.id;
+      if (!otherId) {
+        throw new StudioError('NO_BASELINE', `Run ${id} has no uncached baseline yet: make one first (generateBaseline), or name a run to compare against.`, { id });
+      }
+      const other = this.history.require(otherId);
+      if (other.width !== entry.width || other.height !== entry.height) {
+        throw new StudioError('BAD_REQUEST', `Runs ${id} (${entry.width}×${entry.height}) and ${otherId} (${other.width}×${other.height}) differ in size.`, { id, against: otherId });
+      }
+      const [a, b] = await Promise.all([this.history.image(id), this.history.image(otherId)]).then((pngs) => pngs.map((png) => decodePng(png).rgb));
+      const map = differenceMap(a!, b!, entry.width, entry.height);
+      let total = 0;
+      for (let i = 0; i < a!.length; i++) total += Math.abs(a![i]! - b![i]!);
+      const difference: Image = { width: entry.width, height: entry.height, dataUrl: pngDataUrl(encodePng(map.rgb, entry.width, entry.height)) };
+      return { id, against: otherId, psnr: psnrOf(a!, b!), maxDifference: map.maxDifference, meanDifference: total / a!.length, difference };
+    },
+    getModelSource: async () => this.modelSource,
+    setModelFolder: async ({ dir }) => {
+      const run = this.switching.then(() => this.setModelFolder(dir));
+      this.switching = run.catch(() => {});
+      return run;
+    },
+  };
+
+  /** Refuses a folder with problems untouched; otherwise restarts the engine on it, remembers it and says so. */
+  private async setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>> {
+    let source: ModelSource = BUILTIN_SOURCE;
+    if (dir !== null) {
+      const checked = folderProblems(dir, this.options.checkFolder);
+      if (checked.problems.length > 0) return { accepted: false, problems: checked.problems, source: this.modelSource };
+      source = { kind: 'folder', dir: checked.dir, note: null };
+    }
+    await this.host.switchModel(source.dir ?? undefined);
+    this.modelSource = source;
+    this.emit('modelChanged', { source });
+    await saveModelChoice(this.history.dir, source.dir);
+    return { accepted: true, problems: [], source };
+  }
+
+  private onHostEvent(event: HostEvent): void {
+    switch (event.type) {
+      case 'queued':
+        this.emit('jobQueued', { jobId: event.jobId, request: event.request, baselineOf: event.baselineOf, position: event.position });
+        return;
+      case 'started':
+        this.emit('jobStarted', { jobId: event.jobId, request: event.request, timesteps: event.timesteps, baselineOf: event.baselineOf });
+        return;
+      case 'steps':
+        this.emit('steps', { jobId: event.jobId, events: event.events });
+        return;
+      case 'preview':
+        this.emit('preview', { jobId: event.jobId, index: event.index, image: { width: event.width, height: event.height, dataUrl: pngDataUrl(event.png) } });
+        return;
+      case 'failed':
+        this.emit('jobFailed', { jobId: event.jobId, error: event.error });
+        return;
+      case 'calibration-queued':
+        this.emit('calibrationQueued', { jobId: event.jobId, request: event.request, position: event.position });
+        return;
+      case 'calibration-progress':
+        this.emit('calibrationProgress', { jobId: event.jobId, ...event.progress });
+        return;
+      case 'calibration-done':
+        this.emit('calibrationDone', { jobId: event.jobId, result: event.result });
+        return;
+      case 'calibration-failed':
+        this.emit('calibrationFailed', { jobId: event.jobId, error: event.error });
+        return;
+      case 'done':
+        this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {
+          const failure = error instanceof StudioError ? error : new StudioError('HISTORY_IO', `Could not save run ${event.jobId}: ${String(error)}`);
+          this.emit('jobFailed', { jobId: event.jobId, error: failure.toPayload() });
+        });
+        return;
+    }
+  }
+
+  /** Records a finished run, links it with its baseline both ways, then announces it. */
+  private async save(event: Extract<HostEvent, { type: 'done' }>): Promise<void> {
+    const { result } = event;
+    const { png, ...rest } = result;
+    let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
+    const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
+    if (original) entry = { ...entry, baselineOf: original.id };
+    // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
+    const originalRgb = original ? decodePng(await this.history.image(original.id)).rgb : undefined;
+    await this.history.add(entry, png);
+    const updated: HistoryEntry[] = [];
+    if (original && originalRgb) {
+      const linked: HistoryEntry = {
+        ...original,
+        baseline: {
+          id: entry.id,
+          wallMs: entry.wallMs,
+          speedup: original.wallMs > 0 ? entry.wallMs / original.wallMs : 0,
+          psnr: psnrOf(originalRgb, decodePng(png).rgb),
+        },
+      };
+      await this.history.update(linked);
+      updated.push(linked);
+    }
+    this.emit('jobDone', { jobId: event.jobId, entry });
+    this.emit('historyChanged', { added: [entry], updated, removed: [] });
+  }
+}
