@@ -60,16 +60,28 @@ let cached: LoadedBackend | undefined;
 /** The variable OpenBLAS (MLX's BLAS on Linux) reads its thread count from, once, as it loads. */
 export const BLAS_THREADS_VARIABLE = 'OPENBLAS_NUM_THREADS';
 
+/** The variable that turns on CPU lanes: its value is how many (at most the cores); unset or 1, none. */
+export const LANES_VARIABLE = 'TEACACHE_LANES';
+
 /**
- * Makes BLAS single-threaded unless the user chose otherwise. The engine runs
- * the two halves of a CFG batch on two CPU lanes; a multi-threaded OpenBLAS
- * under them spins its idle threads in sched_yield against the other lane
- * (measured: a 64 px forward 92 ms with one BLAS thread, 289 ms with two).
- * Must run on the main thread before MLX loads: a worker's process.env is a
- * copy that never reaches the C library.
+ * How many CPU lanes the user asked for. Off by default: this MLX's default stream is process-wide, so two
+ * engines in one process (two EngineHosts, each on its worker thread) that both switch streams stall each
+ * other (a two-host calibration took over 60 s with lanes, 12 s without).
+ */
+export function requestedLanes(env: NodeJS.ProcessEnv = process.env): number {
+  const count = Number(env[LANES_VARIABLE]);
+  return Number.isInteger(count) && count > 1 ? Math.min(count, availableParallelism()) : 1;
+}
+
+/**
+ * With lanes on, makes BLAS single-threaded unless the user chose otherwise: a
+ * multi-threaded OpenBLAS under two lanes spins its idle threads in sched_yield
+ * against the other lane (measured: a 64 px forward 92 ms with one BLAS thread,
+ * 289 ms with two). Must run on the main thread before MLX loads: a worker's
+ * process.env is a copy that never reaches the C library.
  */
 export function preferSingleThreadedBlas(env: NodeJS.ProcessEnv = process.env): void {
-  env[BLAS_THREADS_VARIABLE] ??= '1';
+  if (requestedLanes(env) > 1) env[BLAS_THREADS_VARIABLE] ??= '1';
 }
 
 interface NpmCore {
@@ -79,7 +91,11 @@ interface NpmCore {
   stream(stream: unknown): Disposable;
 }
 
-/** One MLX stream per core, each evaluated on its own scheduler thread. */
+/** `mx` with `count` CPU lanes: one MLX stream each, evaluated on its own scheduler thread. */
+export function withCpuLanes(mx: MxBackend, count: number): MxBackend {
+  return Object.create(mx, { lanes: { value: cpuLanes(mx as MxBackend & NpmCore, count) } }) as MxBackend;
+}
+
 function cpuLanes(core: NpmCore, count: number): MxLanes {
   const streams = Array.from({ length: count }, () => core.newStream(core.cpu));
   return {
@@ -114,8 +130,8 @@ export function loadNpmBackend(): LoadedBackend {
     ]);
   }
   const device = core.metal.isAvailable() ? 'gpu' : 'cpu';
-  const cores = availableParallelism();
-  const mx: MxBackend = device === 'cpu' && cores > 1 ? Object.create(core, { lanes: { value: cpuLanes(core, cores) } }) : core;
+  const lanes = requestedLanes();
+  const mx: MxBackend = device === 'cpu' && lanes > 1 ? withCpuLanes(core, lanes) : core;
   const version = (require(`${NPM_PACKAGE}/package.json`) as { version: string }).version;
   cached = {
     mx,

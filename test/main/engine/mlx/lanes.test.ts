@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MxArray, MxBackend } from '../../../../main/engine/mlx/backend.ts';
 import { mapAcrossLanes } from '../../../../main/engine/mlx/lanes.ts';
-import { mx, ramp, values } from '../../../support/mlx.ts';
+import { withCpuLanes } from '../../../../main/engine/mlx/load-backend.ts';
+import { mx as plain, ramp, values } from '../../../support/mlx.ts';
+
+// Lanes are opt-in (TEACACHE_LANES); these tests ask for two as the engine would.
+const mx = withCpuLanes(plain, 2);
 
 /** Row-independent work with a matmul, a softmax and a broadcast, like a transformer block. */
 function rowwise(a: MxArray, b: MxArray): MxArray {

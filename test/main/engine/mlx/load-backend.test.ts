@@ -130,11 +130,14 @@ describe('compileUnavailableReason', () => {
 });
 
 describe('preferSingleThreadedBlas', () => {
-  it('asks for one BLAS thread, leaving a count the user set alone', () => {
-    const env: NodeJS.ProcessEnv = {};
+  it('asks for one BLAS thread under lanes, leaving a count the user set alone', () => {
+    const env: NodeJS.ProcessEnv = { TEACACHE_LANES: '2' };
     preferSingleThreadedBlas(env);
     expect(env.OPENBLAS_NUM_THREADS).toBe('1');
-    const chosen: NodeJS.ProcessEnv = { OPENBLAS_NUM_THREADS: '2' };
+    const withoutLanes: NodeJS.ProcessEnv = {};
+    preferSingleThreadedBlas(withoutLanes);
+    expect(withoutLanes.OPENBLAS_NUM_THREADS).toBeUndefined();
+    const chosen: NodeJS.ProcessEnv = { TEACACHE_LANES: '2', OPENBLAS_NUM_THREADS: '2' };
     preferSingleThreadedBlas(chosen);
     expect(chosen.OPENBLAS_NUM_THREADS).toBe('2');
   });
