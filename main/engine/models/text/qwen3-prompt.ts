@@ -5,10 +5,11 @@
 // on or off), then padding and truncation to 512 as transformers does.
 // Runs in the engine (Node); no Electron imports.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../../../core/errors.ts';
+import { readJson } from './tokenizers.ts';
 
 /** Both pipelines' `max_sequence_length`. */
 export const QWEN3_PROMPT_TOKENS = 512;
@@ -32,16 +33,6 @@ export interface Qwen3Tokenizer {
 export interface PromptTokens {
   readonly ids: number[][];
   readonly mask: number[][];
-}
-
-function readJson(file: string, what: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new EngineError('MODEL_INVALID', `${file} is not a valid ${what}: ${(error as Error).message}. Download it again.`, { file }, { cause: error });
-  }
 }
 
 /** A special token's text, whether the config writes it as a string or as an AddedToken object. */

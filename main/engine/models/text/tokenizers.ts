@@ -14,7 +14,8 @@ export interface TextTokenizer {
   encode(text: string, length: number): number[];
 }
 
-function readJson(file: string, what: string): Record<string, unknown> {
+/** A tokenizer's JSON file as an object; anything else is a precise MODEL_INVALID naming the file. */
+export function readJson(file: string, what: string): Record<string, unknown> {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
