@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MxBackend } from '../../../../../main/engine/mlx/backend.ts';
 import { fluxParamShapes, type FluxConfig } from '../../../../../main/engine/models/flux/config.ts';
 import { FluxTransformer, type TransformerInput } from '../../../../../main/engine/models/flux/transformer.ts';
+import { withCpuLanes } from '../../../../../main/engine/mlx/load-backend.ts';
 import { randomParams } from '../../../../../main/engine/models/layers.ts';
 import { mx, ramp, values } from '../../../../support/mlx.ts';
 
@@ -40,7 +41,8 @@ function maxDifference(a: readonly number[], b: readonly number[]): number {
 /** The same backend with `compile` hidden, as a backend without it would be; one lane, like the compiled graph. */
 const withoutCompile = Object.create(mx, { compile: { value: undefined }, lanes: { value: undefined } }) as MxBackend;
 /** Uncompiled, each batch row on its own CPU lane, as the engine runs on the CPU. */
-const onLanes = Object.create(mx, { compile: { value: undefined } }) as MxBackend;
+// Lanes are opt-in (TEACACHE_LANES); ask for two as the engine would.
+const onLanes = withCpuLanes(withoutCompile, 2);
 
 describe('FluxTransformer', () => {
   it('predicts one velocity per packed token', () => {
