@@ -73,9 +73,7 @@ describe('TeaCache Studio in Chromium', () => {
     expect(await page.getByRole('group', { name: 'Reused' }).textContent()).toContain(String(run!.stats.hits));
   });
 
-  // Skipped at the end of the 2026-12-01 session: after this wave's merges the Size radios are not found in this spec's page
-  // (tuning-loop.test.ts finds them), undiagnosed; the closing note of issues 12/18 says so. Re-enable first thing.
-  it.skip('cancels a run partway: it stops, and nothing is added to history', async () => {
+  it('cancels a run partway: it stops, and nothing is added to history', async () => {
     const { page } = browser;
     const runsBefore = (await history()).length;
     // The largest size, the most steps and no reuse: a run far longer than the round trip of Cancel, even on a busy machine.
@@ -115,9 +113,7 @@ describe('TeaCache Studio in Chromium', () => {
     await poll(() => caching.getAttribute('aria-checked')).toBe('true');
   });
 
-  // Skipped at the end of the 2026-12-01 session: after this wave's merges the Size radios are not found in this spec's page
-  // (tuning-loop.test.ts finds them), undiagnosed; the closing note of issues 12/18 says so. Re-enable first thing.
-  it.skip('keeps the run in history across a reload, with its image and chart', async () => {
+  it('keeps the run in history across a reload, with its image and chart', async () => {
     const { page } = browser;
     const [run] = await history();
     await page.reload();
@@ -132,9 +128,7 @@ describe('TeaCache Studio in Chromium', () => {
     expect(await page.getByRole('slider', { name: 'Threshold', exact: true }).getAttribute('aria-valuetext')).toBe('0.15');
   });
 
-  // Skipped at the end of the 2026-12-01 session: after this wave's merges the Size radios are not found in this spec's page
-  // (tuning-loop.test.ts finds them), undiagnosed; the closing note of issues 12/18 says so. Re-enable first thing.
-  it.skip('measures against the uncached run on request and saves a screenshot', async () => {
+  it('measures against the uncached run on request and saves a screenshot', async () => {
     const { page } = browser;
     // The engine is warm by now; a fresh cached run makes the timing comparison fair (the first run paid for warm-up).
     const runsBefore = (await history()).length;
