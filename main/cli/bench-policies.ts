@@ -116,6 +116,8 @@ const VARIANTS: readonly Variant[] = [
   { policy: 'teacache', reuse: 'output', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
   { policy: 'teacache', reuse: 'taylor', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
   { policy: 'teacache', reuse: 'taylor2', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
+  // HiCache's damped forecast: whether bounded higher orders hold up over the long gaps of the fastest targets.
+  { policy: 'teacache', reuse: 'hermite', accumulate: 'since-compute', skipLast: true, skipEarly: 2 },
   { policy: 'magcache', reuse: 'residual' },
   { policy: 'magcache', reuse: 'residual', skipEarly: 2, noCap: true },
   { policy: 'first-block', reuse: 'residual', skipEarly: 2 },
@@ -147,6 +149,7 @@ const COLOURS: Record<string, Rgb> = {
   'seed/taylor2': [120, 100, 0],
   'teacache-since-compute-nolast-early2/taylor': [60, 180, 230],
   'teacache-since-compute-nolast-early2/taylor2': [0, 110, 110],
+  'teacache-since-compute-nolast-early2/hermite': [0, 60, 160],
   'magcache/residual': [230, 30, 230],
   'magcache-early2-nocap/residual': [150, 0, 90],
   'magcache-early2-nocap/output': [200, 120, 200],

@@ -23,7 +23,7 @@ const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"
          [--threshold T --rescale R --skip-early K | --no-cache]
          [--preset quality|balanced|fast]
          [--policy seed|timestep-consecutive|teacache|magcache|first-block|easycache]
-         [--reuse output|residual|taylor|taylor2]
+         [--reuse output|residual|taylor|taylor2|hermite]
          [--accumulate consecutive|since-compute] [--last-step always|rule]
          [--max-reuses N] [--window START,END]
          [--model DIR [--quantize 4|8|none|auto]] [--noise FILE.safetensors] --out FILE.png

@@ -16,6 +16,7 @@ export const REUSE_LABELS: Record<ReuseMode, string> = {
   residual: 'Block residual',
   taylor: 'Taylor extrapolation',
   taylor2: 'Second-order Taylor',
+  hermite: 'Hermite forecast (HiCache)',
 };
 
 export const ACCUMULATION_LABELS: Record<TeaCacheAccumulation, string> = {

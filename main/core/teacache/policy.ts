@@ -26,10 +26,11 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
  * What a reused step stands in for the model's work: the last output (the
  * seed's), the transformer blocks' residual (original TeaCache: embedders and
  * final layer still run), or a first-order extrapolation from the last two
- * computed outputs (TaylorSeer-style), or a second-order one from the last
- * three (TaylorSeer with two finite differences).
+ * computed outputs (TaylorSeer-style), a second-order one from the last
+ * three (TaylorSeer with two finite differences), or HiCache's scaled Hermite
+ * forecast from the same three, damped to stay stable over long gaps.
  */
-export const REUSE_MODES = ['output', 'residual', 'taylor', 'taylor2'] as const;
+export const REUSE_MODES = ['output', 'residual', 'taylor', 'taylor2', 'hermite'] as const;
 export type ReuseMode = (typeof REUSE_MODES)[number];
 
 /** How the teacache policy adds up its signal (see TeaCachePolicyConfig.accumulate). */

@@ -5,6 +5,7 @@
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { CancelledError } from '../../core/errors.ts';
 import type { CacheStats } from '../../core/teacache/teacache.ts';
+import { forecastOrder, forecastsInSteps, forecastWeights } from '../../core/teacache/forecast.ts';
 import type { ReuseMode } from '../../core/teacache/policy.ts';
 import type { TeaCache } from '../../core/teacache/teacache.ts';
 
@@ -127,8 +128,10 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   let firstResidualAtCompute: MxArray | undefined;
   // EasyCache's input and output at the last computed step.
   let atCompute: { readonly x: MxArray; readonly velocity: MxArray } | undefined;
-  // TaylorSeer's factors at the last compute: the velocity, then its divided differences in t.
-  const order = reuse === 'taylor' ? 1 : reuse === 'taylor2' ? 2 : 0;
+  // The forecast's factors at the last compute: the velocity, then its divided differences in
+  // t (TaylorSeer) or in steps (HiCache).
+  const order = forecastOrder(reuse);
+  const inSteps = forecastsInSteps(reuse);
   let factors: MxArray[] = [];
   let factorsAt: number | undefined;
 
@@ -138,7 +141,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     return combineGuidance(mx, pos, neg, guidance.scale);
   };
 
-  const computeWith = (x: MxArray, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
+  const computeWith = (x: MxArray, index: number, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
     if (!part && reuse === 'output') return computeVelocity(x, timestep);
     let velocity: MxArray;
     if (part) {
@@ -156,30 +159,24 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     if (reuse !== 'residual') cache?.updateCache(velocity, timestep);
     if (order > 0) {
       // TaylorSeer's update: each order's factor is the divided difference of the one below.
+      const at = inSteps ? index : timestep;
       const next = [velocity];
-      if (factorsAt !== undefined && factorsAt !== timestep) {
-        for (let j = 0; j < Math.min(order, factors.length); j++) next.push(mx.multiply(mx.subtract(next[j]!, factors[j]!), 1 / (timestep - factorsAt)));
+      if (factorsAt !== undefined && factorsAt !== at) {
+        for (let j = 0; j < Math.min(order, factors.length); j++) next.push(mx.multiply(mx.subtract(next[j]!, factors[j]!), 1 / (at - factorsAt)));
       }
       factors = next;
-      factorsAt = timestep;
+      factorsAt = at;
     }
     return velocity;
   };
 
-  const reuseWith = (cached: TeaCache<MxArray>, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
+  const reuseWith = (cached: TeaCache<MxArray>, index: number, timestep: number, part: SplitStep | undefined, first: FirstBlockStep | undefined): MxArray => {
     if (!part && reuse === 'output') return reuseVelocity(cached);
     const held = cached.getCached()!;
     if (reuse === 'residual') return part!.velocity(mx.add(first ? first.output : part!.blockInput, held));
     if (order > 0 && factors.length > 1 && factorsAt !== undefined) {
-      // Σ F_j·Δt^j / j! from the last compute's factors.
-      const offset = timestep - factorsAt;
-      let forecast = held;
-      let coefficient = 1;
-      for (let j = 1; j < factors.length; j++) {
-        coefficient *= offset / j;
-        forecast = mx.add(forecast, mx.multiply(factors[j]!, coefficient));
-      }
-      return forecast;
+      const weights = forecastWeights(reuse, (inSteps ? index : timestep) - factorsAt, factors.length - 1);
+      return weights.reduce((forecast, weight, j) => mx.add(forecast, mx.multiply(factors[j + 1]!, weight)), held);
     }
     return held;
   };
@@ -208,7 +205,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     const inputChange = observes && atCompute ? meanAbsDifference(mx, x, atCompute.x) : undefined;
     lastMagnitudeRatio = undefined;
     const computed = cache ? cache.shouldCompute(index, timestep, { totalSteps: total, signal: measured, inputChange }) : true;
-    const velocity = computed ? computeWith(x, timestep, part, first) : reuseWith(cache!, timestep, part, first);
+    const velocity = computed ? computeWith(x, index, timestep, part, first) : reuseWith(cache!, index, timestep, part, first);
     if (computed && observes) {
       const outputNorm = mx.mean(mx.abs(velocity));
       mx.eval(outputNorm);

@@ -1,6 +1,6 @@
 // The step loop: Euler updates, CFG recombined fresh from cached branches,
 // one event per step, cancellation, and reuse that changes nothing else; the
-// reuse modes (output, residual, taylor, taylor2) and what it measures for the
+// reuse modes (output, residual, taylor, taylor2, hermite) and what it measures for the
 // policies that read the model (input-side signal, first-block residual,
 // magnitude ratios, EasyCache's changes), against a split stand-in worked out by hand.
 
@@ -177,7 +177,7 @@ const settings = (policy: PolicyName, threshold: number) => ({ policy, threshold
 const cacheFor = (policy: PolicyName, threshold: number) => new TeaCache<MxArray>(createPolicy(settings(policy, threshold)));
 
 describe('reuse modes', () => {
-  it.each(['output', 'residual', 'taylor', 'taylor2'] as const)('%s: bit-identical to the uncached run when every step computes', async (reuse: ReuseMode) => {
+  it.each(['output', 'residual', 'taylor', 'taylor2', 'hermite'] as const)('%s: bit-identical to the uncached run when every step computes', async (reuse: ReuseMode) => {
     const timesteps = fluxSchedule(6);
     const noise = ramp([1, 4, 3]);
     const plain = await sample(mx, { noise, timesteps, guidance: splitModel().guidance });
@@ -257,6 +257,23 @@ describe('reuse modes', () => {
     });
     expect(seen.map(([, c]) => c)).toEqual([true, true, true, false]);
     expect(seen[3]![0]).toBeCloseTo(0.48, 5);
+  });
+
+  it("hermite forecasts in steps with HiCache's damped weights from the last three computed velocities", async () => {
+    // v = t², computed at steps 0–2 (t = 1, 0.9, 0.8): per-step factors [0.64, −0.17, 0.02]; one step
+    // on, HiCache weighs them 0.5·H₁(0.5) = 0.5 and 0.25·H₂(0.5)/2 = −0.125: 0.64 − 0.085 − 0.0025.
+    const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.multiply(mx.ones(x.shape), t * t) };
+    const seen: Array<[number, boolean]> = [];
+    await sample(mx, {
+      noise: mx.zeros([1, 2, 2]),
+      timesteps: [1, 0.9, 0.8, 0.7, 0],
+      guidance,
+      reuse: 'hermite',
+      cache: new TeaCache<MxArray>(createPolicy({ ...settings('seed', 100), skipEarlySteps: 3 })),
+      onVelocity: (_, v, computed) => seen.push([values(v)[0]!, computed]),
+    });
+    expect(seen.map(([, c]) => c)).toEqual([true, true, true, false]);
+    expect(seen[3]![0]).toBeCloseTo(0.5525, 5);
   });
 
   it('taylor holds the output while only one computed velocity exists', async () => {
