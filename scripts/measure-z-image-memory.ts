@@ -60,9 +60,8 @@ async function main(): Promise<void> {
     mx.eval(transformer.forward({ x: mx.random.normal([1, 16, 64]), caption: mx.random.normal([1, textTokens, Z_IMAGE_FULL.capFeatDim]) }, 0.5, 4, 4));
   }
   const forwardSeconds = (performance.now() - forwardStarted) / 1000;
-  const parameters = Object.values(qwen3ParamShapes(QWEN3_4B)).reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
   const estimate = estimateZImageMemory(
-    { transformer: Z_IMAGE_FULL, vae: FLUX1_VAE, textEncoder: { parameters, hiddenSize: QWEN3_4B.hidden_size } },
+    { transformer: Z_IMAGE_FULL, vae: FLUX1_VAE, textEncoder: { shapes: qwen3ParamShapes(QWEN3_4B, qwenLayers), hiddenSize: QWEN3_4B.hidden_size } },
     quantization,
     { width: 1024, height: 1024, batch: 1, textTokens: 512 },
   );

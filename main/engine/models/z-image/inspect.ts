@@ -144,8 +144,9 @@ function schedulerShift(dir: string): number {
  */
 export function zImageVariant(dir: string, transformerPath: string): ZImageVariant {
   const readme = join(dir, 'README.md');
-  const card = existsSync(readme) ? readFileSync(readme, 'utf8').slice(0, 4000) : '';
-  return /turbo/i.test(basename(dir)) || /turbo/i.test(basename(transformerPath)) || /Z-Image-Turbo/.test(card) ? 'turbo' : 'base';
+  // The card's title only: Base's card may well mention Turbo further down.
+  const title = existsSync(readme) ? /^#\s+(.*)$/m.exec(readFileSync(readme, 'utf8').slice(0, 20_000))?.[1] ?? '' : '';
+  return [basename(dir), basename(transformerPath), title].some((name) => /turbo/i.test(name)) ? 'turbo' : 'base';
 }
 
 export interface ZImageCheck {

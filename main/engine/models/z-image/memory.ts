@@ -5,7 +5,7 @@
 // same engine, the same autoencoder). Pure.
 
 import type { Quantization } from '../../io/materialize.ts';
-import { QUANT_GROUP_SIZE } from '../layers.ts';
+import type { ParamShapes } from '../layers.ts';
 import { leastDecodeBytes, paramsBytes, RUNTIME_OVERHEAD_BYTES, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
 import { vaeDecoderParamShapes, type VaeConfig } from '../vae/decoder.ts';
 import { ffnHidden, SEQ_MULTIPLE, zImageParamShapes, type ZImageConfig } from './config.ts';
@@ -15,13 +15,8 @@ const F32 = 4;
 export interface ZImageConfigs {
   readonly transformer: ZImageConfig;
   readonly vae: VaeConfig;
-  /** The text encoder's parameter count (from its headers) and width. */
-  readonly textEncoder: { readonly parameters: number; readonly hiddenSize: number };
-}
-
-/** Bytes of `count` parameters held as float32 or quantized (packed bits plus a float32 scale and bias per group). */
-function heldBytes(count: number, quantization: Quantization): number {
-  return quantization === 'none' ? count * F32 : (count * quantization) / 8 + (2 * F32 * count) / QUANT_GROUP_SIZE;
+  /** The text encoder's parameters as the engine loads them (embedding float32, linears quantized) and its width. */
+  readonly textEncoder: { readonly shapes: ParamShapes; readonly hiddenSize: number };
 }
 
 function roundUp(n: number): number {
@@ -33,7 +28,7 @@ export function estimateZImageMemory(configs: ZImageConfigs, quantization: Quant
   const shapes = zImageParamShapes(config);
   const transformerBytes = paramsBytes(shapes, quantization);
   const vaeBytes = paramsBytes(vaeDecoderParamShapes(configs.vae), 'none');
-  const textEncoderBytes = heldBytes(configs.textEncoder.parameters, quantization);
+  const textEncoderBytes = paramsBytes(configs.textEncoder.shapes, quantization);
 
   // Denoising: each CFG branch runs as its own forward, so one image's joint
   // stream is alive at once: a few residual-width copies, the SwiGLU halves,

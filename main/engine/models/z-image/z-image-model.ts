@@ -12,6 +12,7 @@ import { chooseQuantizationBy, formatGb, type MemoryEstimate } from '../flux1/me
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
+import { qwen3ParamShapes } from '../text/qwen3.ts';
 import { encodeZImagePrompts } from '../text/qwen3-text-encoder.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
@@ -100,7 +101,9 @@ export class ZImageModel implements ImageModel {
     const defaults = Z_IMAGE_DEFAULTS[parts.variant];
     const name = parts.variant === 'turbo' ? 'Z-Image-Turbo' : 'Z-Image';
     const size = { width: defaults.width, height: defaults.height, batch: defaults.guidanceScale > 0 ? 2 : 1, textTokens: Z_IMAGE_TEXT_TOKENS };
-    const textEncoder = { parameters: tensorElements(parts.textEncoder.source.checkpoint), hiddenSize: parts.textEncoder.hiddenSize };
+    const qwen = parts.textEncoder.source.config;
+    // hidden_states[-2]: the encoder's last layer is never loaded.
+    const textEncoder = { shapes: qwen3ParamShapes(qwen, qwen.num_hidden_layers - 1), hiddenSize: qwen.hidden_size };
     const memory = chooseQuantizationBy(
       (q) => estimateZImageMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder }, q, size),
       name,
@@ -271,12 +274,6 @@ export function zImageTransformerPlans(mx: MxBackend, parts: Pick<ZImageParts, '
     linearWeight: linearWeight(name),
     bytes: checkpoint.bytes(pieces.map((piece) => piece.stored)),
   }));
-}
-
-function tensorElements(checkpoint: { readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[] }> }): number {
-  let total = 0;
-  for (const { shape } of checkpoint.tensors.values()) total += shape.reduce((a, b) => a * b, 1);
-  return total;
 }
 
 /** The checkpoint's Qwen3 encoder, loaded for each encoding at the model's quantization and freed after. */

@@ -33,7 +33,9 @@ describe('Z-Image folders', () => {
     expect(checkModelFolder(join(FIXTURES, 'z-image-base'))).toEqual({ kind: 'z-image', variant: 'base', problems: [] });
     const snapshot = copy('z-image-base', 'snapshot-0123');
     expect(inspectZImageFolder(snapshot).variant).toBe('base');
-    writeFileSync(join(snapshot, 'README.md'), '# Z-Image-Turbo\n');
+    writeFileSync(join(snapshot, 'README.md'), '---\nlicense: apache-2.0\n---\n# Z-Image\n\nThe distilled Z-Image-Turbo is faster.\n');
+    expect(inspectZImageFolder(snapshot).variant).toBe('base');
+    writeFileSync(join(snapshot, 'README.md'), '---\nlicense: apache-2.0\n---\n# Z-Image-Turbo\n');
     expect(inspectZImageFolder(snapshot).variant).toBe('turbo');
   });
 
