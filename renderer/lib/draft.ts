@@ -75,8 +75,8 @@ export function defaultThreshold(model: ModelSummary, policy: PolicyName): numbe
   return engineDefaultThreshold(model.defaults, policy);
 }
 
-/** Offered shapes as [width, height]: squares first (the built-in model is trained on square emoji), then wide and tall. */
-export const SIZE_CHOICES: readonly (readonly [number, number])[] = [
+/** The built-in model's shapes as [width, height] (it is trained on 32-px emoji): squares first, then wide and tall. */
+const SMALL_SIZES: readonly (readonly [number, number])[] = [
   [32, 32],
   [48, 48],
   [64, 64],
@@ -84,6 +84,25 @@ export const SIZE_CHOICES: readonly (readonly [number, number])[] = [
   [32, 64],
   [128, 32],
 ];
+
+/**
+ * The checkpoint models' shapes (FLUX.1, Z-Image, FLUX.2 klein are trained around a megapixel):
+ * squares, then the usual aspect buckets of about a megapixel (9:7, 19:13, 7:4), wide and tall.
+ */
+const MEGAPIXEL_SIZES: readonly (readonly [number, number])[] = [
+  [512, 512],
+  [768, 768],
+  [1024, 1024],
+  [1152, 896],
+  [896, 1152],
+  [1216, 832],
+  [832, 1216],
+  [1344, 768],
+  [768, 1344],
+];
+
+/** A model whose default side is this or more makes images at the megapixel scale. */
+const MEGAPIXEL_DEFAULT_SIDE = 512;
 
 export const INITIAL_PROMPT = 'red heart';
 
@@ -172,8 +191,9 @@ export const sizeLabel = (width: number, height: number): string => `${width}×$
 /** Sizes the model accepts among the offered choices, as labels (never empty: falls back to the default). */
 export function sizeChoices(model: ModelSummary): string[] {
   const { sizeMultiple, maxSize } = model.info;
+  const shapes = Math.max(model.defaults.width, model.defaults.height) >= MEGAPIXEL_DEFAULT_SIDE ? MEGAPIXEL_SIZES : SMALL_SIZES;
   const fits = (side: number) => side % sizeMultiple === 0 && side <= maxSize;
-  const choices = SIZE_CHOICES.filter(([w, h]) => fits(w) && fits(h)).map(([w, h]) => sizeLabel(w, h));
+  const choices = shapes.filter(([w, h]) => fits(w) && fits(h)).map(([w, h]) => sizeLabel(w, h));
   return choices.length > 0 ? choices : [sizeLabel(model.defaults.width, model.defaults.height)];
 }
 
@@ -305,17 +325,16 @@ export function restoreDraft(value: unknown): KeptDraft | null {
   return hasCache ? { ...fields, cache } : fields;
 }
 
-/** A kept draft completed from the model's defaults; a size the model cannot make gives way to its default. */
+/** A kept draft completed from the model's defaults; a size the model's Size menu does not offer gives way to its default. */
 export function completeDraft(kept: KeptDraft, model: ModelSummary): Draft {
   const defaults = draftDefaults(model);
   const { cache, width, height, ...fields } = kept;
-  const { sizeMultiple, maxSize } = model.info;
-  const fits = (side: number | undefined): side is number => side !== undefined && side % sizeMultiple === 0 && side <= maxSize;
+  // Width and height are one choice (the Size menu's): both kept when the menu offers them, or both the model's.
+  const offered = width !== undefined && height !== undefined && sizeChoices(model).includes(sizeLabel(width, height));
   return {
     ...defaults,
     ...fields,
-    // Width and height are one choice (the Size menu's): both kept, or both the model's.
-    ...(fits(width) && fits(height) ? { width, height } : {}),
+    ...(offered ? { width, height } : {}),
     cache: { ...cacheDefaults(model, cache?.policy ?? defaults.cache.policy), ...cache },
   };
 }

@@ -75,6 +75,19 @@ describe('sizes', () => {
     expect(parseSize('64x32')).toBeNull();
   });
 
+  it('offers a checkpoint model trained around a megapixel its own sizes, not the built-in model’s 32-px ones', () => {
+    const zImage = { ...MODEL, info: { ...MODEL.info, sizeMultiple: 16, maxSize: 2048 }, defaults: { ...MODEL.defaults, width: 1024, height: 1024 } };
+    const choices = sizeChoices(zImage);
+    expect(choices.slice(0, 3)).toEqual(['512×512', '768×768', '1024×1024']);
+    expect(choices).toEqual(expect.arrayContaining(['1152×896', '896×1152', '1344×768', '768×1344']));
+    expect(choices).not.toContain('32×32');
+    // A size kept from the built-in model is one this model's menu does not offer: its default takes over.
+    expect(completeDraft({ width: 32, height: 32 }, zImage)).toMatchObject({ width: 1024, height: 1024 });
+    expect(completeDraft({ width: 768, height: 1344 }, zImage)).toMatchObject({ width: 768, height: 1344 });
+    // A model limited to 1024 px keeps only what it can make.
+    expect(sizeChoices({ ...zImage, info: { ...zImage.info, maxSize: 1024 } })).not.toContain('1344×768');
+  });
+
   it('sends width and height apart', () => {
     expect(toRequest({ ...base, width: 64, height: 32 })).toMatchObject({ width: 64, height: 32 });
   });
