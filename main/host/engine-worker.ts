@@ -16,6 +16,7 @@ import { scheduleFor } from '../core/schedule.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
+import { PreviewPacer } from './preview-pacing.ts';
 
 if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (EngineHost starts it).');
 const port = parentPort;
@@ -68,16 +69,16 @@ async function run(job: Job): Promise<void> {
   try {
     const resolved = resolveRequest(gen.model, job.request);
     post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: scheduleFor(resolved, gen.model.info.sizeMultiple) });
-    let lastPreview = -Infinity;
+    const previews = new PreviewPacer(options.previewIntervalMs);
     const result = await gen.generate(job.request, {
       signal,
       onStep: (event, previewRgb) => {
         post({ type: 'step', jobId: job.jobId, event });
-        const now = performance.now();
+        const started = performance.now();
         // The final image arrives with "done"; previews only fill the wait before it.
-        if (event.index + 1 < event.total && now - lastPreview >= options.previewIntervalMs) {
-          lastPreview = now;
+        if (event.index + 1 < event.total && previews.due(started)) {
           const png = encodePng(previewRgb(), resolved.width, resolved.height);
+          previews.made(started, performance.now());
           post({ type: 'preview', jobId: job.jobId, index: event.index, width: resolved.width, height: resolved.height, png });
         }
       },

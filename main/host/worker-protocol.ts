@@ -18,7 +18,7 @@ import {
 export const WorkerOptionsSchema = z.object({
   /** A model folder; the built-in model when omitted. */
   modelDir: z.string().optional(),
-  /** Minimum time between preview images, in ms; 0 sends one after every step. */
+  /** Minimum time between preview images, in ms (longer when previews are costly: see preview-pacing.ts); 0 sends one after every step. */
   previewIntervalMs: z.number().nonnegative(),
   /**
    * The app's own folder for calibrations (under its data folder): where the built-in model's go, and any model's
