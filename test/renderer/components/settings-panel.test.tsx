@@ -8,6 +8,7 @@ import { FakeBackend, flush, MODEL } from '../fixtures.ts';
 import type { ModelSummary } from '../../../renderer/lib/types.ts';
 import { Z_IMAGE_DEFAULTS } from '../../../main/engine/models/z-image/z-image-model.ts';
 import { FLUX1_DEFAULTS } from '../../../main/engine/models/flux1/flux1-model.ts';
+import { KLEIN_DEFAULTS } from '../../../main/engine/models/flux2-klein/klein-model.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
@@ -60,6 +61,38 @@ describe('SettingsPanel', () => {
     expect(screen.getByText(/Guidance is ignored by this model, as in diffusers/)).toBeTruthy();
     rerender(panel(4, 'a dog'));
     expect(screen.getByText(/^True CFG at 4/)).toBeTruthy();
+  });
+
+  it('gives the Guidance slider each rule its range, state and hint', async () => {
+    const guidance = () => screen.getByRole('slider', { name: 'Guidance' }) as HTMLInputElement;
+    const hint = () => guidance().closest('.field')!.querySelector('.field-hint')!.textContent;
+
+    // The built-in model: CFG at any scale but 1, from 1 up.
+    renderPanel();
+    expect([guidance().min, guidance().disabled, hint()]).toEqual(['1', false, 'True CFG at 4: the prompt and the empty negative prompt run together.']);
+    fireEvent.change(guidance(), { target: { value: '1' } });
+    expect(hint()).toBe('Scale 1 turns guidance off.');
+    cleanup();
+
+    // Z-Image: from 0 (off, Turbo's default); above 0 true CFG.
+    await renderModel(summary('Z-Image-Turbo', Z_IMAGE_DEFAULTS.turbo));
+    expect([guidance().min, guidance().value, guidance().disabled]).toEqual(['0', '0', false]);
+    expect(hint()).toMatch(/^Scale 0 turns guidance off; above 0 runs true CFG against the negative prompt/);
+    fireEvent.change(guidance(), { target: { value: '2.5' } });
+    expect(hint()).toBe('True CFG at 2.5: the prompt and the empty negative prompt run together.');
+    cleanup();
+
+    // Distilled FLUX.2 klein: its pipeline ignores guidance, so the slider is off and says why.
+    await renderModel(summary('FLUX.2 [klein] 4B', KLEIN_DEFAULTS.distilled));
+    expect([guidance().min, guidance().disabled]).toEqual(['1', true]);
+    expect(hint()).toBe('This step-distilled model ignores guidance, as in diffusers: one forward per step.');
+    cleanup();
+
+    // klein Base: CFG only above 1, against the negative prompt or "".
+    await renderModel(summary('FLUX.2 [klein] Base 4B', KLEIN_DEFAULTS.base));
+    expect([guidance().min, guidance().disabled, hint()]).toEqual(['1', false, 'True CFG at 4: the prompt and the empty negative prompt run together.']);
+    fireEvent.change(guidance(), { target: { value: '1' } });
+    expect(hint()).toBe('Guidance at 1 or below is off; above 1 runs true CFG against the negative prompt (the empty prompt when none is given).');
   });
 
   it('warns before the run when few steps leave the setting little to skip, and stops once more steps do', () => {
