@@ -8,7 +8,7 @@ import { readsScheduleOnly, type PolicySettings } from './create-policy.ts';
 import { predictSettings } from './predict.ts';
 
 /** Reusing this many steps or fewer is "little to skip". */
-export const LITTLE_TO_SKIP = 1;
+const LITTLE_TO_SKIP = 1;
 
 /** So large that every step the policy does not force is reused: the most any threshold can give. */
 const UNBOUNDED_THRESHOLD = 1e6;
