@@ -90,7 +90,8 @@ export function describeGuidance(model: GuidanceRules, guidanceScale: number, ne
     case 'embedded':
       return `Embedded guidance ${guidanceScale}: one forward per step.`;
     case 'cfg':
-      return `True CFG at ${guidanceScale}: the prompt and the negative prompt run together.`;
+      // Z-Image's and klein Base's pipelines guide against "" when no negative prompt is given.
+      return `True CFG at ${guidanceScale}: the prompt and ${negativePrompt.trim() === '' ? 'the empty negative prompt' : 'the negative prompt'} run together.`;
     case 'none':
       switch (model.defaults.guidanceRule) {
         case 'above-one-with-negative':
@@ -98,13 +99,18 @@ export function describeGuidance(model: GuidanceRules, guidanceScale: number, ne
         case 'never':
           return 'This step-distilled model ignores guidance, as in diffusers: one forward per step.';
         case 'z-image':
-          return 'Scale 0 turns guidance off.';
+          return 'Scale 0 turns guidance off; above 0 runs true CFG against the negative prompt (the empty prompt when none is given).';
         case 'above-one':
-          return 'Guidance at 1 or below is off; above 1 runs true CFG against the empty prompt.';
+          return 'Guidance at 1 or below is off; above 1 runs true CFG against the negative prompt (the empty prompt when none is given).';
         default:
           return 'Scale 1 turns guidance off.';
       }
   }
+}
+
+/** Whether no guidance value has any effect (step-distilled klein, whose pipeline ignores guidance_scale): the app disables its slider. */
+export function ignoresGuidance(model: GuidanceRules): boolean {
+  return !model.info.guidanceEmbedded && model.defaults.guidanceRule === 'never';
 }
 
 /**

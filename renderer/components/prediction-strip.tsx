@@ -2,8 +2,18 @@
 // moves, with the forwards and the speedup it implies; compact enough to sit in
 // the Generate bar, so it stays in view. Renderer only.
 
+import type { LittleToSkip } from '../../main/core/teacache/little-to-skip.ts';
 import type { RunPrediction } from '../lib/prediction.ts';
 import { formatSpeedup } from '../lib/format.ts';
+
+/** The app's words for a setting that leaves little to skip, pointing at its own sliders. */
+export function littleToSkipNote({ steps, reused, higherThresholdHelps }: LittleToSkip): string {
+  const what = reused === 0 ? `reuses none of its ${steps} steps` : `reuses only 1 of its ${steps} steps`;
+  const advice = higherThresholdHelps
+    ? 'move the Threshold slider toward “more reuses” to skip more.'
+    : 'no threshold skips more: skip-early, the last step or the reuse cap make every other step run; more Steps would.';
+  return `This ${steps}-step run ${what}, so TeaCache cannot speed it up much; ${advice}`;
+}
 
 export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
   const { steps, forwards, reused, speedup } = prediction;
@@ -39,6 +49,11 @@ export function PredictionStrip({ prediction }: { prediction: RunPrediction }) {
         <span>{reused} reused</span>
         <span className="prediction-note">{steps.length} steps</span>
       </p>
+      {prediction.littleToSkip && (
+        <p className="prediction-warning" role="note">
+          {littleToSkipNote(prediction.littleToSkip)}
+        </p>
+      )}
     </section>
   );
 }

@@ -5,9 +5,9 @@
 import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS, type PolicyName, type ReuseMode, type TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
-import { describeGuidance } from '../../main/core/resolve-request.ts';
+import { describeGuidance, ignoresGuidance } from '../../main/core/resolve-request.ts';
 import { PRESET_NAMES, type PresetName } from '../../main/core/teacache/presets.ts';
-import { cacheDefaults, NEUTRAL_OPTIONS, parseSize, presetCache, RANGES, sizeChoices, sizeLabel, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
+import { cacheDefaults, guidanceRange, NEUTRAL_OPTIONS, parseSize, presetCache, RANGES, sizeChoices, sizeLabel, thresholdRange, type Draft, type DraftCache } from '../lib/draft.ts';
 import { ACCUMULATION_HINTS, ACCUMULATION_LABELS, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { formatSpeedup, formatThreshold } from '../lib/format.ts';
 import { shortcutLabel } from '../lib/platform.ts';
@@ -74,8 +74,6 @@ function PromptSection({ draft }: { draft: Draft }) {
 function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }) {
   const { setDraft, randomizeSeed } = useStudio(useShallow((s) => ({ setDraft: s.setDraft, randomizeSeed: s.randomizeSeed })));
   const sizes = sizeChoices(model);
-  // Z-Image's guidance starts at 0 (CFG off), FLUX's at 1.
-  const zImageGuidance = model.defaults.guidanceRule === 'z-image';
   return (
     <Section title="Sampling">
       <div className="field">
@@ -114,7 +112,8 @@ function SamplingSection({ model, draft }: { model: ModelSummary; draft: Draft }
       <Slider
         label="Guidance"
         value={draft.guidanceScale}
-        range={zImageGuidance ? { ...RANGES.guidanceScale, min: 0 } : RANGES.guidanceScale}
+        range={guidanceRange(model)}
+        disabled={ignoresGuidance(model)}
         onChange={(guidanceScale) => setDraft({ guidanceScale })}
         hint={describeGuidance(model, draft.guidanceScale, draft.negativePrompt)}
       />

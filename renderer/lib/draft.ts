@@ -59,6 +59,11 @@ export const RANGES = {
   maxConsecutiveReuses: { min: 0, max: 11, step: 1 },
 } as const satisfies Record<string, Range>;
 
+/** The guidance slider's range for a model: from 0 under Z-Image's rule, where 0 is off and CFG runs above it; from 1 (off) elsewhere. */
+export function guidanceRange(model: ModelSummary): Range {
+  return !model.info.guidanceEmbedded && model.defaults.guidanceRule === 'z-image' ? { ...RANGES.guidanceScale, min: 0 } : RANGES.guidanceScale;
+}
+
 /**
  * The teacache policy's distances are relative L1 changes, a larger scale than timestep distances;
  * a calibrated polynomial's default can be as fine as 0.095, so the slider moves in thousandths.

@@ -3,6 +3,7 @@
 
 import { scheduleFor } from '../../main/core/schedule.ts';
 import { decidesDuringRun, readsScheduleOnly } from '../../main/core/teacache/create-policy.ts';
+import { littleToSkip, type LittleToSkip } from '../../main/core/teacache/little-to-skip.ts';
 import type { Decision, PolicyName } from '../../main/core/teacache/policy.ts';
 import { predictSettings, thresholdForSpeedup, type SignalTrace } from '../../main/core/teacache/predict.ts';
 import { resolveRequest } from '../../main/core/resolve-request.ts';
@@ -31,6 +32,8 @@ export interface RunPrediction {
   readonly exact: boolean;
   /** The run whose input-side signal trace was replayed (teacache policy). */
   readonly traceFrom: RunEntry | null;
+  /** Set when the cache will reuse at most one step (a short distilled schedule, a low threshold), so the app can say so before the run. */
+  readonly littleToSkip: LittleToSkip | null;
 }
 
 /** Why nothing can be predicted yet (the teacache policy before any run recorded its signal). */
@@ -145,7 +148,7 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
   const total = timesteps.length - 1;
   if (!request.cache.enabled) {
     const steps = timesteps.slice(0, total).map((timestep, index) => ({ index, timestep, compute: true, reason: 'cache-off' as const, accumulated: 0 }));
-    return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null, exact: true, traceFrom: null };
+    return { request, steps, forwards: total, reused: 0, speedup: 1, threshold: null, exact: true, traceFrom: null, littleToSkip: null };
   }
   if (decidesDuringRun(request.cache.policy)) return { request, unavailable: duringRunNote(request.cache.policy) };
   const replay = replayFor(request, history);
@@ -170,5 +173,6 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
     threshold: readsTimestepsInFloat32(request.cache.policy) ? Math.fround(request.cache.threshold) : request.cache.threshold,
     exact: replay.trace === null,
     traceFrom: replay.trace,
+    littleToSkip: littleToSkip(request.cache, timesteps) ?? null,
   };
 }

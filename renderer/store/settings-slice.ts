@@ -1,6 +1,6 @@
 // The settings form: prompt, sampling and TeaCache choices, edited in place. Renderer only.
 
-import { cacheDefaults, clamp, draftFromRequest, followDefaults, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache, type KeptDraft } from '../lib/draft.ts';
+import { cacheDefaults, clamp, draftFromRequest, followDefaults, guidanceRange, randomSeed, RANGES, thresholdRange, type Draft, type DraftCache, type KeptDraft } from '../lib/draft.ts';
 import type { ResolvedRequest } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -26,10 +26,12 @@ export const createSettingsSlice =
     draft: null,
     keptDraft: null,
     setDraft(patch) {
-      const { draft } = get();
+      const { draft, model } = get();
       if (!draft) return;
       const next = { ...draft, ...patch };
-      set({ draft: { ...next, steps: Math.round(clamp(next.steps, RANGES.steps)), guidanceScale: clamp(next.guidanceScale, RANGES.guidanceScale) } });
+      // The model's own range: Z-Image's 0 (CFG off) must survive every edit of the form.
+      const guidance = model ? guidanceRange(model) : RANGES.guidanceScale;
+      set({ draft: { ...next, steps: Math.round(clamp(next.steps, RANGES.steps)), guidanceScale: clamp(next.guidanceScale, guidance) } });
     },
     setCache(patch) {
       const { draft, model } = get();

@@ -102,6 +102,9 @@ export const CalibrationSchema = z.object({
     seeds: z.array(z.number().int()),
     steps: z.number().int().positive(),
     guidanceScale: z.number(),
+    /** The image size the runs were made at; older files ran at the model's default and lack it. */
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
   }),
   /** Fingerprints of the weights files fitted (calibration-file.ts): a calibration for other weights is ignored. */
   weights: z.record(z.string(), z.string()).optional(),

@@ -24,6 +24,9 @@ export interface CalibrationOptions {
   /** Omitted: the model's default. */
   readonly steps?: number;
   readonly guidanceScale?: number;
+  /** Omitted: the model's default size. A smaller one calibrates a large model faster; its runs then set no default threshold. */
+  readonly width?: number;
+  readonly height?: number;
   /** Degree of the polynomial; 4 as in the original. */
   readonly degree?: number;
   readonly signal?: { readonly aborted: boolean };
@@ -63,6 +66,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const ratioRuns: (number | undefined)[][] = [];
   let steps = 0;
   let guidanceScale = 0;
+  let size = { width: 0, height: 0 };
   let timesteps: readonly number[] = [];
   for (const prompt of prompts) {
     for (const seed of seeds) {
@@ -74,6 +78,8 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
           seed,
           ...(options.steps === undefined ? {} : { steps: options.steps }),
           ...(options.guidanceScale === undefined ? {} : { guidanceScale: options.guidanceScale }),
+          ...(options.width === undefined ? {} : { width: options.width }),
+          ...(options.height === undefined ? {} : { height: options.height }),
           cache: { enabled: false },
         },
         {
@@ -88,6 +94,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
       );
       steps = result.request.steps;
       guidanceScale = result.request.guidanceScale;
+      size = { width: result.request.width, height: result.request.height };
       timesteps = result.timesteps;
       traces.push({ prompt, seed, signals: result.events.map((e) => e.signal), changes });
       ratioRuns.push(result.events.map((e) => e.magnitudeRatio));
@@ -98,7 +105,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
   const fit = fitPolynomial(xs, ys, degree);
   const meanY = ys.reduce((s, y) => s + y, 0) / ys.length;
   const flux1Errors = xs.map((x, i) => ys[i]! - polyval(FLUX1_COEFFICIENTS, x));
-  const threshold = calibratedDefaultThreshold(model, fit.coefficients, steps, guidanceScale, timesteps, traces);
+  const threshold = calibratedDefaultThreshold(model, fit.coefficients, { steps, guidanceScale, ...size }, timesteps, traces);
   const calibration: Calibration = {
     format: CALIBRATION_FORMAT,
     modelId: model.info.id,
@@ -108,7 +115,7 @@ export async function calibrateModel(generator: Generator, options: CalibrationO
     ...(threshold === undefined ? {} : { threshold }),
     ...magnitudeRatios(ratioRuns),
     fit: { rmse: fit.rmse, relativeError: fit.relativeError, r2: fit.r2, samples: fit.samples, inputRange: [Math.min(...xs), Math.max(...xs)] },
-    runs: { prompts, seeds: [...seeds], steps, guidanceScale },
+    runs: { prompts, seeds: [...seeds], steps, guidanceScale, ...size },
     ...(options.weights ? { weights: options.weights } : {}),
     trained: model.info.trained,
     createdAt: new Date().toISOString(),
@@ -139,18 +146,20 @@ function magnitudeRatios(runs: readonly (readonly (number | undefined)[])[]): { 
  * The fitted polynomial has the model's own scale, so FLUX.1's default threshold means nothing
  * under it: the default becomes one at which these runs would have made half the forwards
  * (mid-way across the thresholds that do). Only runs as the model's defaults make them say that:
- * a threshold found on fewer steps or other guidance would misjudge the default run, so then
- * there is none, and none either when the runs cannot reach the speed at all.
+ * a threshold found on fewer steps, other guidance or another size (FLUX.1 dev's schedule shifts
+ * with it, and the signal's size per step changes) would misjudge the default run, so then there
+ * is none, and none either when the runs cannot reach the speed at all.
  */
 function calibratedDefaultThreshold(
   model: Generator['model'],
   coefficients: readonly number[],
-  steps: number,
-  guidanceScale: number,
+  runs: { readonly steps: number; readonly guidanceScale: number; readonly width: number; readonly height: number },
   timesteps: readonly number[],
   traces: readonly CalibrationTrace[],
 ): number | undefined {
-  if (steps !== model.defaults.steps || guidanceScale !== model.defaults.guidanceScale) return undefined;
+  const { defaults } = model;
+  const { steps, guidanceScale } = runs;
+  if (steps !== defaults.steps || guidanceScale !== defaults.guidanceScale || runs.width !== defaults.width || runs.height !== defaults.height) return undefined;
   const settings = resolveRequest(model, { prompt: 'calibration', seed: 1, steps, guidanceScale, cache: { policy: 'teacache', coefficients: [...coefficients] } }).cache;
   const solution = thresholdForSpeedup(settings, timesteps, CALIBRATED_DEFAULT_SPEEDUP, traces.map((t) => t.signals));
   return solution.reachable ? solution.threshold : undefined;

@@ -14,7 +14,7 @@ const turbo = {
   defaults: Z_IMAGE_DEFAULTS.turbo,
 };
 
-function noteAt(cache: { threshold?: number; policy?: 'seed' | 'teacache'; enabled?: boolean }) {
+function noteAt(cache: { threshold?: number; policy?: 'seed' | 'teacache'; enabled?: boolean; skipEarlySteps?: number }) {
   const resolved = resolveRequest(turbo, { prompt: 'x', seed: 0, cache });
   return skipNote(resolved, scheduleFor(resolved, 16));
 }
@@ -30,6 +30,13 @@ describe('skipNote on Z-Image-Turbo (9 steps, shift 3)', () => {
   it('says when a setting skips nothing, or only one step', () => {
     expect(noteAt({ threshold: 0.03 })).toMatch(/9-step run skips nothing: every one of its 9 steps computes/);
     expect(noteAt({ threshold: 0.05 })).toMatch(/skips only 1 of its 9 steps \(8 forwards\)/);
+    expect(noteAt({ threshold: 0.05 })).toMatch(/raise --threshold to reuse more/);
+  });
+
+  it('points at --steps, not --threshold, when the forced steps leave nothing to reuse', () => {
+    const note = noteAt({ threshold: 0.05, skipEarlySteps: 9 });
+    expect(note).toMatch(/skips nothing/);
+    expect(note).toMatch(/no --threshold reuses more: .*--skip-early.* give more --steps/);
   });
 
   it('says nothing for the teacache policy (its decisions depend on the run) or with the cache off', () => {

@@ -43,6 +43,24 @@ describe('guidance, as each reference pipeline means guidance_scale (issue 12, i
     expect(describeGuidance(dev, 3.5, '')).toMatch(/^Embedded guidance 3.5/);
     expect(describeGuidance(model, 1, '')).toMatch(/Scale 1 turns guidance off/);
   });
+
+  it('says for every rule which guidance a scale gives, and against which prompt', () => {
+    const rule = (guidanceRule: NonNullable<ModelDefaults['guidanceRule']>) => ({ info, defaults: { ...defaults, guidanceRule } });
+    // Z-Image (pipeline_z_image.py: guidance_scale > 0, negative prompt "" when none is given).
+    expect(mode(rule('z-image'), 0)).toBe('none');
+    expect(mode(rule('z-image'), 0.5)).toBe('cfg');
+    expect(describeGuidance(rule('z-image'), 0, '')).toBe('Scale 0 turns guidance off; above 0 runs true CFG against the negative prompt (the empty prompt when none is given).');
+    expect(describeGuidance(rule('z-image'), 4, '')).toBe('True CFG at 4: the prompt and the empty negative prompt run together.');
+    expect(describeGuidance(rule('z-image'), 4, 'blurry')).toBe('True CFG at 4: the prompt and the negative prompt run together.');
+    // klein Base (pipeline_flux2_klein.py: guidance_scale > 1 and not is_distilled).
+    expect(mode(rule('above-one'), 1)).toBe('none');
+    expect(mode(rule('above-one'), 1.5)).toBe('cfg');
+    expect(describeGuidance(rule('above-one'), 1, 'blurry')).toBe('Guidance at 1 or below is off; above 1 runs true CFG against the negative prompt (the empty prompt when none is given).');
+    expect(describeGuidance(rule('above-one'), 4, '')).toBe('True CFG at 4: the prompt and the empty negative prompt run together.');
+    // Step-distilled klein ignores every scale.
+    for (const g of [0, 1, 4, 12]) expect(mode(rule('never'), g, 'blurry')).toBe('none');
+    expect(describeGuidance(rule('never'), 4, 'blurry')).toBe('This step-distilled model ignores guidance, as in diffusers: one forward per step.');
+  });
 });
 
 describe('resolveRequest cache settings', () => {

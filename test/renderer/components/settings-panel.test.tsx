@@ -5,14 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsPanel } from '../../../renderer/components/settings-panel.tsx';
 import { createStudioStore, StoreProvider, type StudioStore } from '../../../renderer/store/store.ts';
 import { FakeBackend, flush, MODEL } from '../fixtures.ts';
+import type { ModelSummary } from '../../../renderer/lib/types.ts';
+import { Z_IMAGE_DEFAULTS } from '../../../main/engine/models/z-image/z-image-model.ts';
+import { FLUX1_DEFAULTS } from '../../../main/engine/models/flux1/flux1-model.ts';
+import { KLEIN_DEFAULTS } from '../../../main/engine/models/flux2-klein/klein-model.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
 
-function renderPanel() {
+function renderPanel(model: ModelSummary = MODEL) {
   const view = () => (
     <StoreProvider store={store}>
-      <SettingsPanel model={MODEL} draft={store.getState().draft!} />
+      <SettingsPanel model={model} draft={store.getState().draft!} />
     </StoreProvider>
   );
   const result = render(view());
@@ -20,6 +24,17 @@ function renderPanel() {
   store.subscribe(() => result.rerender(view()));
   return result;
 }
+
+/** The panel as the app shows it for another model: its draft filled from that model's defaults. */
+async function renderModel(model: ModelSummary) {
+  backend.modelResult = model;
+  store = createStudioStore(backend);
+  await store.getState().loadModel();
+  return renderPanel(model);
+}
+
+const summary = (name: string, defaults: ModelSummary['defaults']): ModelSummary => ({ ...MODEL, info: { ...MODEL.info, name, sizeMultiple: 16, maxSize: 2048 }, defaults });
+const skipWarning = () => within(nextRun()).queryByRole('note');
 
 const nextRun = () => screen.getByRole('region', { name: 'Next run, as predicted' });
 const predictedSpeedup = () => within(nextRun()).getByTestId('predicted-speedup').textContent!.replace('Predicted speedup ', '');
@@ -46,6 +61,67 @@ describe('SettingsPanel', () => {
     expect(screen.getByText(/Guidance is ignored by this model, as in diffusers/)).toBeTruthy();
     rerender(panel(4, 'a dog'));
     expect(screen.getByText(/^True CFG at 4/)).toBeTruthy();
+  });
+
+  it('gives the Guidance slider each rule its range, state and hint', async () => {
+    const guidance = () => screen.getByRole('slider', { name: 'Guidance' }) as HTMLInputElement;
+    const hint = () => guidance().closest('.field')!.querySelector('.field-hint')!.textContent;
+
+    // The built-in model: CFG at any scale but 1, from 1 up.
+    renderPanel();
+    expect([guidance().min, guidance().disabled, hint()]).toEqual(['1', false, 'True CFG at 4: the prompt and the empty negative prompt run together.']);
+    fireEvent.change(guidance(), { target: { value: '1' } });
+    expect(hint()).toBe('Scale 1 turns guidance off.');
+    cleanup();
+
+    // Z-Image: from 0 (off, Turbo's default); above 0 true CFG.
+    await renderModel(summary('Z-Image-Turbo', Z_IMAGE_DEFAULTS.turbo));
+    expect([guidance().min, guidance().value, guidance().disabled]).toEqual(['0', '0', false]);
+    expect(hint()).toMatch(/^Scale 0 turns guidance off; above 0 runs true CFG against the negative prompt/);
+    fireEvent.change(guidance(), { target: { value: '2.5' } });
+    expect(hint()).toBe('True CFG at 2.5: the prompt and the empty negative prompt run together.');
+    cleanup();
+
+    // Distilled FLUX.2 klein: its pipeline ignores guidance, so the slider is off and says why.
+    await renderModel(summary('FLUX.2 [klein] 4B', KLEIN_DEFAULTS.distilled));
+    expect([guidance().min, guidance().disabled]).toEqual(['1', true]);
+    expect(hint()).toBe('This step-distilled model ignores guidance, as in diffusers: one forward per step.');
+    cleanup();
+
+    // klein Base: CFG only above 1, against the negative prompt or "".
+    await renderModel(summary('FLUX.2 [klein] Base 4B', KLEIN_DEFAULTS.base));
+    expect([guidance().min, guidance().disabled, hint()]).toEqual(['1', false, 'True CFG at 4: the prompt and the empty negative prompt run together.']);
+    fireEvent.change(guidance(), { target: { value: '1' } });
+    expect(hint()).toBe('Guidance at 1 or below is off; above 1 runs true CFG against the negative prompt (the empty prompt when none is given).');
+  });
+
+  it('warns before the run when few steps leave the setting little to skip, and stops once more steps do', () => {
+    renderPanel();
+    expect(skipWarning()).toBeNull();
+    fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.05' } });
+    expect(skipWarning()).toBeNull();
+    fireEvent.change(screen.getByRole('slider', { name: 'Steps' }), { target: { value: '4' } });
+    // CFG forces the first 3 of the 4 steps; the last reuses at most once.
+    expect(skipWarning()?.textContent).toMatch(/^This 4-step run reuses (none|only 1) of its 4 steps, so TeaCache cannot speed it up much; move the Threshold slider/);
+    fireEvent.change(screen.getByRole('slider', { name: 'Steps' }), { target: { value: '30' } });
+    expect(skipWarning()).toBeNull();
+  });
+
+  it("warns on Z-Image-Turbo's 9 steps at a low threshold but not at ollama's 0.15, and on FLUX.1 schnell's 4 at its own default", async () => {
+    await renderModel(summary('Z-Image-Turbo', Z_IMAGE_DEFAULTS.turbo));
+    expect(predictedCells('hit')).toBe(4);
+    expect(skipWarning()).toBeNull();
+    fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.03' } });
+    expect(skipWarning()?.textContent).toBe('This 9-step run reuses none of its 9 steps, so TeaCache cannot speed it up much; move the Threshold slider toward “more reuses” to skip more.');
+    // Forcing every step leaves no threshold anything to reuse: the note says so instead.
+    fireEvent.change(screen.getByRole('slider', { name: 'Skip-early steps' }), { target: { value: '9' } });
+    expect(skipWarning()?.textContent).toMatch(/no threshold skips more: .*more Steps would\.$/);
+    cleanup();
+
+    await renderModel(summary('FLUX.1 [schnell]', FLUX1_DEFAULTS.schnell));
+    expect(skipWarning()?.textContent).toMatch(/^This 4-step run reuses none of its 4 steps/);
+    fireEvent.change(screen.getByRole('slider', { name: 'Threshold' }), { target: { value: '0.3' } });
+    expect(skipWarning()).toBeNull();
   });
 
   it('shows the current slider values and re-predicts as the threshold moves', () => {

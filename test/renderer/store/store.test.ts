@@ -47,6 +47,17 @@ describe('settings', () => {
     expect(draft.guidanceScale).toBe(1);
   });
 
+  it("keeps Z-Image's guidance 0 (CFG off, its Turbo default) through every edit, and clamps below it", async () => {
+    backend.modelResult = { ...MODEL, defaults: { ...MODEL.defaults, guidanceScale: 0, guidanceRule: 'z-image' } };
+    store = createStudioStore(backend, { random: () => 0.5 });
+    await store.getState().loadModel();
+    expect(store.getState().draft!.guidanceScale).toBe(0);
+    store.getState().setDraft({ prompt: 'blue star' });
+    expect(store.getState().draft!.guidanceScale).toBe(0);
+    store.getState().setDraft({ guidanceScale: -2 });
+    expect(store.getState().draft!.guidanceScale).toBe(0);
+  });
+
   it('resets threshold, rescale, skip-early and options to the model’s defaults but keeps on/off and policy', () => {
     const { setCache, resetCache } = store.getState();
     setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', accumulate: 'since-compute', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });

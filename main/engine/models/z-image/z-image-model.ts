@@ -27,7 +27,13 @@ export const Z_IMAGE_TEXT_TOKENS = 512;
 /**
  * Per-variant defaults. Turbo: its model card's 9 steps without CFG, and
  * ollama's TeaCache setting for it (threshold 0.15, rescale 1). Base: 50 steps
- * with CFG at the model card's guidance 4.
+ * with CFG at guidance 4, as the Tongyi-MAI/Z-Image model card's example runs it
+ * (its recommended range is 3–5). ZImagePipeline's own default, 5.0, is only
+ * the signature's, shared with Turbo (which must pass 0): a user of the
+ * reference copies the card's call, so 4 gives them the image they expect.
+ * Neither has a published teacache polynomial for our signal (mlx-teacache's
+ * Z-Image fit measures another one; README, Z-Image): FLUX.1's applies until
+ * the folder is calibrated.
  */
 export const Z_IMAGE_DEFAULTS: Readonly<Record<ZImageVariant, ModelDefaults>> = {
   turbo: { steps: 9, width: 1024, height: 1024, guidanceScale: 0, shift: false, flowShift: 3, guidanceRule: 'z-image', teacache: { threshold: 0.15, rescaleFactor: 1 } },
