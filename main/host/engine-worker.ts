@@ -17,6 +17,7 @@ import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '..
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
 import { PreviewPacer } from './preview-pacing.ts';
+import type { ImageModel } from '../engine/models/image-model.ts';
 
 if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (EngineHost starts it).');
 const port = parentPort;
@@ -211,16 +212,26 @@ port.on('message', (raw: unknown) => {
   }
 });
 
+/** The warm-up's largest side: the built-in model's default is far below it, a megapixel model's far above. */
+const WARMUP_SIDE = 256;
+
+function warmupSize({ info, defaults }: Pick<ImageModel, 'info' | 'defaults'>): { width: number; height: number } {
+  const side = (length: number) => Math.max(info.sizeMultiple, Math.floor(Math.min(length, WARMUP_SIDE) / info.sizeMultiple) * info.sizeMultiple);
+  return { width: side(defaults.width), height: side(defaults.height) };
+}
+
 try {
   const engine = await loadEngine({ ...(options.modelDir ? { modelDir: options.modelDir } : {}), ...(options.calibrationDir !== undefined ? { calibrationDir: options.calibrationDir } : {}) });
   loaded = engine.loaded;
   weights = engine.calibration.weights;
   calibrationNotes = engine.calibration.notes;
   useCalibration(engine.calibration.stored);
-  // One throwaway step at the default settings traces the compiled blocks and
-  // warms MLX's buffers, so the user's first run is not the slowest one (it
-  // took twice as long as later runs, which skewed its measured speedup).
-  await loaded.generate({ prompt: '', seed: 0, steps: 1 });
+  // One throwaway step traces the compiled blocks and warms MLX's buffers, so
+  // the user's first run is not the slowest one (it took twice as long as later
+  // runs, which skewed its measured speedup). At a checkpoint model's megapixel
+  // default that step and its decode would hold the model back from the user
+  // for seconds on Metal and minutes on a CPU, so it runs at most WARMUP_SIDE square.
+  await loaded.generate({ prompt: '', seed: 0, steps: 1, ...warmupSize(loaded.model) });
   post({ type: 'ready', info: engineInfo() });
   void drain();
 } catch (error) {
