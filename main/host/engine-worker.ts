@@ -28,9 +28,11 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 type Job = Extract<ToWorker, { type: 'generate' | 'calibrate' }>;
 
-/** The job in flight, and the flag its sampler checks between steps. */
+/**
+ * The job in flight, and the flag its sampler checks between steps. The host keeps the one queue and hands this
+ * worker a job only once it is ready and idle, so there is never a second one to hold here.
+ */
 let current: { jobId: string; signal: { aborted: boolean } } | undefined;
-const queue: Job[] = [];
 /** The model as loaded, never replaced while this worker lives. */
 let loaded: Generator | undefined;
 /** What runs: `loaded`, or a view of its model carrying the calibration in force (see useCalibration). */
@@ -165,15 +167,13 @@ function calibrationError(error: unknown): ErrorPayload {
   return payload;
 }
 
-let draining = false;
-async function drain(): Promise<void> {
-  if (draining || !generator) return;
-  draining = true;
-  try {
-    for (let job = queue.shift(); job; job = queue.shift()) await run(job);
-  } finally {
-    draining = false;
+/** Runs `job` now; a job sent before "ready" or beside another breaks the host's side of the protocol. */
+function start(job: Job): void {
+  if (!generator || current) {
+    post({ type: 'failed', jobId: job.jobId, error: { code: 'INTERNAL', message: `The engine worker got job ${job.jobId} while ${generator ? `running ${current!.jobId}` : 'still loading'}; the host sends one job at a time, once the worker is ready.` } });
+    return;
   }
+  void run(job);
 }
 
 port.on('message', (raw: unknown) => {
@@ -191,19 +191,12 @@ port.on('message', (raw: unknown) => {
   switch (message.type) {
     case 'generate':
     case 'calibrate':
-      queue.push(message);
-      void drain();
+      start(message);
       break;
-    case 'cancel': {
+    case 'cancel':
+      // Queued jobs are the host's to cancel; only the one in flight is here.
       if (current?.jobId === message.jobId) current.signal.aborted = true;
-      const index = queue.findIndex((job) => job.jobId === message.jobId);
-      if (index >= 0) {
-        const what = queue[index]?.type === 'calibrate' ? 'calibration' : 'generation';
-        queue.splice(index, 1);
-        post({ type: 'failed', jobId: message.jobId, error: { code: 'CANCELLED', message: `The ${what} was cancelled.` } });
-      }
       break;
-    }
     case 'test-exit':
       if (options.testHooks) process.exit(message.code);
       break;
@@ -221,7 +214,6 @@ try {
   // took twice as long as later runs, which skewed its measured speedup).
   await loaded.generate({ prompt: '', seed: 0, steps: 1 });
   post({ type: 'ready', info: engineInfo() });
-  void drain();
 } catch (error) {
   const payload = toErrorPayload(error);
   // A backend that cannot load says how to fix it in its message; keep that, under a code the UI understands.
