@@ -10,9 +10,7 @@ import { loadEngine } from '../engine/engine.ts';
 import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
-import { parametersText, runRecord } from '../engine/io/run-record.ts';
-import { resolveRequest } from '../core/resolve-request.ts';
-import { scheduleFor } from '../core/schedule.ts';
+import { parametersText, recordFields, runRecord } from '../engine/io/run-record.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
@@ -68,10 +66,11 @@ async function run(job: Job): Promise<void> {
   const signal = { aborted: false };
   current = { jobId: job.jobId, signal };
   try {
-    const resolved = resolveRequest(gen.model, job.request);
-    post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: scheduleFor(resolved, gen.model.info.sizeMultiple) });
+    const resolvedRun = gen.resolve(job.request);
+    const resolved = resolvedRun.request;
+    post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: [...resolvedRun.timesteps] });
     let lastPreview = -Infinity;
-    const result = await gen.generate(job.request, {
+    const result = await gen.generateResolved(resolvedRun, {
       signal,
       onStep: (event, previewRgb) => {
         post({ type: 'step', jobId: job.jobId, event });
@@ -89,23 +88,7 @@ async function run(job: Job): Promise<void> {
       parameters: parametersText(result),
       'teacache-studio': JSON.stringify({ ...record, events: undefined }),
     });
-    post({
-      type: 'done',
-      jobId: job.jobId,
-      result: {
-        request: result.request,
-        width: result.width,
-        height: result.height,
-        timesteps: [...result.timesteps],
-        events: [...result.events],
-        stats: result.stats,
-        wallMs: result.wallMs,
-        unknownWords: [...result.unknownWords],
-        model: record.model,
-        backend: result.backend,
-        png,
-      },
-    });
+    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png } });
   } catch (error) {
     post({ type: 'failed', jobId: job.jobId, error: toErrorPayload(error) });
   } finally {
