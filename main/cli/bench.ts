@@ -6,8 +6,6 @@ import { openGenerator } from '../engine/engine.ts';
 import type { GenerationResult } from '../engine/generate.ts';
 import type { GenerationRequest } from '../core/request.ts';
 import { describeBackend, parseBackendPreference, type BackendPreference } from '../engine/mlx/load-backend.ts';
-import { resolveRequest } from '../core/resolve-request.ts';
-import { scheduleFor } from '../core/schedule.ts';
 import { bookkeepingMsPerStep } from './bookkeeping.ts';
 import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 import { mean, median, round } from './stats.ts';
@@ -38,14 +36,15 @@ async function measure(backend: BackendPreference, request: GenerationRequest, r
     log(`repeat ${i + 1}/${repeats}: uncached ${uncached[i]!.wallMs.toFixed(0)} ms, cached ${cached[i]!.wallMs.toFixed(0)} ms`);
   }
 
-  const resolved = resolveRequest(generator.model, request);
+  // Every cached run ran this request, resolved as it ran.
+  const resolved = cached[0]!.request;
   const steps = resolved.steps;
   const forwardMs = median(uncached.map((run) => mean(run.events.map((e) => e.ms))));
   const reusedStepMs = median(cached.map((run) => mean(run.events.filter((e) => !e.computed).map((e) => e.ms))));
   const forwards = cached[0]!.stats.forwards;
   const uncachedWallMs = median(uncached.map((run) => run.wallMs));
   const cachedWallMs = median(cached.map((run) => run.wallMs));
-  const bookkeepingMs = bookkeepingMsPerStep(resolved.cache, scheduleFor(resolved, generator.model.info.sizeMultiple));
+  const bookkeepingMs = bookkeepingMsPerStep(resolved.cache, cached[0]!.timesteps);
   return {
     model: generator.model.info.id,
     trained: generator.model.info.trained,

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     onRun: (done, total, prompt, seed) => log(`run ${done}/${total}: "${prompt}" seed ${seed}`),
   });
   const { calibration, flux1 } = outcome;
-  const file = values['dry-run'] ? null : writeCalibration(modelDir, calibration);
+  const file = values['dry-run'] ? null : await writeCalibration(modelDir, calibration);
   const rows: Array<[string, string]> = [
     ['samples (step pairs)', String(calibration.fit.samples)],
     ['coefficients (highest power first)', calibration.coefficients.map((c) => c.toPrecision(6)).join(', ')],

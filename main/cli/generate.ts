@@ -7,11 +7,10 @@ import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { readNoiseFile } from '../engine/io/noise-file.ts';
-import { scheduleFor } from '../core/schedule.ts';
 import { skipNote } from './skip-note.ts';
 import { encodePng } from '../engine/io/png.ts';
 import { parametersText, runRecord } from '../engine/io/run-record.ts';
-import { describeGuidance, resolveRequest } from '../core/resolve-request.ts';
+import { describeGuidance } from '../core/resolve-request.ts';
 import type { ModelDefaults } from '../engine/models/image-model.ts';
 import type { GenerationRequest } from '../core/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
@@ -142,14 +141,15 @@ async function main(): Promise<void> {
   for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
   // Flags given beside a preset override its settings.
   const presetRequest = values.preset === undefined ? request : withPreset(request, generator.model, values.preset);
-  const resolved = resolveRequest(generator.model, presetRequest);
+  const run = generator.resolve(presetRequest);
+  const resolved = run.request;
   process.stderr.write(`guidance: ${describeGuidance(generator.model, resolved.guidanceScale, resolved.negativePrompt)}\n`);
-  const note = skipNote(resolved, scheduleFor(resolved, info.sizeMultiple));
+  const note = skipNote(resolved, run.timesteps);
   if (note) process.stderr.write(`note: ${note}\n`);
 
   const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
   const tty = process.stderr.isTTY;
-  const result = await generator.generate(presetRequest, {
+  const result = await generator.generateResolved(run, {
     ...(noise ? { noise } : {}),
     onStep: (event) => {
       const line = `${progressBar(event.index + 1, event.total)} ${formatStep(event)}`;

@@ -180,11 +180,12 @@ export const StatsSchema = z.object({
   forwards: z.number().int().nonnegative(),
 });
 
-/** One finished run, as kept in the history. Its id is the id of the job that made it. */
-export const HistoryEntrySchema = z.object({
-  id: IdSchema,
-  /** ISO 8601. */
-  createdAt: z.string(),
+/**
+ * One finished run as recorded: the request as resolved, its schedule and every step, what it cost, and on which
+ * model and backend. The one record schema: the worker's result is this plus its image (host/worker-protocol.ts),
+ * a history entry this plus its id, time and links.
+ */
+export const RunRecordSchema = z.object({
   request: ResolvedRequestSchema,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
@@ -197,6 +198,15 @@ export const HistoryEntrySchema = z.object({
   unknownWords: z.array(z.string()),
   model: z.object({ id: z.string(), name: z.string(), trained: z.boolean() }),
   backend: BackendInfoSchema,
+});
+export type RunRecordFields = z.infer<typeof RunRecordSchema>;
+
+/** One finished run, as kept in the history. Its id is the id of the job that made it. */
+export const HistoryEntrySchema = z.object({
+  id: IdSchema,
+  /** ISO 8601. */
+  createdAt: z.string(),
+  ...RunRecordSchema.shape,
   /** Set on an uncached run made as the baseline of run `baselineOf`. */
   baselineOf: IdSchema.nullable(),
   /** Set on a run whose uncached baseline exists. */

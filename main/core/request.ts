@@ -3,6 +3,7 @@
 // may use it too.
 
 import { z } from 'zod';
+import { REQUEST_LIMITS as L } from './ranges.ts';
 import { POLICY_NAMES, REUSE_MODES, TEACACHE_ACCUMULATIONS } from './teacache/policy.ts';
 
 export const MAX_SEED = 0xffff_ffff;
@@ -18,19 +19,23 @@ export const CacheSettingsSchema = z.object({
    * 'easycache': the input change times the transformation rate learnt from the last two computes.
    */
   policy: z.enum(POLICY_NAMES),
-  /** Accumulated distance at which a step is recomputed: higher reuses more. Omitted: the model's (seed, timestep) or 0.4 (teacache). */
-  threshold: z.number().finite().nonnegative().max(10),
-  rescaleFactor: z.number().finite().nonnegative().max(100),
-  /** Omitted: the seed's choice, 3 under true CFG and 0 otherwise. */
-  skipEarlySteps: z.number().int().nonnegative().max(1000).optional(),
-  /** What a reused step uses: the last output (default, the seed's), the blocks' residual, or a first- or second-order Taylor forecast. */
+  /**
+   * Accumulated distance at which a step is recomputed: higher reuses more. Omitted: the policy's default
+   * (resolve-request.ts defaultThreshold: the model's tuned one for the timestep rules; for teacache the one
+   * fitted with the model's calibration, else the original's 0.4; each other published method's own).
+   */
+  threshold: z.number().finite().min(L.threshold.min).max(L.threshold.max),
+  rescaleFactor: z.number().finite().min(L.rescaleFactor.min).max(L.rescaleFactor.max),
+  /** Omitted: the seed's choice, 3 under true CFG and 0 otherwise (MagCache: its first 20% of steps). */
+  skipEarlySteps: z.number().int().min(L.skipEarlySteps.min).max(L.skipEarlySteps.max).optional(),
+  /** What a reused step uses: the last output (the seed's), the blocks' residual, or a first- or second-order Taylor forecast. Omitted: see NEUTRAL_CACHE_OPTIONS (ranges.ts). */
   reuse: z.enum(REUSE_MODES).optional(),
-  /** Fraction of the steps before which every step computes (default 0). */
-  startFraction: z.number().finite().min(0).max(1).optional(),
-  /** Fraction of the steps from which every step computes (default 1: cache to the end). */
-  endFraction: z.number().finite().min(0).max(1).optional(),
-  /** Most reuses in a row; null or omitted for no cap. */
-  maxConsecutiveReuses: z.number().int().nonnegative().max(1000).nullable().optional(),
+  /** Fraction of the steps before which every step computes (omitted: from the start, EasyCache's own window aside). */
+  startFraction: z.number().finite().min(L.fraction.min).max(L.fraction.max).optional(),
+  /** Fraction of the steps from which every step computes (omitted: cache to the end, EasyCache's own window aside). */
+  endFraction: z.number().finite().min(L.fraction.min).max(L.fraction.max).optional(),
+  /** Most reuses in a row; null for no cap; omitted, none either (MagCache: its K). */
+  maxConsecutiveReuses: z.number().int().min(L.maxConsecutiveReuses.min).max(L.maxConsecutiveReuses.max).nullable().optional(),
   /** Always compute the last step. Default: true for the teacache policy (as the original), false for timestep rules. */
   alwaysComputeLast: z.boolean().optional(),
   /**
@@ -48,13 +53,13 @@ export type CacheSettings = z.infer<typeof CacheSettingsSchema>;
 
 /** A request as sent; anything omitted takes the model's default. */
 export const GenerationRequestSchema = z.object({
-  prompt: z.string().max(2000),
-  negativePrompt: z.string().max(2000).optional(),
+  prompt: z.string().max(L.promptChars),
+  negativePrompt: z.string().max(L.promptChars).optional(),
   seed: z.number().int().min(0).max(MAX_SEED),
-  steps: z.number().int().min(1).max(500).optional(),
-  width: z.number().int().min(8).max(4096).optional(),
-  height: z.number().int().min(8).max(4096).optional(),
-  guidanceScale: z.number().finite().min(0).max(50).optional(),
+  steps: z.number().int().min(L.steps.min).max(L.steps.max).optional(),
+  width: z.number().int().min(L.size.min).max(L.size.max).optional(),
+  height: z.number().int().min(L.size.min).max(L.size.max).optional(),
+  guidanceScale: z.number().finite().min(L.guidanceScale.min).max(L.guidanceScale.max).optional(),
   cache: CacheSettingsSchema.partial().optional(),
 });
 

@@ -7,6 +7,7 @@ import type { GenerationRequest, ResolvedRequest } from './request.ts';
 
 /** What decides the guidance mode: the transformer's embedded guidance, else the reference pipeline's rule. */
 type GuidanceRules = { readonly info: Pick<ModelInfo, 'guidanceEmbedded'>; readonly defaults: Pick<ModelDefaults, 'guidanceRule'> };
+import { DEFAULT_POLICY, NEUTRAL_CACHE_OPTIONS as NEUTRAL } from './ranges.ts';
 import type { PolicyName } from './teacache/policy.ts';
 import { checkPolicyOptions } from './teacache/policy-options.ts';
 import { CFG_SKIP_EARLY_STEPS } from './teacache/seed-policy.ts';
@@ -33,14 +34,14 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
   const negativePrompt = request.negativePrompt ?? '';
   const guidanceMode = guidanceModeFor(model, guidanceScale, negativePrompt);
   const cache = request.cache ?? {};
-  const policy = cache.policy ?? 'seed';
+  const policy = cache.policy ?? DEFAULT_POLICY;
   const steps = request.steps ?? defaults.steps;
   // Each published method's own defaults: EasyCache's window, MagCache's K.
   const options = {
-    startFraction: cache.startFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.startFraction : 0),
-    endFraction: cache.endFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.endFraction : 1),
+    startFraction: cache.startFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.startFraction : NEUTRAL.startFraction),
+    endFraction: cache.endFraction ?? (policy === 'easycache' ? EASYCACHE_DEFAULTS.endFraction : NEUTRAL.endFraction),
     // null asks for no cap, so only an omitted cap takes MagCache's K.
-    maxConsecutiveReuses: cache.maxConsecutiveReuses === undefined ? (policy === 'magcache' ? MAGCACHE_DEFAULTS.maxSkipSteps : null) : cache.maxConsecutiveReuses,
+    maxConsecutiveReuses: cache.maxConsecutiveReuses === undefined ? (policy === 'magcache' ? MAGCACHE_DEFAULTS.maxSkipSteps : NEUTRAL.maxConsecutiveReuses) : cache.maxConsecutiveReuses,
     alwaysComputeLast: cache.alwaysComputeLast ?? defaultAlwaysComputeLast(policy),
   };
   try {
@@ -68,8 +69,8 @@ export function resolveRequest(model: { readonly info: ModelInfo; readonly defau
       // MagCache retains its first 20% of steps (its paper's and diffusers' retention ratio).
       skipEarlySteps: cache.skipEarlySteps ?? (policy === 'magcache' ? retentionSteps(MAGCACHE_DEFAULTS.retentionRatio, steps) : guidanceMode === 'cfg' ? CFG_SKIP_EARLY_STEPS : 0),
       // First-Block Cache can only stand in the remaining blocks' residual; MagCache reuses the residual as published.
-      reuse: policy === 'first-block' ? 'residual' : (cache.reuse ?? (policy === 'magcache' ? 'residual' : 'output')),
-      accumulate: cache.accumulate ?? 'consecutive',
+      reuse: policy === 'first-block' ? 'residual' : (cache.reuse ?? (policy === 'magcache' ? 'residual' : NEUTRAL.reuse)),
+      accumulate: cache.accumulate ?? NEUTRAL.accumulate,
       ...options,
       coefficients: cache.coefficients ?? defaults.teacache.coefficients ?? [...FLUX1_COEFFICIENTS],
       ...(policy === 'magcache' ? { magRatios: cache.magRatios ?? defaults.teacache.magRatios ?? [...FLUX1_MAG_RATIOS] } : {}),

@@ -4,10 +4,9 @@
 import { calibrationInForce, calibrationPlace, type CalibrationInForce } from './calibration/calibration-store.ts';
 import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
-import { EngineError } from '../core/errors.ts';
 import type { ImageModel } from './models/image-model.ts';
-import { isCheckpointFolder, loadModel, modelKind, type LoadModelOptions } from './models/load-model.ts';
-import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
+import { loadModel, type LoadModelOptions } from './models/load-model.ts';
+import { builtinModelDir } from './models/pixel-flux-model.ts';
 
 export interface EngineOptions {
   /** A model folder; the built-in model when omitted. */
@@ -29,16 +28,6 @@ function inForce(loaded: Generator, calibration: CalibrationInForce): Generator 
   const { model, notes } = calibration;
   const noted = notes.length ? (Object.create(model, { info: { value: { ...model.info, notes: [...model.info.notes, ...notes] }, enumerable: true } }) as ImageModel) : model;
   return new Generator(loaded.mx, loaded.backend, noted);
-}
-
-export function createGenerator(options: EngineOptions = {}): Generator {
-  const { mx, info } = loadBackend(options.backend);
-  const dir = options.modelDir ?? builtinModelDir();
-  if (isCheckpointFolder(dir)) {
-    throw new EngineError('BAD_REQUEST', `${dir} is a ${modelKind(dir) === 'z-image' ? 'Z-Image' : 'FLUX.1'} folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
-  }
-  const loaded = new Generator(mx, info, PixelFluxModel.load(mx, dir));
-  return inForce(loaded, calibrationInForce(loaded.model, calibrationPlace(options.modelDir, options.calibrationDir)));
 }
 
 /** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo), loaded with memory released as it goes. */

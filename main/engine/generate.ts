@@ -41,6 +41,12 @@ export interface GenerateHooks {
   readonly noise?: MxArray;
 }
 
+/** A request with every choice made against the model, and its schedule: resolved once, then run as is. */
+export interface ResolvedRun {
+  readonly request: ResolvedRequest;
+  readonly timesteps: readonly number[];
+}
+
 export class Generator {
   constructor(
     readonly mx: MxBackend,
@@ -48,10 +54,21 @@ export class Generator {
     readonly model: ImageModel,
   ) {}
 
+  /** Fills the request's omitted choices from this model and computes its schedule; throws BAD_REQUEST for a size it cannot make. */
+  resolve(request: GenerationRequest): ResolvedRun {
+    const resolved = resolveRequest(this.model, request);
+    return { request: resolved, timesteps: scheduleFor(resolved, this.model.info.sizeMultiple) };
+  }
+
   async generate(request: GenerationRequest, hooks: GenerateHooks = {}): Promise<GenerationResult> {
+    return this.generateResolved(this.resolve(request), hooks);
+  }
+
+  /** Runs a request already resolved by resolve() (the worker announces it before running it). */
+  async generateResolved(run: ResolvedRun, hooks: GenerateHooks = {}): Promise<GenerationResult> {
     const { mx, model } = this;
     const started = performance.now();
-    const resolved = resolveRequest(model, request);
+    const { request: resolved, timesteps } = run;
     const { width, height, guidanceMode } = resolved;
 
     // Only a model that embeds guidance sees the value; under CFG it weighs the two branches instead.
@@ -61,7 +78,6 @@ export class Generator {
     mx.eval(text.context, text.pooled);
     const noise = hooks.noise ? model.packNoise(checkedNoise(model, hooks.noise, width, height), width, height) : model.noise(resolved.seed, width, height);
     const { rows, cols } = noise;
-    const timesteps = scheduleFor(resolved, model.info.sizeMultiple);
 
     const guidance: Guidance =
       guidanceMode === 'cfg'

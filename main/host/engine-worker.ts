@@ -10,9 +10,7 @@ import { loadEngine } from '../engine/engine.ts';
 import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
-import { parametersText, runRecord } from '../engine/io/run-record.ts';
-import { resolveRequest } from '../core/resolve-request.ts';
-import { scheduleFor } from '../core/schedule.ts';
+import { parametersText, recordFields, runRecord } from '../engine/io/run-record.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
@@ -30,9 +28,11 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 type Job = Extract<ToWorker, { type: 'generate' | 'calibrate' }>;
 
-/** The job in flight, and the flag its sampler checks between steps. */
+/**
+ * The job in flight, and the flag its sampler checks between steps. The host keeps the one queue and hands this
+ * worker a job only once it is ready and idle, so there is never a second one to hold here.
+ */
 let current: { jobId: string; signal: { aborted: boolean } } | undefined;
-const queue: Job[] = [];
 /** The model as loaded, never replaced while this worker lives. */
 let loaded: Generator | undefined;
 /** What runs: `loaded`, or a view of its model carrying the calibration in force (see useCalibration). */
@@ -68,10 +68,11 @@ async function run(job: Job): Promise<void> {
   const signal = { aborted: false };
   current = { jobId: job.jobId, signal };
   try {
-    const resolved = resolveRequest(gen.model, job.request);
-    post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: scheduleFor(resolved, gen.model.info.sizeMultiple) });
+    const resolvedRun = gen.resolve(job.request);
+    const resolved = resolvedRun.request;
+    post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: [...resolvedRun.timesteps] });
     const previews = new PreviewPacer(options.previewIntervalMs);
-    const result = await gen.generate(job.request, {
+    const result = await gen.generateResolved(resolvedRun, {
       signal,
       onStep: (event, previewRgb) => {
         post({ type: 'step', jobId: job.jobId, event });
@@ -89,23 +90,7 @@ async function run(job: Job): Promise<void> {
       parameters: parametersText(result),
       'teacache-studio': JSON.stringify({ ...record, events: undefined }),
     });
-    post({
-      type: 'done',
-      jobId: job.jobId,
-      result: {
-        request: result.request,
-        width: result.width,
-        height: result.height,
-        timesteps: [...result.timesteps],
-        events: [...result.events],
-        stats: result.stats,
-        wallMs: result.wallMs,
-        unknownWords: [...result.unknownWords],
-        model: record.model,
-        backend: result.backend,
-        png,
-      },
-    });
+    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png } });
   } catch (error) {
     post({ type: 'failed', jobId: job.jobId, error: toErrorPayload(error) });
   } finally {
@@ -167,15 +152,13 @@ function calibrationError(error: unknown): ErrorPayload {
   return payload;
 }
 
-let draining = false;
-async function drain(): Promise<void> {
-  if (draining || !generator) return;
-  draining = true;
-  try {
-    for (let job = queue.shift(); job; job = queue.shift()) await run(job);
-  } finally {
-    draining = false;
+/** Runs `job` now; a job sent before "ready" or beside another breaks the host's side of the protocol. */
+function start(job: Job): void {
+  if (!generator || current) {
+    post({ type: 'failed', jobId: job.jobId, error: { code: 'INTERNAL', message: `The engine worker got job ${job.jobId} while ${generator ? `running ${current!.jobId}` : 'still loading'}; the host sends one job at a time, once the worker is ready.` } });
+    return;
   }
+  void run(job);
 }
 
 port.on('message', (raw: unknown) => {
@@ -193,19 +176,12 @@ port.on('message', (raw: unknown) => {
   switch (message.type) {
     case 'generate':
     case 'calibrate':
-      queue.push(message);
-      void drain();
+      start(message);
       break;
-    case 'cancel': {
+    case 'cancel':
+      // Queued jobs are the host's to cancel; only the one in flight is here.
       if (current?.jobId === message.jobId) current.signal.aborted = true;
-      const index = queue.findIndex((job) => job.jobId === message.jobId);
-      if (index >= 0) {
-        const what = queue[index]?.type === 'calibrate' ? 'calibration' : 'generation';
-        queue.splice(index, 1);
-        post({ type: 'failed', jobId: message.jobId, error: { code: 'CANCELLED', message: `The ${what} was cancelled.` } });
-      }
       break;
-    }
     case 'test-exit':
       if (options.testHooks) process.exit(message.code);
       break;
@@ -233,7 +209,6 @@ try {
   // for seconds on Metal and minutes on a CPU, so it runs at most WARMUP_SIDE square.
   await loaded.generate({ prompt: '', seed: 0, steps: 1, ...warmupSize(loaded.model) });
   post({ type: 'ready', info: engineInfo() });
-  void drain();
 } catch (error) {
   const payload = toErrorPayload(error);
   // A backend that cannot load says how to fix it in its message; keep that, under a code the UI understands.

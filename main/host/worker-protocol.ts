@@ -4,14 +4,13 @@
 import { z } from 'zod';
 import { GenerationRequestSchema, ResolvedRequestSchema } from '../core/request.ts';
 import {
-  BackendInfoSchema,
   CalibrationProgressSchema,
   CalibrationRequestSchema,
   CalibrationResultSchema,
   EngineInfoSchema,
   ErrorPayloadSchema,
   IdSchema,
-  StatsSchema,
+  RunRecordSchema,
   StepEventSchema,
 } from '../core/contract.ts';
 
@@ -41,20 +40,8 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
-/** A finished generation, as the worker hands it over: the PNG carries the parameters chunk. */
-export const WorkerResultSchema = z.object({
-  request: ResolvedRequestSchema,
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  timesteps: z.array(z.number()),
-  events: z.array(StepEventSchema),
-  stats: StatsSchema,
-  wallMs: z.number().nonnegative(),
-  unknownWords: z.array(z.string()),
-  model: z.object({ id: z.string(), name: z.string(), trained: z.boolean() }),
-  backend: BackendInfoSchema,
-  png: Bytes,
-});
+/** A finished generation, as the worker hands it over: its run record, and the PNG (which carries the parameters chunk). */
+export const WorkerResultSchema = RunRecordSchema.extend({ png: Bytes });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 
 export const FromWorkerSchema = z.discriminatedUnion('type', [

@@ -41,8 +41,8 @@ class MlxAddon : public Napi::Addon<MlxAddon> {
   Napi::Object Namespace(Napi::Env env, const OpTable& functions);
 
   std::array<Napi::ObjectReference, 14> dtypes_;
-  // A stream not bound to the JS thread, so that AsyncWorkers can evaluate
-  // graphs built here; evalMutex_ keeps it to one thread at a time.
+  // A stream made with new_thread_unsafe_stream (see native/README.md);
+  // evalMutex_ keeps evaluation on it to one thread at a time.
   std::optional<mx::Stream> stream_;
   std::mutex evalMutex_;
   // Our own key sequence instead of MLX's KeySequence::default_(): on Linux

@@ -8,8 +8,6 @@
 #include <mlx/mlx.h>
 
 #include "addon-array.h"
-#include "addon-eval-worker.h"
-#include "addon-load-worker.h"
 #include "addon.h"
 #include "js-values.h"
 #include "op-args.h"
@@ -65,11 +63,6 @@ Napi::Value Arange(const Napi::CallbackInfo& info) {
   return Wrap(args, mx::arange(start, stop, step, dtype));
 }
 
-Napi::Value Linspace(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "linspace");
-  return Wrap(args, mx::linspace(args.Number(0), args.Number(1), args.IntOr(2, 50), args.DtypeOr(3).value_or(mx::float32)));
-}
-
 // ---- arithmetic ----
 
 template <mx::array (*Fn)(const mx::array&, const mx::array&, mx::StreamOrDevice)>
@@ -85,12 +78,6 @@ TEACACHE_BINARY(Add, add)
 TEACACHE_BINARY(Subtract, subtract)
 TEACACHE_BINARY(Multiply, multiply)
 TEACACHE_BINARY(Divide, divide)
-TEACACHE_BINARY(Maximum, maximum)
-TEACACHE_BINARY(Minimum, minimum)
-TEACACHE_BINARY(Equal, equal)
-TEACACHE_BINARY(Greater, greater)
-TEACACHE_BINARY(Less, less)
-TEACACHE_BINARY(Power, power)
 #undef TEACACHE_BINARY
 
 template <mx::array (*Fn)(const mx::array&, mx::StreamOrDevice)>
@@ -102,18 +89,11 @@ Napi::Value Unary(const Napi::CallbackInfo& info, const char* name) {
 #define TEACACHE_UNARY(js, fn) \
   Napi::Value js(const Napi::CallbackInfo& info) { return Unary<&mx::fn>(info, #fn); }
 TEACACHE_UNARY(Exp, exp)
-TEACACHE_UNARY(Sin, sin)
-TEACACHE_UNARY(Cos, cos)
 TEACACHE_UNARY(Tanh, tanh)
 TEACACHE_UNARY(Sigmoid, sigmoid)
 TEACACHE_UNARY(Abs, abs)
 TEACACHE_UNARY(Sqrt, sqrt)
 TEACACHE_UNARY(Square, square)
-TEACACHE_UNARY(Log, log)
-TEACACHE_UNARY(Rsqrt, rsqrt)
-TEACACHE_UNARY(Erf, erf)
-TEACACHE_UNARY(Negative, negative)
-TEACACHE_UNARY(Reciprocal, reciprocal)
 #undef TEACACHE_UNARY
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
@@ -155,39 +135,6 @@ Napi::Value Reduce(const Napi::CallbackInfo& info, const char* name) {
 
 Napi::Value Sum(const Napi::CallbackInfo& info) { return Reduce<&mx::sum, &mx::sum>(info, "sum"); }
 Napi::Value Mean(const Napi::CallbackInfo& info) { return Reduce<&mx::mean, &mx::mean>(info, "mean"); }
-Napi::Value Max(const Napi::CallbackInfo& info) { return Reduce<&mx::max, &mx::max>(info, "max"); }
-Napi::Value Min(const Napi::CallbackInfo& info) { return Reduce<&mx::min, &mx::min>(info, "min"); }
-Napi::Value Logsumexp(const Napi::CallbackInfo& info) { return Reduce<&mx::logsumexp, &mx::logsumexp>(info, "logsumexp"); }
-
-Napi::Value Argmax(const Napi::CallbackInfo& info) {
-  // argmax(a), argmax(a, keepdims), argmax(a, axis, keepdims?)
-  OpArgs args(info, "argmax");
-  mx::array a = args.Input(0);
-  if (args.Has(1) && args.Raw(1).IsBoolean()) return Wrap(args, mx::argmax(a, args.BoolOr(1, false)));
-  bool keepdims = args.BoolOr(2, false);
-  return Wrap(args, args.Has(1) ? mx::argmax(a, args.Int(1), keepdims) : mx::argmax(a, keepdims));
-}
-
-Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "softmax");
-  mx::array a = args.Input(0);
-  auto axes = args.Axes(1);
-  bool precise = args.BoolOr(2, false);
-  return Wrap(args, axes ? mx::softmax(a, *axes, precise) : mx::softmax(a, precise));
-}
-
-Napi::Value Where(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "where");
-  mx::array condition = args.Input(0);
-  auto [x, y] = args.Operands(1, 2);
-  return Wrap(args, mx::where(condition, x, y));
-}
-
-Napi::Value ArrayEqual(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "arrayEqual");
-  auto [a, b] = args.Operands(0, 1);
-  return Wrap(args, mx::array_equal(a, b, args.BoolOr(2, false)));
-}
 
 // ---- shapes ----
 
@@ -204,18 +151,6 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return Wrap(args, axes.empty() ? mx::transpose(a) : mx::transpose(a, std::vector<int>(axes.begin(), axes.end())));
 }
 
-Napi::Value Squeeze(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "squeeze");
-  mx::array a = args.Input(0);
-  auto axes = args.Axes(1);
-  return Wrap(args, axes ? mx::squeeze(a, *axes) : mx::squeeze(a));
-}
-
-Napi::Value Flatten(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "flatten");
-  return Wrap(args, mx::flatten(args.Input(0), args.IntOr(1, 0), args.IntOr(2, -1)));
-}
-
 Napi::Value ExpandDims(const Napi::CallbackInfo& info) {
   OpArgs args(info, "expandDims");
   mx::array a = args.Input(0);
@@ -229,11 +164,6 @@ Napi::Value Concatenate(const Napi::CallbackInfo& info) {
   auto arrays = args.ArrayList(0);
   // No axis: flatten and join, as MLX does.
   return Wrap(args, args.Has(1) ? mx::concatenate(arrays, args.Int(1)) : mx::concatenate(arrays));
-}
-
-Napi::Value Stack(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "stack");
-  return Wrap(args, mx::stack(args.ArrayList(0), args.IntOr(1, 0)));
 }
 
 Napi::Value Split(const Napi::CallbackInfo& info) {
@@ -347,8 +277,16 @@ Napi::Value Eval(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value EvalAsync(const Napi::CallbackInfo& info) {
-  return AddonEvalWorker::Start(info.Env(), ArraysIn(info));
+/** The file formats load understands, by extension. */
+enum class WeightsFormat { safetensors, npy, unknown };
+
+WeightsFormat FormatOf(const std::string& path) {
+  auto endsWith = [&](const std::string& suffix) {
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (endsWith(".safetensors")) return WeightsFormat::safetensors;
+  if (endsWith(".npy")) return WeightsFormat::npy;
+  return WeightsFormat::unknown;
 }
 
 Napi::Value Load(const Napi::CallbackInfo& info) {
@@ -368,44 +306,6 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
       break;
   }
   args.Fail("cannot tell the format of " + path + "; give a .safetensors or .npy file");
-}
-
-Napi::Value LoadAsync(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "loadAsync");
-  return AddonLoadWorker::Start(args.Env(), args.String(0));
-}
-
-Napi::Value SaveSafetensors(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "saveSafetensors");
-  std::string path = args.String(0);
-  if (!args.Has(1) || !args.Raw(1).IsObject()) args.Fail(1, "a record of name → mx array");
-  std::unordered_map<std::string, mx::array> arrays;
-  std::vector<mx::array> pending;
-  auto record = args.Raw(1).As<Napi::Object>();
-  auto names = record.GetPropertyNames();
-  for (uint32_t i = 0; i < names.Length(); ++i) {
-    std::string name = names.Get(i).ToString().Utf8Value();
-    const mx::array* value = AddonArray::From(record.Get(name));
-    if (!value) args.Fail(1, "a record of name → mx array (" + name + " is not an mx array)");
-    arrays.emplace(name, *value);
-    pending.push_back(*value);
-  }
-  std::unordered_map<std::string, std::string> metadata;
-  if (!args.IsNullish(2)) {
-    if (!args.Raw(2).IsObject()) args.Fail(2, "a record of name → string");
-    auto meta = args.Raw(2).As<Napi::Object>();
-    auto keys = meta.GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      std::string key = keys.Get(i).ToString().Utf8Value();
-      Napi::Value value = meta.Get(key);
-      if (!value.IsString()) args.Fail(2, "a record of name → string (" + key + " is not a string)");
-      metadata.emplace(key, value.As<Napi::String>().Utf8Value());
-    }
-  }
-  // Saving evaluates; do it under the lock so it never races an evalAsync.
-  EvalLocked(args.Env(), pending);
-  mx::save_safetensors(path, std::move(arrays), std::move(metadata));
-  return args.Env().Undefined();
 }
 
 // ---- random ----
@@ -433,13 +333,6 @@ Napi::Value RandomNormal(const Napi::CallbackInfo& info) {
   mx::Dtype dtype = args.DtypeOr(1).value_or(mx::float32);
   return Wrap(args, mx::random::normal(shape, dtype, static_cast<float>(args.NumberOr(2, 0)),
                                        static_cast<float>(args.NumberOr(3, 1)), KeyOrNext(args, 4)));
-}
-
-Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
-  OpArgs args(info, "random.uniform");
-  mx::Shape shape = args.Has(2) ? args.Shape(2) : mx::Shape{};
-  mx::Dtype dtype = args.DtypeOr(3).value_or(mx::float32);
-  return Wrap(args, mx::random::uniform(args.Input(0, dtype), args.Input(1, dtype), shape, dtype, KeyOrNext(args, 4)));
 }
 
 // ---- fast ----
@@ -472,25 +365,8 @@ Napi::Value ScaledDotProductAttention(const Napi::CallbackInfo& info) {
 
 // ---- device and memory ----
 
-Napi::Value IsGpuAvailable(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), mx::is_available(mx::Device::gpu));
-}
-
 Napi::Value ActiveMemory(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(mx::get_active_memory()));
-}
-
-Napi::Value PeakMemory(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(mx::get_peak_memory()));
-}
-
-Napi::Value CacheMemory(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(mx::get_cache_memory()));
-}
-
-Napi::Value ResetPeakMemory(const Napi::CallbackInfo& info) {
-  mx::reset_peak_memory();
-  return info.Env().Undefined();
 }
 
 Napi::Value ClearCache(const Napi::CallbackInfo& info) {
@@ -501,26 +377,22 @@ Napi::Value ClearCache(const Napi::CallbackInfo& info) {
 }  // namespace
 
 OpTable CoreOps() {
+  // Exactly the engine's MxBackend (main/engine/mlx/backend.ts): nothing here that the engine never calls.
   return {
-      {"array", Array}, {"zeros", Zeros}, {"ones", Ones}, {"arange", Arange}, {"linspace", Linspace},
+      {"array", Array}, {"zeros", Zeros}, {"ones", Ones}, {"arange", Arange},
       {"add", Add}, {"subtract", Subtract}, {"multiply", Multiply}, {"divide", Divide},
-      {"maximum", Maximum}, {"minimum", Minimum}, {"matmul", Matmul}, {"addmm", Addmm},
-      {"exp", Exp}, {"sin", Sin}, {"cos", Cos}, {"tanh", Tanh}, {"sigmoid", Sigmoid}, {"abs", Abs},
-      {"sqrt", Sqrt}, {"square", Square},
-      {"log", Log}, {"rsqrt", Rsqrt}, {"erf", Erf}, {"negative", Negative}, {"reciprocal", Reciprocal},
-      {"greater", Greater}, {"less", Less}, {"power", Power}, {"max", Max}, {"min", Min},
-      {"logsumexp", Logsumexp}, {"argmax", Argmax}, {"squeeze", Squeeze}, {"flatten", Flatten}, {"clip", Clip}, {"sum", Sum}, {"mean", Mean},
-      {"softmax", Softmax}, {"where", Where}, {"equal", Equal}, {"arrayEqual", ArrayEqual},
+      {"matmul", Matmul}, {"addmm", Addmm},
+      {"exp", Exp}, {"tanh", Tanh}, {"sigmoid", Sigmoid}, {"abs", Abs}, {"sqrt", Sqrt}, {"square", Square},
+      {"clip", Clip}, {"sum", Sum}, {"mean", Mean},
       {"reshape", Reshape}, {"transpose", Transpose}, {"expandDims", ExpandDims},
-      {"concatenate", Concatenate}, {"stack", Stack}, {"split", Split}, {"take", Take},
+      {"concatenate", Concatenate}, {"split", Split}, {"take", Take},
       {"broadcastTo", BroadcastTo}, {"conv2d", Conv2d}, {"quantize", Quantize}, {"quantizedMatmul", QuantizedMatmul},
-      {"compile", Compile}, {"eval", Eval}, {"evalAsync", EvalAsync}, {"load", Load}, {"loadAsync", LoadAsync},
-      {"saveSafetensors", SaveSafetensors},
+      {"compile", Compile}, {"eval", Eval}, {"load", Load},
   };
 }
 
 OpTable RandomOps() {
-  return {{"key", RandomKey}, {"split", RandomSplit}, {"normal", RandomNormal}, {"uniform", RandomUniform}};
+  return {{"key", RandomKey}, {"split", RandomSplit}, {"normal", RandomNormal}};
 }
 
 OpTable FastOps() {
@@ -528,8 +400,7 @@ OpTable FastOps() {
 }
 
 OpTable MetalOps() {
-  return {{"isAvailable", IsGpuAvailable}, {"getActiveMemory", ActiveMemory}, {"getPeakMemory", PeakMemory},
-          {"getCacheMemory", CacheMemory}, {"resetPeakMemory", ResetPeakMemory}, {"clearCache", ClearCache}};
+  return {{"getActiveMemory", ActiveMemory}, {"clearCache", ClearCache}};
 }
 
 }  // namespace teacache

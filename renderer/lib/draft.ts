@@ -1,9 +1,10 @@
 // The settings form as the user edits it, and how it becomes an engine request.
-// Pure: no DOM, no store; ranges live here so sliders and tests agree.
+// Pure: no DOM, no store. Ranges and neutral defaults come from main/core/ranges.ts, the table the request schema reads.
 
 import type { z } from 'zod';
 import { GenerationRequestSchema } from '../../main/core/contract.ts';
 import { MAX_SEED } from '../../main/core/request.ts';
+import { NEUTRAL_CACHE_OPTIONS, RANGES, type Range } from '../../main/core/ranges.ts';
 import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
 import type { PresetName } from '../../main/core/teacache/presets.ts';
 import { defaultAlwaysComputeLast, defaultThreshold as engineDefaultThreshold } from '../../main/core/resolve-request.ts';
@@ -38,41 +39,11 @@ export interface Draft {
   readonly cache: DraftCache;
 }
 
-export interface Range {
-  readonly min: number;
-  readonly max: number;
-  readonly step: number;
-}
-
-/**
- * Slider ranges. Threshold is an accumulated timestep distance (t runs 1 → 0),
- * so anything past 1 reuses nearly every step; rescale multiplies each distance.
- */
-export const RANGES = {
-  steps: { min: 4, max: 100, step: 1 },
-  guidanceScale: { min: 1, max: 12, step: 0.5 },
-  threshold: { min: 0, max: 1, step: 0.01 },
-  rescaleFactor: { min: 0, max: 4, step: 0.05 },
-  skipEarlySteps: { min: 0, max: 30, step: 1 },
-  window: { min: 0, max: 1, step: 0.05 },
-  /** One past the top means "no cap". */
-  maxConsecutiveReuses: { min: 0, max: 11, step: 1 },
-} as const satisfies Record<string, Range>;
+export { RANGES, TEACACHE_THRESHOLD_RANGE, thresholdRange, type Range } from '../../main/core/ranges.ts';
 
 /** The guidance slider's range for a model: from 0 under Z-Image's rule, where 0 is off and CFG runs above it; from 1 (off) elsewhere. */
 export function guidanceRange(model: ModelSummary): Range {
   return !model.info.guidanceEmbedded && model.defaults.guidanceRule === 'z-image' ? { ...RANGES.guidanceScale, min: 0 } : RANGES.guidanceScale;
-}
-
-/**
- * The teacache policy's distances are relative L1 changes, a larger scale than timestep distances;
- * a calibrated polynomial's default can be as fine as 0.095, so the slider moves in thousandths.
- * MagCache's error, First-Block Cache's change and EasyCache's estimate share this scale.
- */
-export const TEACACHE_THRESHOLD_RANGE: Range = { min: 0, max: 2, step: 0.001 };
-
-export function thresholdRange(policy: PolicyName): Range {
-  return policy === 'seed' || policy === 'timestep-consecutive' ? RANGES.threshold : TEACACHE_THRESHOLD_RANGE;
 }
 
 /** The threshold a policy starts from, as the engine fills it in. */
@@ -121,14 +92,7 @@ export function randomSeed(random: () => number = Math.random): number {
 }
 
 /** Options that leave a policy's own rule alone. */
-export const NEUTRAL_OPTIONS = {
-  reuse: 'output',
-  accumulate: 'consecutive',
-  startFraction: 0,
-  endFraction: 1,
-  maxConsecutiveReuses: null,
-  alwaysComputeLast: false,
-} as const satisfies Partial<DraftCache>;
+export const NEUTRAL_OPTIONS: Pick<DraftCache, keyof typeof NEUTRAL_CACHE_OPTIONS> = NEUTRAL_CACHE_OPTIONS;
 
 /** The model's own TeaCache defaults for `policy` (skip-early left to the engine's rule). */
 export function cacheDefaults(model: ModelSummary, policy: PolicyName = 'seed'): DraftCache {
@@ -153,11 +117,11 @@ export function presetCache(model: ModelSummary, name: PresetName): DraftCache |
     threshold: preset.threshold,
     rescaleFactor: model.defaults.teacache.rescaleFactor,
     skipEarlySteps: preset.skipEarlySteps ?? null,
-    reuse: preset.reuse ?? 'output',
-    accumulate: preset.accumulate ?? 'consecutive',
+    reuse: preset.reuse ?? NEUTRAL_OPTIONS.reuse,
+    accumulate: preset.accumulate ?? NEUTRAL_OPTIONS.accumulate,
     startFraction: preset.startFraction ?? NEUTRAL_OPTIONS.startFraction,
     endFraction: preset.endFraction ?? NEUTRAL_OPTIONS.endFraction,
-    maxConsecutiveReuses: preset.maxConsecutiveReuses ?? null,
+    maxConsecutiveReuses: preset.maxConsecutiveReuses ?? NEUTRAL_OPTIONS.maxConsecutiveReuses,
     alwaysComputeLast: preset.alwaysComputeLast ?? defaultAlwaysComputeLast(preset.policy),
   };
 }

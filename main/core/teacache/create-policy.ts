@@ -1,6 +1,7 @@
 // Builds the policy a request's cache settings name. Pure, so the engine, the
 // predictions and the renderer all build the very same policy.
 
+import { NEUTRAL_CACHE_OPTIONS } from '../ranges.ts';
 import { OptionsPolicy, hasPolicyOptions, type PolicyOptions } from './policy-options.ts';
 import type { CachePolicy, PolicyName, TeaCacheAccumulation } from './policy.ts';
 import { SeedPolicy } from './seed-policy.ts';
@@ -42,7 +43,7 @@ function basePolicy(settings: PolicySettings): CachePolicy {
         rescaleFactor,
         skipEarlySteps,
         coefficients: settings.coefficients,
-        accumulate: settings.accumulate ?? 'consecutive',
+        accumulate: settings.accumulate ?? NEUTRAL_CACHE_OPTIONS.accumulate,
         computeLastStep: settings.alwaysComputeLast,
       });
   }

@@ -7,16 +7,10 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { join } from 'node:path';
 import { EngineError } from '../../core/errors.ts';
 import { CALIBRATION_FILE, CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
-import { writeFileAtomicSync } from '../io/write-atomic.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 
 export function calibrationPath(modelDir: string): string {
   return join(modelDir, CALIBRATION_FILE);
-}
-
-/** The folder's calibration, or undefined when it has none. */
-export function readCalibration(modelDir: string): Calibration | undefined {
-  const file = calibrationPath(modelDir);
-  return existsSync(file) ? readCalibrationFile(file) : undefined;
 }
 
 /** One calibration file wherever it is kept (a model folder, or the app's data folder); throws MODEL_INVALID when unreadable. */
@@ -36,10 +30,10 @@ export function readCalibrationFile(file: string): Calibration {
 }
 
 /** Writes through a temporary file so a reader never sees half a calibration. */
-export function writeCalibration(modelDir: string, calibration: Calibration): string {
+export async function writeCalibration(modelDir: string, calibration: Calibration): Promise<string> {
   const file = calibrationPath(modelDir);
   const checked = CalibrationSchema.parse(calibration);
-  writeFileAtomicSync(file, `${JSON.stringify(checked, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(checked, null, 2)}\n`);
   return file;
 }
 

@@ -71,13 +71,6 @@ export async function runReleasing<T>(job: Generator<void, T, void>): Promise<T>
   }
 }
 
-/** Bytes a parameter set occupies in memory. */
-export function paramBytes(params: Readonly<Record<string, MxArray>>): number {
-  let total = 0;
-  for (const value of Object.values(params)) total += value.size * value.dtype.size;
-  return total;
-}
-
 const NOT_LINEAR = /(embedding|embed_tokens|shared|relative_attention_bias)\.weight$/;
 
 /**

@@ -1,24 +1,30 @@
 // The record written next to every image (FILE.json, history entries) and the
 // human-readable "parameters" text embedded in the PNG. Pure.
 
+import type { RunRecordFields } from '../../core/contract.ts';
 import type { GenerationResult } from '../generate.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
-export function runRecord(result: GenerationResult) {
+/** The run's record in the contract's one shape (RunRecordSchema): FILE.json, the worker's result and history entries. */
+export function recordFields(result: GenerationResult): RunRecordFields {
   return {
-    version: RUN_RECORD_VERSION,
     request: result.request,
     model: { id: result.model.id, name: result.model.name, trained: result.model.trained },
     backend: result.backend,
     width: result.width,
     height: result.height,
-    timesteps: result.timesteps,
+    timesteps: [...result.timesteps],
     stats: result.stats,
     wallMs: result.wallMs,
-    unknownWords: result.unknownWords,
-    events: result.events,
+    unknownWords: [...result.unknownWords],
+    events: [...result.events],
   };
+}
+
+/** FILE.json: the record with its format version. */
+export function runRecord(result: GenerationResult): { readonly version: number } & RunRecordFields {
+  return { version: RUN_RECORD_VERSION, ...recordFields(result) };
 }
 
 export type RunRecord = ReturnType<typeof runRecord>;

@@ -3,7 +3,6 @@
 // Runs in Node (main process, engine worker, CLI).
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 
 /** A name beside `file` no other writer (process or call) picks. */
@@ -29,24 +28,6 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   } catch (error) {
     // A full disk fails the write itself: leave no half-written temporary behind either.
     await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** writeFileAtomic for synchronous callers (the CLI's calibration file), with the same guarantees. */
-export function writeFileAtomicSync(file: string, data: Uint8Array | string): void {
-  const temporary = temporaryFor(file);
-  const fd = openSync(temporary, 'w');
-  try {
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
     throw error;
   }
 }

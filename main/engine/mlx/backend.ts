@@ -1,6 +1,6 @@
 // The MLX surface the engine codes against: a hand-written subset of MLX's own
-// API (camelCase, as in @frost-beta/mlx). Every backend must satisfy it; no
-// backend-specific type leaks past this file.
+// API (camelCase, as in @frost-beta/mlx), holding exactly the ops the engine
+// calls. Every backend must satisfy it; no backend-specific type leaks past this file.
 
 export interface MxDtype {
   readonly size: number;
@@ -27,7 +27,6 @@ export interface MxRandom {
   key(seed: number): MxArray;
   split(key: MxArray, num?: number): MxArray;
   normal(shape?: number[], dtype?: MxDtype, loc?: number, scale?: number, key?: MxArray): MxArray;
-  uniform(low: MxInput, high: MxInput, shape?: number[], dtype?: MxDtype, key?: MxArray): MxArray;
 }
 
 export interface MxFast {
@@ -49,19 +48,14 @@ export interface MxBackend {
   zeros(shape: number[], dtype?: MxDtype): MxArray;
   ones(shape: number[], dtype?: MxDtype): MxArray;
   arange(start: number, stop?: number, step?: number, dtype?: MxDtype): MxArray;
-  linspace(start: number, stop: number, num?: number, dtype?: MxDtype): MxArray;
 
   add(a: MxInput, b: MxInput): MxArray;
   subtract(a: MxInput, b: MxInput): MxArray;
   multiply(a: MxInput, b: MxInput): MxArray;
   divide(a: MxInput, b: MxInput): MxArray;
-  maximum(a: MxInput, b: MxInput): MxArray;
-  minimum(a: MxInput, b: MxInput): MxArray;
   matmul(a: MxArray, b: MxArray): MxArray;
   addmm(c: MxArray, a: MxArray, b: MxArray, alpha?: number, beta?: number): MxArray;
   exp(a: MxArray): MxArray;
-  sin(a: MxArray): MxArray;
-  cos(a: MxArray): MxArray;
   tanh(a: MxArray): MxArray;
   sigmoid(a: MxArray): MxArray;
   abs(a: MxArray): MxArray;
@@ -70,16 +64,11 @@ export interface MxBackend {
   clip(a: MxArray, min: MxInput, max: MxInput): MxArray;
   sum(a: MxArray, axis?: number | number[], keepdims?: boolean): MxArray;
   mean(a: MxArray, axis?: number | number[], keepdims?: boolean): MxArray;
-  softmax(a: MxArray, axis?: number | number[]): MxArray;
-  where(condition: MxArray, x: MxInput, y: MxInput): MxArray;
-  equal(a: MxInput, b: MxInput): MxArray;
-  arrayEqual(a: MxArray, b: MxArray): MxArray;
 
   reshape(a: MxArray, ...shape: (number | number[])[]): MxArray;
   transpose(a: MxArray, ...axes: (number | number[])[]): MxArray;
   expandDims(a: MxArray, axis: number | number[]): MxArray;
   concatenate(arrays: MxArray[], axis?: number): MxArray;
-  stack(arrays: MxArray[], axis?: number): MxArray;
   split(a: MxArray, indicesOrSections: number | number[], axis?: number): MxArray[];
   take(a: MxArray, indices: MxArray, axis?: number): MxArray;
   broadcastTo(a: MxArray, shape: number[]): MxArray;
@@ -104,10 +93,7 @@ export interface MxBackend {
   readonly lanes?: MxLanes;
   /** MLX's memory counters, in bytes (both backends; the npm package's CPU build keeps none and reports 0). */
   readonly metal?: { getActiveMemory(): number };
-  /** Evaluates off the JS thread where the backend can (the native addon has it, the npm one not). */
-  evalAsync?(...arrays: unknown[]): Promise<void>;
   load(path: string): Record<string, MxArray> | MxArray;
-  saveSafetensors(path: string, arrays: Record<string, MxArray>, metadata?: Record<string, string>): void;
 }
 
 export interface MxLanes {
@@ -132,13 +118,12 @@ export interface LoadedBackend {
   readonly info: BackendInfo;
 }
 
+/** Every op of MxBackend the engine calls (all of them): what a candidate backend must have to load. */
 const REQUIRED_FUNCTIONS = [
-  'array', 'zeros', 'ones', 'arange', 'linspace', 'add', 'subtract', 'multiply', 'divide', 'maximum',
-  'minimum', 'matmul', 'addmm', 'exp', 'sin', 'cos', 'tanh', 'sigmoid', 'abs', 'sqrt', 'square', 'clip',
-  'sum', 'mean', 'softmax', 'where', 'equal', 'arrayEqual', 'reshape', 'transpose', 'expandDims',
-  'concatenate', 'stack', 'split', 'take', 'broadcastTo', 'conv2d', 'quantize', 'quantizedMatmul', 'eval', 'load',
-  'saveSafetensors', 'random.key', 'random.split', 'random.normal', 'random.uniform', 'fast.rmsNorm',
-  'fast.layerNorm', 'fast.scaledDotProductAttention',
+  'array', 'zeros', 'ones', 'arange', 'add', 'subtract', 'multiply', 'divide', 'matmul', 'addmm', 'exp',
+  'tanh', 'sigmoid', 'abs', 'sqrt', 'square', 'clip', 'sum', 'mean', 'reshape', 'transpose', 'expandDims',
+  'concatenate', 'split', 'take', 'broadcastTo', 'conv2d', 'quantize', 'quantizedMatmul', 'eval', 'load',
+  'random.key', 'random.split', 'random.normal', 'fast.rmsNorm', 'fast.layerNorm', 'fast.scaledDotProductAttention',
 ] as const satisfies readonly string[];
 
 /** Names of the ops a candidate backend lacks; empty when it conforms. */

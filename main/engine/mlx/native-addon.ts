@@ -34,16 +34,9 @@ export interface NativeAddon extends MxBackend {
   /** The Node-API version the addon was built for. */
   readonly napiVersion: number;
   compile<Args extends MxArray[]>(fn: (...args: Args) => MxArray): (...args: Args) => MxArray;
-  /** Evaluates on a worker thread; do not build on these arrays until it settles. */
-  evalAsync(...arrays: unknown[]): Promise<void>;
-  /** Reads and evaluates a file on a worker thread. */
-  loadAsync(path: string): Promise<Record<string, MxArray> | MxArray>;
   readonly metal: {
-    isAvailable(): boolean;
     getActiveMemory(): number;
-    getPeakMemory(): number;
-    getCacheMemory(): number;
-    resetPeakMemory(): void;
+    /** Hands MLX's cached buffers back (tests measure memory from a clean start). */
     clearCache(): void;
   };
 }

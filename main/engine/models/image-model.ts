@@ -8,6 +8,14 @@ import type { TextConditioning } from './flux/transformer.ts';
 export { ModelDefaultsSchema, type GuidanceRule, type ModelDefaults, type ModelInfo } from '../../core/model-info.ts';
 import type { ModelDefaults, ModelInfo } from '../../core/model-info.ts';
 
+/** Decoded image values in about [-1, 1] → RGB bytes, rounded and clipped: every model's last step in toRgb. */
+export function rgbBytes(values: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(values.length);
+  // A plain loop: Uint8Array.from over a callback, or nested lists, cost more than the arithmetic.
+  for (let i = 0; i < values.length; i++) bytes[i] = Math.round(Math.min(255, Math.max(0, (values[i]! + 1) * 127.5)));
+  return bytes;
+}
+
 export interface PackedNoise {
   readonly tokens: MxArray;
   readonly rows: number;

@@ -89,13 +89,6 @@ export function modelKind(dir: string): ModelKind {
   return familyOf(dir).kind;
 }
 
-/** True for a checkpoint folder (FLUX.1, Z-Image), which loads asynchronously; false for anything else, including a missing folder (whose loader then explains). */
-export function isCheckpointFolder(dir: string): boolean {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
-  const family = FAMILIES.find((candidate) => candidate.recognises(dir));
-  return family !== undefined && family.kind !== 'pixel-flux';
-}
-
 export interface FolderCheck {
   readonly kind?: ModelKind;
   /** The variant when recognised (FLUX.1's dev/schnell, Z-Image's turbo/base). */

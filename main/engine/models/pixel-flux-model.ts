@@ -14,7 +14,7 @@ import { Checkpoint } from '../io/checkpoint.ts';
 import { checkParams, loadSafetensors } from '../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from './flux/transformer.ts';
-import { ModelDefaultsSchema, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
+import { ModelDefaultsSchema, rgbBytes, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
 import { randomParams, type ParamShapes } from './layers.ts';
 import { pack, unpack } from './packing.ts';
 import { RecentEncodings } from './recent-encodings.ts';
@@ -240,10 +240,7 @@ export class PixelFluxModel implements ImageModel {
     const { mx } = this;
     const image = unpack(mx, tokens, this.manifest.image.patchSize, height, width);
     const hwc = mx.transpose(mx.reshape(image, this.manifest.image.channels, height, width), 1, 2, 0);
-    // Read back flat and round in a plain loop: nested lists and flat() cost more than the image's math.
-    const values = mx.reshape(mx.clip(mx.multiply(mx.add(hwc, 1), 127.5), 0, 255), [-1]).tolist() as number[];
-    const rgb = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) rgb[i] = Math.round(values[i]!);
-    return rgb;
+    // Read back flat: nested lists and flat() cost more than the image's math.
+    return rgbBytes(mx.reshape(hwc, [-1]).tolist() as number[]);
   }
 }

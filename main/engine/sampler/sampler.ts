@@ -4,6 +4,7 @@
 
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { CancelledError } from '../../core/errors.ts';
+import { NEUTRAL_CACHE_OPTIONS } from '../../core/ranges.ts';
 import type { CacheStats } from '../../core/teacache/teacache.ts';
 import { forecastOrder, forecastsInSteps, forecastWeights } from '../../core/teacache/forecast.ts';
 import type { ReuseMode } from '../../core/teacache/policy.ts';
@@ -110,7 +111,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   };
 
   const firstBlock = cache?.policy.signalSource === 'first-block-residual';
-  const reuse = firstBlock ? 'residual' : (input.reuse ?? 'output');
+  const reuse = firstBlock ? 'residual' : (input.reuse ?? NEUTRAL_CACHE_OPTIONS.reuse);
   const needsSignal = (cache?.policy.needsSignal ?? false) || (input.measureSignal ?? false);
   const measureMagnitude = input.measureSignal ?? false;
   const observes = cache?.policy.needsObservations ?? false;

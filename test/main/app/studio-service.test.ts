@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/app/history-store.ts';
 import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
@@ -17,20 +17,27 @@ import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/app/model-choi
 import { events as eventSchemas, StudioError, type EventMessage, type HistoryEntry } from '../../../main/core/contract.ts';
 import { StudioService } from '../../../main/app/studio-service.ts';
 
-let dir: string;
+// One engine for the file (starting a worker is the slow part); each case gets its own history folder and
+// service, so no case depends on what another left behind.
 let host: EngineHost;
+let dir: string;
 let service: StudioService;
 const seen: EventMessage[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'teacache-service-'));
   host = new EngineHost();
-  service = new StudioService(host, HistoryStore.open(dir));
-  service.onEvent((message) => seen.push(message));
 });
 afterAll(async () => {
-  service.close();
   await host.close();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'teacache-service-'));
+  service = new StudioService(host, HistoryStore.open(dir));
+  seen.length = 0;
+  service.onEvent((message) => seen.push(message));
+});
+afterEach(() => {
+  service.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -41,6 +48,20 @@ async function failure(promise: Promise<unknown>): Promise<StudioError> {
   );
   expect(error).toBeInstanceOf(StudioError);
   return error as StudioError;
+}
+
+const RUN_REQUEST = { prompt: 'red heart', seed: 5, steps: 8, width: 32, height: 32, cache: { threshold: 0.3 } };
+
+/** A finished cached run in this case's history. */
+async function recordRun(): Promise<HistoryEntry> {
+  const { jobId } = (await service.dispatch('generate', { request: RUN_REQUEST })) as { jobId: string };
+  return jobDone(jobId);
+}
+
+/** The uncached baseline of `run`, linked to it. */
+async function recordBaseline(run: HistoryEntry): Promise<HistoryEntry> {
+  const { jobId } = (await service.dispatch('generateBaseline', { runId: run.id })) as { jobId: string };
+  return jobDone(jobId);
 }
 
 function jobDone(jobId: string): Promise<HistoryEntry> {
@@ -93,12 +114,9 @@ describe('StudioService.dispatch refuses malformed requests', () => {
 });
 
 describe('StudioService runs, records and compares', () => {
-  let run: HistoryEntry;
-
   it('records a finished run and announces it with events that fit the contract', async () => {
-    seen.length = 0;
-    const { jobId } = (await service.dispatch('generate', { request: { prompt: 'red heart', seed: 5, steps: 8, width: 32, height: 32, cache: { threshold: 0.3 } } })) as { jobId: string };
-    run = await jobDone(jobId);
+    const { jobId } = (await service.dispatch('generate', { request: RUN_REQUEST })) as { jobId: string };
+    const run = await jobDone(jobId);
     const names = seen.filter((message) => 'jobId' in message.payload && message.payload.jobId === jobId).map((message) => message.name);
     expect(names[0]).toBe('jobQueued');
     expect(names[1]).toBe('jobStarted');
@@ -120,10 +138,12 @@ describe('StudioService runs, records and compares', () => {
   });
 
   it('has no comparison before the baseline exists', async () => {
+    const run = await recordRun();
     expect((await failure(service.dispatch('compare', { id: run.id }))).code).toBe('NO_BASELINE');
   });
 
   it('makes the uncached baseline on request and links both runs, with PSNR and speedup', async () => {
+    const run = await recordRun();
     const { jobId } = (await service.dispatch('generateBaseline', { runId: run.id })) as { jobId: string };
     const baseline = await jobDone(jobId);
     expect(baseline.baselineOf).toBe(run.id);
@@ -149,6 +169,8 @@ describe('StudioService runs, records and compares', () => {
   });
 
   it('deletes a baseline and unlinks the run that pointed at it', async () => {
+    const run = await recordRun();
+    await recordBaseline(run);
     const { entries } = (await service.dispatch('listHistory', {})) as { entries: HistoryEntry[] };
     const baselineId = entries.find((entry) => entry.id === run.id)!.baseline!.id;
     seen.length = 0;
@@ -162,6 +184,7 @@ describe('StudioService runs, records and compares', () => {
   });
 
   it('pages the history newest first, and says when the run to page on from is gone', async () => {
+    const run = await recordRun();
     const png = await service.history.image(run.id);
     const paged = Array.from({ length: 5 }, (_, i) => `paged${i}`);
     for (const [i, id] of paged.entries()) await service.history.add({ ...run, id, createdAt: new Date(Date.UTC(2030, 0, 1, 0, 0, i)).toISOString() }, png);

@@ -43,7 +43,7 @@ describe('openGenerator on a FLUX.1 folder', () => {
     const before = await openGenerator({ modelDir: dir, backend: 'npm' });
     const id = before.model.info.id;
     expect(before.model.defaults.teacache.coefficients).toBeUndefined();
-    writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], weightsFingerprint(dir), '2026-01-01T00:00:00.000Z'));
+    await writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], weightsFingerprint(dir), '2026-01-01T00:00:00.000Z'));
     const after = await openGenerator({ modelDir: dir, backend: 'npm' });
     expect(after.model.defaults.teacache.coefficients).toEqual([3, 2, 1, 0.5]);
     expect(after.model.defaults.teacache.signalThreshold).toBe(0.25);
@@ -53,7 +53,7 @@ describe('openGenerator on a FLUX.1 folder', () => {
 
   it('ignores a calibration fitted for other weights', async () => {
     const id = (await openGenerator({ modelDir: dir, backend: 'npm' })).model.info.id;
-    writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], { 'transformer/other.safetensors': '0000' }, '2026-01-01T00:00:00.000Z'));
+    await writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], { 'transformer/other.safetensors': '0000' }, '2026-01-01T00:00:00.000Z'));
     expect((await openGenerator({ modelDir: dir, backend: 'npm' })).model.defaults.teacache.coefficients).toBeUndefined();
   });
 
@@ -61,7 +61,7 @@ describe('openGenerator on a FLUX.1 folder', () => {
     const { loaded } = await loadEngine({ modelDir: dir, backend: 'npm' });
     const id = loaded.model.info.id;
     const weights = weightsFingerprint(dir);
-    writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], weights, '2026-01-01T00:00:00.000Z'));
+    await writeCalibration(dir, fitted(id, [3, 2, 1, 0.5], weights, '2026-01-01T00:00:00.000Z'));
     const saved = await saveCalibration({ ...calibrationPlace(dir, dataDir), builtin: true }, fitted(id, [4, 3, 2], weights, '2026-02-01T00:00:00.000Z'));
     const { calibration } = await loadEngine({ modelDir: dir, backend: 'npm', calibrationDir: dataDir });
     expect(calibration.stored).toMatchObject({ file: saved.file, location: 'user-data' });

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGenerator } from '../../../main/engine/engine.ts';
+import { openGenerator } from '../../../main/engine/engine.ts';
 import { Generator } from '../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
 import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux-model.ts';
@@ -16,8 +16,8 @@ import { predictDecisions } from '../../../main/core/teacache/predict.ts';
 import { SeedPolicy } from '../../../main/core/teacache/seed-policy.ts';
 
 let generator: Generator;
-beforeAll(() => {
-  generator = createGenerator();
+beforeAll(async () => {
+  generator = await openGenerator();
 });
 
 const base = { prompt: 'red heart', seed: 7, steps: 8 };

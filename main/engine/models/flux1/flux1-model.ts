@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
-import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack, unpack } from '../packing.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
 import { fluxParamShapes } from '../flux/config.ts';
@@ -16,7 +16,7 @@ import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
 import { decodeTiled, DEFAULT_TILES, WHOLE } from '../vae/tiled-decode.ts';
 import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
-import { chooseQuantization, formatGb, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
+import { chooseQuantization, memoryNote, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
 
 /** Token limits of FLUX.1's reference pipeline. */
 export const T5_TOKENS: Readonly<Record<Flux1Variant, number>> = { dev: 512, schnell: 256 };
@@ -64,24 +64,18 @@ export class Flux1Model implements ImageModel {
     private readonly memoryLimitBytes: number,
   ) {
     const { variant } = parts;
-    const q = memory.quantization;
     this.defaults = FLUX1_DEFAULTS[variant];
     this.info = {
       id: `flux1-${variant}`,
       name: `FLUX.1 [${variant}]`,
       trained: true,
-      notes: [
-        `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`,
-      ],
+      notes: [memoryNote(memory)],
       guidanceEmbedded: parts.transformer.config.guidanceEmbed,
       sizeMultiple: SIZE_MULTIPLE,
       maxSize: 2048,
     };
-    // Compiled, the decoder's intermediates get no JavaScript handles, so MLX
-    // frees each once used instead of holding them all until the next garbage
-    // collection (see mlx/memory.ts); the transformer compiles its blocks itself.
-    const decode = (latents: MxArray) => vae.decode(vae.unscale(latents));
-    this.decode = mx.compile ? mx.compile(decode) : decode;
+    // The transformer compiles its blocks itself.
+    this.decode = vae.compiledDecode();
   }
 
   /** Loads a folder, freeing memory as it goes (the way the app and CLI load). */
@@ -177,7 +171,7 @@ export class Flux1Model implements ImageModel {
     // Whole, as diffusers decodes, unless that cannot fit beside the resident weights.
     const whole = wholeDecodeFits(this.memory, this.parts.vae.config, width, height, this.memoryLimitBytes);
     const rgb = decodeTiled(this.mx, latents, this.decode, whole ? WHOLE : DEFAULT_TILES);
-    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+    return rgbBytes(rgb);
   }
 }
 

@@ -141,6 +141,12 @@ export function leastDecodeBytes(vae: VaeConfig, width: number, height: number):
   return decodeBytes(vae, Math.min(width * height, tileSide * tileSide));
 }
 
+/** The model note on its weights: their precision and the estimated peak memory at the default size. */
+export function memoryNote(memory: MemoryEstimate): string {
+  const q = memory.quantization;
+  return `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`;
+}
+
 export function formatGb(bytes: number): string {
   return `${(bytes / GB).toFixed(1)} GB`;
 }

@@ -7,7 +7,7 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
 import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
@@ -178,6 +178,6 @@ export class Flux2KleinModel implements ImageModel {
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
     const rgb = this.decodeLatents(tokens, width, height);
-    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+    return rgbBytes(rgb);
   }
 }

@@ -233,6 +233,16 @@ export class VaeDecoder {
   }
 
   /**
+   * Model-space latents → image, compiled where the backend compiles. Compiled, the decoder's intermediates get
+   * no JavaScript handles, so MLX frees each once used instead of holding them all until the next garbage
+   * collection (see mlx/memory.ts).
+   */
+  compiledDecode(): (latents: MxArray) => MxArray {
+    const decode = (latents: MxArray) => this.decode(this.unscale(latents));
+    return this.mx.compile ? this.mx.compile(decode) : decode;
+  }
+
+  /**
    * Latents [B, C, h, w] (already unscaled) → image [B, 8h, 8w, 3] in about [-1, 1].
    * `afterStage` lets the caller evaluate stage by stage to bound memory.
    */

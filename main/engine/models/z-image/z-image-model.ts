@@ -8,9 +8,9 @@ import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
 import { asBflVaeShape } from '../flux1/flux1-model.ts';
-import { chooseQuantizationBy, formatGb, type MemoryEstimate } from '../flux1/memory.ts';
+import { chooseQuantizationBy, memoryNote, type MemoryEstimate } from '../flux1/memory.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
 import { qwen3ParamShapes } from '../text/qwen3.ts';
 import { encodeZImagePrompts } from '../text/qwen3-text-encoder.ts';
@@ -77,21 +77,17 @@ export class ZImageModel implements ImageModel {
     vae: VaeDecoder,
     private readonly promptEncoder: ZImagePromptEncoder,
   ) {
-    const q = memory.quantization;
     this.defaults = { ...Z_IMAGE_DEFAULTS[parts.variant], flowShift: parts.shift };
     this.info = {
       id: `z-image-${parts.variant}`,
       name: parts.variant === 'turbo' ? 'Z-Image-Turbo' : 'Z-Image',
       trained: true,
-      notes: [
-        `${q === 'none' ? 'Unquantized (float32)' : `${q}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`,
-      ],
+      notes: [memoryNote(memory)],
       guidanceEmbedded: false,
       sizeMultiple: PATCH_PIXELS * (parts.transformer.config.patch / 2),
       maxSize: 2048,
     };
-    const decode = (latents: MxArray) => vae.decode(vae.unscale(latents));
-    this.decode = mx.compile ? mx.compile(decode) : decode;
+    this.decode = vae.compiledDecode();
   }
 
   static async load(mx: MxBackend, dir: string, options: ZImageLoadOptions = {}): Promise<ZImageModel> {
@@ -208,7 +204,7 @@ export class ZImageModel implements ImageModel {
 
   toRgb(tokens: MxArray, width: number, height: number): Uint8Array {
     const rgb = this.decodeLatents(tokens, width, height);
-    return Uint8Array.from(rgb, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+    return rgbBytes(rgb);
   }
 
   private items(x: MxArray, text: TextConditioning): { x: MxArray; caption: MxArray }[] {

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { readCalibration, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
+import { calibrationPath, readCalibrationFile, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
@@ -50,8 +50,8 @@ describe('calibrateModel', () => {
     const pairs = outcome.traces.flatMap((t) => t.signals.slice(1).map((x, i) => [x!, t.changes[i + 1]!] as const));
     const rmse = Math.sqrt(pairs.reduce((s, [x, y]) => s + (y - polyval(calibration.coefficients, x)) ** 2, 0) / pairs.length);
     expect(calibration.fit.rmse).toBeCloseTo(rmse, 10);
-    writeCalibration(dir, calibration);
-    expect(readCalibration(dir)).toEqual(calibration);
+    await writeCalibration(dir, calibration);
+    expect(readCalibrationFile(calibrationPath(dir))).toEqual(calibration);
     expect(loadCalibrated(dir).defaults.teacache.coefficients).toEqual(calibration.coefficients);
   }, 60_000);
 
@@ -70,7 +70,7 @@ describe('calibrateModel', () => {
     expect(forwardsAt(calibration.threshold!)).toBeLessThanOrEqual(30);
     expect(forwardsAt(calibration.threshold! / 4)).toBeGreaterThan(30);
 
-    writeCalibration(dir, calibration);
+    await writeCalibration(dir, calibration);
     const calibrated = loadCalibrated(dir);
     expect(calibrated.defaults.teacache.signalThreshold).toBe(calibration.threshold);
     expect(resolveRequest(calibrated, { prompt: 'red heart', seed: 1, cache: { policy: 'teacache' } }).cache.threshold).toBe(calibration.threshold);

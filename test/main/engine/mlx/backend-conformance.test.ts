@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGenerator } from '../../../../main/engine/engine.ts';
+import { openGenerator } from '../../../../main/engine/engine.ts';
 import { missingOps, type LoadedBackend, type MxArray, type MxBackend } from '../../../../main/engine/mlx/backend.ts';
 import { loadNativeBackend, loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
 import { nativeStatus, type NativeAddon } from '../../../../main/engine/mlx/native-addon.ts';
 import { psnr } from '../../../../main/engine/metrics/psnr.ts';
+import { mx as writer } from '../../../support/mlx.ts';
 
 const native = nativeStatus();
 const requireNative = process.env.TEACACHE_REQUIRE_NATIVE === '1';
@@ -100,7 +101,7 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(() => mx.array([[1, 2], [3]] as unknown as number[][])).toThrow();
     });
 
-    it('makes zeros, ones, ranges and linspaces', () => {
+    it('makes zeros, ones and ranges', () => {
       expect(mx.zeros([2, 2]).tolist()).toEqual([[0, 0], [0, 0]]);
       expect(mx.ones([3], mx.int32).dtype).toBe(mx.int32);
       expect(mx.ones([3]).tolist()).toEqual([1, 1, 1]);
@@ -108,8 +109,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(mx.arange(5).dtype).toBe(mx.float32);
       expect(mx.arange(1, 2, 0.25).tolist()).toEqual([1, 1.25, 1.5, 1.75]);
       expect(mx.arange(0, 4, 1, mx.int32).dtype).toBe(mx.int32);
-      expect(mx.linspace(0, 1, 5).tolist()).toEqual([0, 0.25, 0.5, 0.75, 1]);
-      expect(mx.linspace(0, 1).shape).toEqual([50]);
     });
 
     it('reshapes and transposes through methods too', () => {
@@ -130,8 +129,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(mx.subtract(1, a()).tolist()).toEqual([[0, -1], [-2, -3]]);
       expect(mx.multiply(a(), 2).tolist()).toEqual([[2, 4], [6, 8]]);
       expect(mx.divide(a(), 4).tolist()).toEqual([[0.25, 0.5], [0.75, 1]]);
-      expect(mx.maximum(mx.array([1, 5]), 3).tolist()).toEqual([3, 5]);
-      expect(mx.minimum(mx.array([1, 5]), 3).tolist()).toEqual([1, 3]);
     });
 
     it('types bare numbers after the array beside them', () => {
@@ -151,8 +148,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
     it('applies elementwise functions', () => {
       const x = mx.array([-1, 0, 0.5, 2]);
       expectClose(mx.exp(x), [-1, 0, 0.5, 2].map(Math.exp));
-      expectClose(mx.sin(x), [-1, 0, 0.5, 2].map(Math.sin));
-      expectClose(mx.cos(x), [-1, 0, 0.5, 2].map(Math.cos));
       expectClose(mx.tanh(x), [-1, 0, 0.5, 2].map(Math.tanh));
       expectClose(mx.sigmoid(x), [-1, 0, 0.5, 2].map((v) => 1 / (1 + Math.exp(-v))));
       expect(mx.abs(x).tolist()).toEqual([1, 0, 0.5, 2]);
@@ -167,17 +162,8 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(mx.sum(a(), [0, 1], true).shape).toEqual([1, 1]);
       expect(mx.mean(a(), 1).tolist()).toEqual([1.5, 3.5]);
       expect(mx.mean(a(), -1, true).shape).toEqual([2, 1]);
-      expectClose(mx.softmax(mx.array([1, 2, 3])), [0.09003057, 0.24472847, 0.66524096]);
-      expectClose(mx.softmax(mx.ones([2, 2]), -1), [0.5, 0.5, 0.5, 0.5]);
     });
 
-    it('compares and selects', () => {
-      expect(mx.equal(mx.array([1, 2]), 1).tolist()).toEqual([true, false]);
-      expect(mx.arrayEqual(a(), a()).item()).toBe(true);
-      expect(mx.arrayEqual(mx.ones([2]), mx.ones([3])).item()).toBe(false);
-      expect(mx.where(mx.array(bools(true, false)), 1, 2).tolist()).toEqual([1, 2]);
-      expect(mx.where(mx.array(bools(true, false)), mx.array([5, 6]), mx.array([7, 8])).tolist()).toEqual([5, 8]);
-    });
   });
 
   describe('shapes', () => {
@@ -189,7 +175,7 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(() => mx.reshape(a, 4, 2)).toThrow();
     });
 
-    it('transposes, expands, concatenates, stacks and broadcasts', () => {
+    it('transposes, expands, concatenates and broadcasts', () => {
       expect(mx.transpose(mx.zeros([2, 3, 4])).shape).toEqual([4, 3, 2]);
       expect(mx.transpose(mx.zeros([2, 3, 4]), 2, 0, 1).shape).toEqual([4, 2, 3]);
       expect(mx.transpose(mx.zeros([2, 3, 4]), [2, 0, 1]).shape).toEqual([4, 2, 3]);
@@ -200,8 +186,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(mx.concatenate([x, x]).shape).toEqual([8]);
       expect(mx.concatenate([x, x], 0).tolist()).toEqual([[1, 2], [3, 4], [1, 2], [3, 4]]);
       expect(mx.concatenate([x, x], -1).tolist()).toEqual([[1, 2, 1, 2], [3, 4, 3, 4]]);
-      expect(mx.stack([x, x]).shape).toEqual([2, 2, 2]);
-      expect(mx.stack([x, x], 1).tolist()).toEqual([[[1, 2], [1, 2]], [[3, 4], [3, 4]]]);
       expect(mx.broadcastTo(mx.array([1, 2]), [3, 2]).tolist()).toEqual([[1, 2], [1, 2], [1, 2]]);
     });
 
@@ -259,7 +243,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
     it('draws the same numbers as MLX for a given key', () => {
       // Reference values from @frost-beta/mlx 0.0.7; MLX's generator is stable across releases.
       expectClose(mx.random.normal([3], mx.float32, 0, 1, mx.random.key(42)), [0.1869356483221054, -1.28065025806427, -1.5593127012252808]);
-      expectClose(mx.random.uniform(0, 1, [2], mx.float32, mx.random.key(42)), [0.015010069124400616, 0.6789629459381104]);
       // The draw depends on the shape, so [2] is not a prefix of [3]; loc and scale apply after.
       expectClose(mx.random.normal([2], mx.float32, 0, 1, mx.random.key(42)), [-2.1698243618011475, 0.4648009240627289]);
       expectClose(mx.random.normal([2], mx.float32, 3, 2, mx.random.key(42)), [3 + 2 * -2.1698243618011475, 3 + 2 * 0.4648009240627289], 1e-5);
@@ -279,51 +262,18 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       const k = mx.random.normal([1, 2, 5, 4], mx.float32, 0, 1, mx.random.key(4));
       const v = mx.random.normal([1, 2, 5, 4], mx.float32, 0, 1, mx.random.key(5));
       const mask = mx.array([[0, 0, 0, -1e9, -1e9]]);
+      // The reference softmax from the backend's own exp and sum (scores are small: no need to subtract the max).
+      const softmax = (scores: MxArray) => {
+        const e = mx.exp(scores);
+        return mx.divide(e, mx.sum(e, -1, true));
+      };
       const scores = mx.add(mx.multiply(mx.matmul(q, mx.transpose(k, 0, 1, 3, 2)), 0.5), mask);
-      const expected = mx.matmul(mx.softmax(scores, -1), v);
+      const expected = mx.matmul(softmax(scores), v);
       const actual = mx.fast.scaledDotProductAttention(q, k, v, 0.5, mask);
       expect(actual.shape).toEqual([1, 2, 3, 4]);
       expect(maxAbsDiff(actual, expected, mx)).toBeLessThan(1e-5);
-      const unmasked = mx.matmul(mx.softmax(mx.multiply(mx.matmul(q, mx.transpose(k, 0, 1, 3, 2)), 0.5), -1), v);
+      const unmasked = mx.matmul(softmax(mx.multiply(mx.matmul(q, mx.transpose(k, 0, 1, 3, 2)), 0.5)), v);
       expect(maxAbsDiff(mx.fast.scaledDotProductAttention(q, k, v, 0.5), unmasked, mx)).toBeLessThan(1e-5);
-    });
-  });
-
-  describe('ops beyond MxBackend, ready for the engine to adopt', () => {
-    type Extra = Record<'max' | 'min' | 'logsumexp', (a: MxArray, axis?: number | number[] | boolean, keepdims?: boolean) => MxArray> &
-      Record<'log' | 'rsqrt' | 'erf' | 'negative' | 'reciprocal', (a: MxArray) => MxArray> &
-      Record<'greater' | 'less' | 'power', (a: MxArray | number, b: MxArray | number) => MxArray> & {
-        argmax(a: MxArray, axis?: number, keepdims?: boolean): MxArray;
-        squeeze(a: MxArray, axis?: number | number[]): MxArray;
-        flatten(a: MxArray, start?: number, end?: number): MxArray;
-      };
-    const ex = mx as unknown as Extra;
-
-    it('reduces by max, min, logsumexp and argmax', () => {
-      const a = mx.array([[1, 5, 2], [7, 0, 3]]);
-      expect(ex.max(a).item()).toBe(7);
-      expect(ex.max(a, 1).tolist()).toEqual([5, 7]);
-      expect(ex.min(a, 0, true).tolist()).toEqual([[1, 0, 2]]);
-      expect(ex.argmax(a, 1).tolist()).toEqual([1, 0]);
-      expectClose(ex.logsumexp(mx.array([0, 0])), [Math.LN2]);
-    });
-
-    it('applies log, rsqrt, erf, negative, reciprocal, comparisons and powers', () => {
-      expectClose(ex.log(mx.array([1, Math.E])), [0, 1]);
-      expectClose(ex.rsqrt(mx.array([4])), [0.5]);
-      expectClose(ex.erf(mx.array([0, 1])), [0, 0.84270079]);
-      expect(ex.negative(mx.array([1, -2])).tolist()).toEqual([-1, 2]);
-      expect(ex.reciprocal(mx.array([4])).tolist()).toEqual([0.25]);
-      expect(ex.greater(mx.array([1, 3]), 2).tolist()).toEqual([false, true]);
-      expect(ex.less(mx.array([1, 3]), 2).tolist()).toEqual([true, false]);
-      expect(ex.power(mx.array([2, 3]), 2).tolist()).toEqual([4, 9]);
-    });
-
-    it('squeezes and flattens', () => {
-      expect(ex.squeeze(mx.zeros([1, 2, 1])).shape).toEqual([2]);
-      expect(ex.squeeze(mx.zeros([1, 2, 1]), 0).shape).toEqual([2, 1]);
-      expect(ex.flatten(mx.zeros([2, 3, 4])).shape).toEqual([24]);
-      expect(ex.flatten(mx.zeros([2, 3, 4]), 1).shape).toEqual([2, 12]);
     });
   });
 
@@ -353,9 +303,10 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
       expect(x.tolist()).toEqual([2, 2]);
     });
 
-    it('round-trips safetensors with dtypes and metadata, loading a record', () => {
+    it('loads a safetensors file as a record, with its dtypes', () => {
+      // Written by the npm package (the engine itself never writes weights), read by the backend under test.
       const file = join(scratch, `${name}.safetensors`);
-      mx.saveSafetensors(file, { a: mx.array([[1, 2], [3, 4]]), b: mx.array([1.5, 2], mx.bfloat16), c: mx.array([7], mx.int32) }, { note: 'x' });
+      writer.saveSafetensors(file, { a: writer.array([[1, 2], [3, 4]]), b: writer.array([1.5, 2], writer.bfloat16), c: writer.array([7], writer.int32) }, { note: 'x' });
       const loaded = mx.load(file) as Record<string, MxArray>;
       expect(Object.keys(loaded).sort()).toEqual(['a', 'b', 'c']);
       expect(loaded.a!.tolist()).toEqual([[1, 2], [3, 4]]);
@@ -373,38 +324,6 @@ describe.each(backends)('%s backend', (name, { mx, info }) => {
 
 describe.skipIf(!native.available)('native-only behaviour', () => {
   const addon = () => (native as { addon: NativeAddon }).addon;
-
-  it('evaluates off the JS thread while the event loop keeps turning', async () => {
-    const mx = addon();
-    let x = mx.random.normal([384, 384], mx.float32, 0, 1, mx.random.key(9));
-    for (let i = 0; i < 40; i++) x = mx.tanh(mx.matmul(x, x));
-    let ticks = 0;
-    let turning = true;
-    const tick = (): void => {
-      ticks++;
-      if (turning) setImmediate(tick);
-    };
-    setImmediate(tick);
-    await mx.evalAsync(x);
-    turning = false;
-    expect(ticks).toBeGreaterThan(0);
-    expect(x.shape).toEqual([384, 384]);
-    expect(Number.isFinite(mx.sum(x).item() as number)).toBe(true);
-  });
-
-  it('rejects evalAsync and loadAsync with the call and the cause', async () => {
-    const mx = addon();
-    await expect(mx.loadAsync(join(scratch, 'nope.safetensors'))).rejects.toThrow(/loadAsync: .*nope\.safetensors/);
-    expect(() => mx.loadAsync(join(scratch, 'weights.bin'))).toThrow(/\.safetensors or \.npy/);
-  });
-
-  it('loads a file on a worker thread into evaluated arrays', async () => {
-    const mx = addon();
-    const file = join(scratch, 'async.safetensors');
-    mx.saveSafetensors(file, { w: mx.arange(6).reshape(2, 3) });
-    const loaded = (await mx.loadAsync(file)) as Record<string, MxArray>;
-    expect(loaded.w!.tolist()).toEqual([[0, 1, 2], [3, 4, 5]]);
-  });
 
   it('gives MLX memory back once arrays are garbage collected', async () => {
     const mx = addon();
@@ -426,7 +345,7 @@ describe.skipIf(!native.available)('native-only behaviour', () => {
       const native = nativeStatus();
       native.addon.eval(native.addon.random.normal([2]));
       const { mx } = loadNpmBackend();
-      mx.eval(mx.random.normal([2]), native.addon.random.uniform(0, 1, [2]));
+      mx.eval(mx.random.normal([2]), native.addon.random.normal([2]));
       console.log('both drew');`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
     expect(child.stderr).toBe('');
@@ -441,7 +360,8 @@ describe.skipIf(!native.available)('native-only behaviour', () => {
       const mx = require(workerData);
       let x = mx.random.normal([64, 64], mx.float32, 0, 1, mx.random.key(5));
       for (let i = 0; i < 5; i++) x = mx.tanh(mx.matmul(x, x));
-      mx.evalAsync(x).then(() => parentPort.postMessage(mx.sum(x).item()));`;
+      mx.eval(x);
+      parentPort.postMessage(mx.sum(x).item());`;
     const run = () =>
       new Promise<number>((done, fail) => {
         const worker = new Worker(source, { eval: true, workerData: native.path });
@@ -480,8 +400,8 @@ describe.skipIf(!native.available)('native and npm backends agree', () => {
   // PSNR ≥ 40 dB and no pixel channel more than 8 levels apart.
   it('on the image the built-in model draws from one seed', async () => {
     const request = { prompt: 'red heart', seed: 1234, steps: 4, width: 32, height: 32 };
-    const fromNpm = await createGenerator({ backend: 'npm' }).generate(request);
-    const fromNative = await createGenerator({ backend: 'native' }).generate(request);
+    const fromNpm = await (await openGenerator({ backend: 'npm' })).generate(request);
+    const fromNative = await (await openGenerator({ backend: 'native' })).generate(request);
     expect(fromNative.backend.name).toBe('native');
     expect(fromNpm.backend.name).toBe('npm');
     expect(fromNative.rgb.length).toBe(fromNpm.rgb.length);

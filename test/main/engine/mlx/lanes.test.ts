@@ -7,7 +7,8 @@ import { withCpuLanes } from '../../../../main/engine/mlx/load-backend.ts';
 import { mx as plain, ramp, values } from '../../../support/mlx.ts';
 
 // Lanes are opt-in (TEACACHE_LANES); these tests ask for two as the engine would.
-const mx = withCpuLanes(plain, 2);
+// withCpuLanes builds on plain (Object.create), so the test ops stay reachable.
+const mx = withCpuLanes(plain, 2) as typeof plain;
 
 /** Row-independent work with a matmul, a softmax and a broadcast, like a transformer block. */
 function rowwise(a: MxArray, b: MxArray): MxArray {

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { WordEncoder } from '../../../../main/engine/models/text/word-encoder.ts';
 import { weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { calibrationPlace, findCalibration } from '../../../../main/engine/calibration/calibration-store.ts';
-import { createGenerator } from '../../../../main/engine/engine.ts';
+import { openGenerator } from '../../../../main/engine/engine.ts';
 import { pack } from '../../../../main/engine/models/packing.ts';
 import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
 import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
@@ -23,7 +23,7 @@ function bareModelDir(): string {
 }
 
 /** The model as the engine stands it up: loaded, with the calibration that applies to it in force. */
-const loadCalibrated = (dir?: string) => createGenerator(dir === undefined ? {} : { modelDir: dir }).model;
+const loadCalibrated = async (dir?: string) => (await openGenerator(dir === undefined ? {} : { modelDir: dir })).model;
 
 /** The model folder's calibration when it was fitted for this model id and these weights. */
 const applicableCalibration = (dir: string, modelId: string) => findCalibration(calibrationPlace(dir), modelId, weightsFingerprint(dir)).found?.calibration;
@@ -105,31 +105,31 @@ describe('PixelFluxModel.toRgb', () => {
 });
 
 describe('calibration.json', () => {
-  it("supplies the teacache polynomial when it was fitted for this model's id", () => {
+  it("supplies the teacache polynomial when it was fitted for this model's id", async () => {
     const dir = bareModelDir();
-    const plain = loadCalibrated(dir);
+    const plain = await loadCalibrated(dir);
     expect(plain.defaults.teacache.coefficients).toBeUndefined();
-    writeCalibration(dir, calibration(plain.info.id, [2, 1, 0.5]));
-    expect(loadCalibrated(dir).defaults.teacache.coefficients).toEqual([2, 1, 0.5]);
+    await writeCalibration(dir, calibration(plain.info.id, [2, 1, 0.5]));
+    expect((await loadCalibrated(dir)).defaults.teacache.coefficients).toEqual([2, 1, 0.5]);
   });
 
-  it("is ignored when fitted for another model, and when it is not a calibration, with a note saying what to do", () => {
+  it("is ignored when fitted for another model, and when it is not a calibration, with a note saying what to do", async () => {
     const dir = bareModelDir();
-    writeCalibration(dir, calibration('some-other-model', [2, 1, 0.5]));
-    expect(loadCalibrated(dir).defaults.teacache.coefficients).toBeUndefined();
+    await writeCalibration(dir, calibration('some-other-model', [2, 1, 0.5]));
+    expect((await loadCalibrated(dir)).defaults.teacache.coefficients).toBeUndefined();
     writeFileSync(join(dir, 'calibration.json'), '{"format": "nope"}');
     // A damaged calibration must not stop the model from loading.
-    const model = loadCalibrated(dir);
+    const model = await loadCalibrated(dir);
     expect(model.defaults.teacache.coefficients).toBeUndefined();
     expect(model.info.notes.some((note) => /Ignored the calibration: .*run npm run calibrate again/.test(note))).toBe(true);
   });
 });
 
 describe("the built-in model's own calibration", () => {
-  it('is fitted for the shipped weights and in force on load, with its default threshold', () => {
+  it('is fitted for the shipped weights and in force on load, with its default threshold', async () => {
     const shipped = applicableCalibration(builtinModelDir(), 'builtin-emoji');
     expect(shipped).toBeDefined();
-    const model = loadCalibrated();
+    const model = await loadCalibrated();
     expect(model.defaults.teacache.coefficients).toEqual(shipped!.coefficients);
     expect(model.defaults.teacache.signalThreshold).toBe(shipped!.threshold);
     expect(shipped!.threshold).toBeGreaterThan(0);
@@ -137,13 +137,13 @@ describe("the built-in model's own calibration", () => {
 });
 
 describe('calibration.json and the weights it was fitted for', () => {
-  it('is ignored once the weights change', () => {
+  it('is ignored once the weights change', async () => {
     const dir = bareModelDir();
     const weights = join(dir, 'transformer.safetensors');
     writeFileSync(weights, 'first weights');
     const fitted = { ...calibration('builtin-emoji', [2, 1, 0.5]), weights: weightsFingerprint(dir) };
     expect(applicableCalibration(dir, 'builtin-emoji')).toBeUndefined();
-    writeCalibration(dir, fitted);
+    await writeCalibration(dir, fitted);
     expect(applicableCalibration(dir, 'builtin-emoji')?.coefficients).toEqual([2, 1, 0.5]);
     writeFileSync(weights, 'other weights');
     expect(applicableCalibration(dir, 'builtin-emoji')).toBeUndefined();

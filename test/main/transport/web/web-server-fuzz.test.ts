@@ -3,38 +3,24 @@
 // frames leaves the server answering and the history untouched.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { HistoryStore } from '../../../../main/app/history-store.ts';
-import { EngineHost } from '../../../../main/host/engine-host.ts';
 import { REQUEST_NAMES, type EventMessage } from '../../../../main/core/contract.ts';
-import { StudioService } from '../../../../main/app/studio-service.ts';
-import { MAX_BODY_BYTES, MAX_WS_PAYLOAD_BYTES, startWebServer, type RunningWebServer } from '../../../../main/transport/web/web-server.ts';
+import { MAX_BODY_BYTES, MAX_WS_PAYLOAD_BYTES, type RunningWebServer } from '../../../../main/transport/web/web-server.ts';
+import { startTestWebServer, type TestWebServer } from '../../../support/web-server.ts';
 
+let web: TestWebServer;
 let dir: string;
-let host: EngineHost;
-let service: StudioService;
 let server: RunningWebServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'teacache-web-fuzz-'));
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(rendererDir, { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>TeaCache Studio</title>');
-  host = new EngineHost();
-  service = new StudioService(host, HistoryStore.open(join(dir, 'data')));
-  server = await startWebServer({ service, rendererDir, port: 0 });
+  web = await startTestWebServer('teacache-web-fuzz-');
+  ({ dir, server } = web);
 });
-afterAll(async () => {
-  await server.close();
-  service.close();
-  await host.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => web.close());
 
 /** A WebSocket client that reads every event; resolves once connected. */
 function listen(): Promise<{ ws: WebSocket; messages: EventMessage[] }> {

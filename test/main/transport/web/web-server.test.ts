@@ -2,41 +2,28 @@
 // origins and host names refused, the renderer served under a strict CSP without leaving its folder, and the
 // whole contract working end to end through the web client (HTTP + WebSocket) against the real engine.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { HistoryStore } from '../../../../main/app/history-store.ts';
-import { EngineHost } from '../../../../main/host/engine-host.ts';
+import type { EngineHost } from '../../../../main/host/engine-host.ts';
 import { ErrorPayloadSchema, StudioError } from '../../../../main/core/contract.ts';
-import { StudioService } from '../../../../main/app/studio-service.ts';
+import type { StudioService } from '../../../../main/app/studio-service.ts';
 import { createWebApi } from '../../../../main/transport/browser/web-client.ts';
 import { startWebServer, type RunningWebServer } from '../../../../main/transport/web/web-server.ts';
+import { startTestWebServer, type TestWebServer } from '../../../support/web-server.ts';
 
+let web: TestWebServer;
 let dir: string;
 let host: EngineHost;
 let service: StudioService;
 let server: RunningWebServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'teacache-web-'));
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>TeaCache Studio</title>');
-  writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  writeFileSync(join(dir, 'secret.txt'), 'not for the web');
-  host = new EngineHost();
-  service = new StudioService(host, HistoryStore.open(join(dir, 'data')));
-  server = await startWebServer({ service, rendererDir, port: 0 });
+  web = await startTestWebServer('teacache-web-', { 'renderer/assets/app.js': 'console.log(1)', 'secret.txt': 'not for the web' });
+  ({ dir, host, service, server } = web);
 });
-afterAll(async () => {
-  await server.close();
-  service.close();
-  await host.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => web.close());
 
 /** Raw HTTP, so tests control every header (fetch forbids setting Host and Origin). */
 function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {

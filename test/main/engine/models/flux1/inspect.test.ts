@@ -5,8 +5,7 @@ import { appendFileSync, cpSync, readFileSync, renameSync, rmSync, truncateSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFlux1Folder, inspectFlux1Folder } from '../../../../../main/engine/models/flux1/inspect.ts';
-import { checkModelFolder, isCheckpointFolder, modelKind } from '../../../../../main/engine/models/load-model.ts';
-import { builtinModelDir } from '../../../../../main/engine/models/pixel-flux-model.ts';
+import { checkModelFolder, modelKind } from '../../../../../main/engine/models/load-model.ts';
 import { tinyWeights, writeTinyFlux1, type TinyWeights } from '../../../../support/flux1-fixture.ts';
 import { mx } from '../../../../support/mlx.ts';
 
@@ -40,8 +39,6 @@ function problems(dir: string): string {
 describe('a good folder', () => {
   it('is recognised, with its variant and layouts, and no problems', () => {
     expect(modelKind(good)).toBe('flux1');
-    expect(isCheckpointFolder(good)).toBe(true);
-    expect(isCheckpointFolder(builtinModelDir())).toBe(false);
     expect(checkModelFolder(good)).toEqual({ kind: 'flux1', variant: 'dev', problems: [] });
     const parts = inspectFlux1Folder(good);
     expect(parts.transformer.source.kind).toBe('diffusers');
