@@ -6,7 +6,7 @@ import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
 import { EngineError } from '../core/errors.ts';
 import type { ImageModel } from './models/image-model.ts';
-import { isCheckpointFolder, loadModel, modelKind, type LoadModelOptions } from './models/load-model.ts';
+import { isCheckpointFolder, loadModel, familyName, type LoadModelOptions } from './models/load-model.ts';
 import { builtinModelDir, PixelFluxModel } from './models/pixel-flux-model.ts';
 
 export interface EngineOptions {
@@ -35,13 +35,13 @@ export function createGenerator(options: EngineOptions = {}): Generator {
   const { mx, info } = loadBackend(options.backend);
   const dir = options.modelDir ?? builtinModelDir();
   if (isCheckpointFolder(dir)) {
-    throw new EngineError('BAD_REQUEST', `${dir} is a ${modelKind(dir) === 'z-image' ? 'Z-Image' : 'FLUX.1'} folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
+    throw new EngineError('BAD_REQUEST', `${dir} is a ${familyName(dir)} folder, which loads asynchronously to keep memory down: use openGenerator().`, { file: dir });
   }
   const loaded = new Generator(mx, info, PixelFluxModel.load(mx, dir));
   return inForce(loaded, calibrationInForce(loaded.model, calibrationPlace(options.modelDir, options.calibrationDir)));
 }
 
-/** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo), loaded with memory released as it goes. */
+/** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo, FLUX.2 klein), loaded with memory released as it goes. */
 export async function loadEngine(options: EngineOptions & LoadModelOptions = {}): Promise<LoadedEngine> {
   const { mx, info } = loadBackend(options.backend);
   const model = await loadModel(mx, options.modelDir ?? builtinModelDir(), options);
