@@ -1,8 +1,10 @@
 // Whole FLUX.2 klein runs against diffusers' Flux2KleinPipeline on the tiny
 // random fixture (training/fixtures/make_flux2_klein_fixture.py): the same
 // noise and prompt embeddings through the engine's Generator, step-distilled
-// (guidance ignored) and Base (CFG against the negative embeddings).
+// (guidance ignored) and Base (CFG against the negative embeddings), in-process
+// and through `npm run generate` with --noise.
 
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { Generator } from '../../../../../main/engine/generate.ts';
 import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
+import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
 import { checkKleinFolder, inspectKleinFolder } from '../../../../../main/engine/models/flux2-klein/inspect.ts';
@@ -21,7 +24,7 @@ import { loadQwen3Tokenizer } from '../../../../../main/engine/models/text/qwen3
 import { qwen3FromFolder } from '../../../../../main/engine/models/text/qwen3-text-encoder.ts';
 import { resolveRequest } from '../../../../../main/core/resolve-request.ts';
 import { mx, values } from '../../../../support/mlx.ts';
-import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
+import { FLUX2_KLEIN_BASE_FIXTURE, FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
 
 const { info } = loadNpmBackend();
 const e = expectedKlein();
@@ -134,5 +137,24 @@ describe('a klein diffusers folder, loaded whole', () => {
     expect(problems).toMatch(/missing "single_transformer_blocks\.2\.attn\.to_qkv_mlp_proj\.weight"/);
     expect(problems).toMatch(/tokenizer/);
     expect(() => inspectKleinFolder(dir)).toThrow(/is not a usable FLUX\.2 klein folder \(3 problems\)/);
+  });
+});
+
+describe.each(['distilled', 'base'] as const)('klein %s through the CLI', (variant) => {
+  const dir = variant === 'distilled' ? FLUX2_KLEIN_FIXTURE : FLUX2_KLEIN_BASE_FIXTURE;
+  const run = RUNS[variant];
+
+  it('`npm run generate -- --model DIR --noise noise.safetensors` reproduces Flux2KleinPipeline(prompt=…) (PSNR ≥ 45 dB)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'klein-cli-')), `${variant}.png`);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'main/cli/generate.ts', '--model', dir, '--noise', join(dir, 'noise.safetensors'), '--prompt', 'a red cat',
+        '--steps', String(run.steps), '--guidance', String(run.guidance), '--width', String(run.width), '--height', String(run.height), '--no-cache', '--quantize', 'none', '--out', out],
+      { encoding: 'utf8' },
+    );
+    expect(cli.stderr).toContain(variant === 'distilled' ? 'FLUX.2 [klein] on' : 'FLUX.2 [klein] Base on');
+    expect(cli.status).toBe(0);
+    const reference = Uint8Array.from(values(e[`prompt_run.${variant}.rgb`]!));
+    expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
   });
 });
