@@ -71,7 +71,8 @@ const FAMILIES: readonly ModelFamily[] = [
   {
     kind: 'flux2-klein',
     name: 'FLUX.2 klein',
-    expects: 'a FLUX.2 klein 4B or 9B folder, step-distilled or Base (diffusers: model_index.json, transformer/, text_encoder/, tokenizer/, vae/)',
+    expects:
+      "a FLUX.2 klein 4B or 9B folder, step-distilled or Base (diffusers: model_index.json, transformer/, text_encoder/, tokenizer/, vae/; or ComfyUI's flux-2-klein*.safetensors, qwen_3_4b* or qwen_3_8b*.safetensors and flux2-vae*.safetensors beside tokenizer/)",
     recognises: looksLikeKlein,
     inspect: (dir) => {
       const { parts, problems } = checkKleinFolder(dir);

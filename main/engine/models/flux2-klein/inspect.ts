@@ -1,19 +1,23 @@
-// Finds and checks the parts of a FLUX.2 klein diffusers folder (transformer/,
-// vae/, text_encoder/, tokenizer/, model_index.json) without reading tensor
-// data; every problem comes back at once, naming its file. Tells step-distilled
-// from Base and 4B from 9B. Runs in the engine (Node).
+// Finds and checks the parts of a FLUX.2 klein folder without reading tensor
+// data: diffusers' (model_index.json, transformer/, vae/, text_encoder/,
+// tokenizer/) or ComfyUI's single files (flux-2-klein*.safetensors,
+// qwen_3_4b* / qwen_3_8b*, flux2-vae*.safetensors) beside a tokenizer/ folder.
+// Every problem comes back at once, naming its file. Tells step-distilled from
+// Base and 4B from 9B. Runs in the engine (Node).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { EngineError } from '../../../core/errors.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
 import { isDir, problemCollector, readConfig, readJsonObject } from '../flux1/inspect.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
-import { KLEIN_LAYERS, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
+import { KLEIN_LAYERS, qwen3FromModelFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
+import { BFL_KLEIN_KEY, BFL_KLEIN_PREFIX, bflFlux2VaeName, bflKleinSources, bflKleinStoredShapes, flux2VaeConfigFromBflShapes, kleinConfigFromBflShapes, type BflSource } from './bfl-layout.ts';
 import { Flux2ConfigSchema, flux2ParamShapes, type Flux2Config } from './config.ts';
 import type { KleinVariant } from './klein-model.ts';
 import { Flux2VaeConfigSchema, flux2VaeDecodeParamShapes, type Flux2VaeConfig } from './vae.ts';
+import { bflVaeShape } from '../vae/decoder.ts';
 
 /** The two released sizes, by transformer shape; undefined for any other (such as the tests' tiny checkpoints). */
 export type KleinSize = '4B' | '9B';
@@ -22,8 +26,15 @@ export interface KleinFolderParts {
   readonly dir: string;
   readonly variant: KleinVariant;
   readonly size: KleinSize | undefined;
-  readonly transformer: { readonly config: Flux2Config; readonly checkpoint: Checkpoint };
-  readonly vae: { readonly config: Flux2VaeConfig; readonly checkpoint: Checkpoint };
+  readonly transformer: {
+    readonly config: Flux2Config;
+    readonly checkpoint: Checkpoint;
+    /** The folder or file, for messages and the variant's name. */
+    readonly path: string;
+    /** A BFL single file's diffusers-name → stored-tensor map; absent for diffusers' folder. */
+    readonly bfl?: ReadonlyMap<string, BflSource>;
+  };
+  readonly vae: { readonly config: Flux2VaeConfig; readonly checkpoint: Checkpoint; readonly storedName: (name: string) => string };
   readonly textEncoder: Qwen3Source;
   readonly tokenizer: Qwen3Tokenizer;
 }
@@ -31,16 +42,33 @@ export interface KleinFolderParts {
 /** What the decoder does not read: the encoder side and BatchNorm's step counter. */
 const VAE_UNUSED = /^(encoder\.|quant_conv\.|bn\.num_batches_tracked$)/;
 
+const COMFY_TRANSFORMER = /^flux[-_.]?2[-_]?klein.*\.safetensors$/i;
+const COMFY_VAE = /^flux[-_.]?2[-_]?vae.*\.safetensors$/i;
+const COMFY_TEXT_ENCODERS = 'qwen_3_4b*.safetensors (4B) or qwen_3_8b*.safetensors (9B)';
+
+/** The one file in `dir` whose name matches, or an error naming what was expected (none) or found (several). */
+function oneFile(dir: string, pattern: RegExp, what: string, expected: string, file: string): string {
+  const found = readdirSync(dir).filter((name) => pattern.test(name));
+  if (found.length === 1) return join(dir, found[0]!);
+  throw new EngineError(
+    'MODEL_INVALID',
+    found.length === 0 ? `${dir} has no ${what}: expected ${expected}.` : `${dir} holds several ${what}s (${found.join(', ')}); keep one per folder.`,
+    { file },
+  );
+}
+
 /**
  * Whether a folder holds FLUX.2 klein: diffusers' model_index.json names its
  * pipeline, or (with no model_index.json) transformer/config.json names
- * FLUX.2's transformer. FLUX.2 [dev] (Flux2Pipeline, a Mistral encoder) is not klein.
+ * FLUX.2's transformer, or a ComfyUI flux-2-klein*.safetensors is there.
+ * FLUX.2 [dev] (Flux2Pipeline, a Mistral encoder) is not klein.
  */
 export function looksLikeKlein(dir: string): boolean {
   if (!isDir(dir)) return false;
   const index = readJsonObject(join(dir, 'model_index.json'));
   if (index) return index._class_name === 'Flux2KleinPipeline';
-  return readJsonObject(join(dir, 'transformer', 'config.json'))?._class_name === 'Flux2Transformer2DModel';
+  if (readJsonObject(join(dir, 'transformer', 'config.json'))?._class_name === 'Flux2Transformer2DModel') return true;
+  return readdirSync(dir).some((name) => COMFY_TRANSFORMER.test(name));
 }
 
 /**
@@ -73,18 +101,39 @@ export function kleinSize(config: Flux2Config): KleinSize | undefined {
 
 function transformerPart(dir: string): KleinFolderParts['transformer'] {
   const folder = join(dir, 'transformer');
-  const config = readConfig(Flux2ConfigSchema, join(folder, 'config.json'), 'a FLUX.2 transformer');
-  const checkpoint = Checkpoint.fromDir(folder, 'transformer/');
-  checkpoint.check(flux2ParamShapes(config), { what: 'the FLUX.2 transformer its config.json describes' });
-  return { config, checkpoint };
+  if (isDir(folder)) {
+    const config = readConfig(Flux2ConfigSchema, join(folder, 'config.json'), 'a FLUX.2 transformer');
+    const checkpoint = Checkpoint.fromDir(folder, 'transformer/');
+    checkpoint.check(flux2ParamShapes(config), { what: 'the FLUX.2 transformer its config.json describes' });
+    return { config, checkpoint, path: folder };
+  }
+  const file = oneFile(dir, COMFY_TRANSFORMER, 'klein transformer', "a transformer/ folder (diffusers layout) or ComfyUI's flux-2-klein*.safetensors", folder);
+  const checkpoint = Checkpoint.fromFiles(basename(file), [file]);
+  const prefix = checkpoint.has(BFL_KLEIN_PREFIX + BFL_KLEIN_KEY) ? BFL_KLEIN_PREFIX : '';
+  const names = [...checkpoint.tensors.keys()].filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+  const config = kleinConfigFromBflShapes((name) => checkpoint.tensors.get(prefix + name)?.shape, names, file);
+  const bfl = bflKleinSources(config, prefix, (name) => checkpoint.has(name));
+  const ignore = prefix ? new RegExp(`^(?!${prefix.replace(/\./g, '\\.')})`) : undefined;
+  checkpoint.check(bflKleinStoredShapes(config, bfl), { what: "a FLUX.2 klein transformer in BFL's layout", ...(ignore ? { ignore } : {}) });
+  return { config, checkpoint, path: file, bfl };
 }
 
 function vaePart(dir: string): KleinFolderParts['vae'] {
   const folder = join(dir, 'vae');
-  const config = readConfig(Flux2VaeConfigSchema, join(folder, 'config.json'), 'a FLUX.2 autoencoder');
-  const checkpoint = Checkpoint.fromDir(folder, 'vae/');
-  checkpoint.check(flux2VaeDecodeParamShapes(config), { what: 'the FLUX.2 autoencoder its config.json describes', ignore: VAE_UNUSED });
-  return { config, checkpoint };
+  if (isDir(folder)) {
+    const config = readConfig(Flux2VaeConfigSchema, join(folder, 'config.json'), 'a FLUX.2 autoencoder');
+    const checkpoint = Checkpoint.fromDir(folder, 'vae/');
+    checkpoint.check(flux2VaeDecodeParamShapes(config), { what: 'the FLUX.2 autoencoder its config.json describes', ignore: VAE_UNUSED });
+    return { config, checkpoint, storedName: (name) => name };
+  }
+  const file = oneFile(dir, COMFY_VAE, 'FLUX.2 autoencoder', "a vae/ folder (diffusers layout) or ComfyUI's flux2-vae*.safetensors", folder);
+  const checkpoint = Checkpoint.fromFiles(basename(file), [file]);
+  const config = flux2VaeConfigFromBflShapes((name) => checkpoint.tensors.get(name)?.shape, [...checkpoint.tensors.keys()], file);
+  const storedName = (name: string) => bflFlux2VaeName(name, config);
+  const shapes: Record<string, number[]> = {};
+  for (const [name, shape] of Object.entries(flux2VaeDecodeParamShapes(config))) shapes[storedName(name)] = bflVaeShape(storedName(name), shape);
+  checkpoint.check(shapes, { what: "a FLUX.2 autoencoder in BFL's layout", ignore: /^(encoder\.|bn\.num_batches_tracked$)/ });
+  return { config, checkpoint, storedName };
 }
 
 /** Checks every part of a klein folder, collecting all problems instead of stopping at the first. */
@@ -94,10 +143,10 @@ export function checkKleinFolder(dir: string): { readonly parts?: KleinFolderPar
   if (!existsSync(join(dir, 'model_index.json')) && isDir(join(dir, 'transformer'))) {
     problems.push({ path: join(dir, 'model_index.json'), message: `${join(dir, 'model_index.json')} is missing; a diffusers klein folder carries it, and it says whether the model is step-distilled (is_distilled).` });
   }
-  const variant = attempt(join(dir, 'model_index.json'), () => kleinVariant(dir, join(dir, 'transformer')));
   const transformer = attempt(join(dir, 'transformer'), () => transformerPart(dir));
+  const variant = attempt(join(dir, 'model_index.json'), () => kleinVariant(dir, transformer?.path ?? join(dir, 'transformer')));
   const vae = attempt(join(dir, 'vae'), () => vaePart(dir));
-  const textEncoder = attempt(join(dir, 'text_encoder'), () => qwen3FromFolder(join(dir, 'text_encoder'), 'text_encoder/'));
+  const textEncoder = attempt(join(dir, 'text_encoder'), () => qwen3FromModelFolder(dir, COMFY_TEXT_ENCODERS));
   const tokenizer = attempt(join(dir, 'tokenizer'), () => loadQwen3Tokenizer(join(dir, 'tokenizer')));
   if (transformer && textEncoder) {
     const width = KLEIN_LAYERS.length * textEncoder.config.hidden_size;

@@ -7,7 +7,9 @@
 import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
+import { asBflVaeShape } from '../flux1/flux1-model.ts';
 import { chooseQuantizationBy, formatGb } from '../flux1/memory.ts';
+import { bflKleinPlans } from './bfl-layout.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import type { ImageModel, ModelDefaults, ModelInfo, ModelSplitStep, PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
@@ -128,10 +130,11 @@ export class Flux2KleinModel implements ImageModel {
     );
     const quantization = memory.quantization;
     const t = parts.transformer;
-    const params = yield* materialize(mx, checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config)), quantization);
+    const plans = t.bfl ? bflKleinPlans(mx, t.checkpoint, t.bfl) : checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config));
+    const params = yield* materialize(mx, plans, quantization);
     t.checkpoint.close();
     const v = parts.vae;
-    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config)), 'none');
+    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config), v.storedName).map(asBflVaeShape), 'none');
     v.checkpoint.close();
     return new Flux2KleinModel(mx, {
       variant: parts.variant,

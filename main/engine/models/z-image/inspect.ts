@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { EngineError } from '../../../core/errors.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
-import { qwen3FromFile, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
+import { qwen3FromModelFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
 import { isDir, problemCollector, readConfig, readJsonObject, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
 import {
@@ -53,7 +53,6 @@ const SchedulerConfigSchema = z.object({
 });
 
 const COMFY_TRANSFORMER = /^z[-_]?image.*\.safetensors$/i;
-const COMFY_TEXT_ENCODER = /^qwen[-_]?3.*\.safetensors$/i;
 /** A key only Z-Image's transformer has (diffusers' own single-file check uses it). */
 const ZIMAGE_KEY = 'layers.0.adaLN_modulation.0.weight';
 
@@ -94,22 +93,7 @@ function transformerPart(dir: string): ZImageParts['transformer'] {
 }
 
 function textEncoderPart(dir: string): ZImageTextEncoderPart {
-  const folder = join(dir, 'text_encoder');
-  let source: Qwen3Source;
-  if (isDir(folder)) source = qwen3FromFolder(folder, 'text_encoder/');
-  else {
-    const files = readdirSync(dir).filter((name) => COMFY_TEXT_ENCODER.test(name));
-    if (files.length !== 1) {
-      throw new EngineError(
-        'MODEL_INVALID',
-        files.length === 0
-          ? `${dir} has no text encoder: expected a text_encoder/ folder (diffusers layout) or ComfyUI's qwen_3_4b*.safetensors.`
-          : `${dir} holds several Qwen3 text encoders (${files.join(', ')}); keep one per folder.`,
-        { file: folder },
-      );
-    }
-    source = qwen3FromFile(join(dir, files[0]!));
-  }
+  const source = qwen3FromModelFolder(dir, 'qwen_3_4b*.safetensors');
   return { source, hiddenSize: source.config.hidden_size };
 }
 
