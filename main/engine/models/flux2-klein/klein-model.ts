@@ -26,14 +26,27 @@ import { Flux2Vae, flux2PixelsPerToken, flux2VaeDecodeParamShapes } from './vae.
 export type KleinVariant = 'distilled' | 'base';
 
 /**
+ * klein Base's published TeaCache polynomial and threshold, from mlx-teacache
+ * (IonDen/mlx-teacache, src/mlx_teacache/variants/flux2_klein_base_4b/config.py
+ * at 1a942ee): fitted on FLUX.2-klein-base-4B (10 prompts × 25 steps, 512²,
+ * guidance 1, bf16) on the same signal as here, the first double block's
+ * modulated image input, against the blocks' output, forced through 0; R² only
+ * 0.106. mlx-teacache reuses it for base-9B (SSIM 0.986 at 50 steps, g 4).
+ * A klein folder's own calibration (npm run calibrate) replaces it.
+ */
+export const KLEIN_BASE_TEACACHE = { coefficients: [-1841.022165607874, 848.4417137572868, -131.3554469956159, 8.179509586828413, 0], signalThreshold: 0.17 } as const;
+
+/**
  * Per-variant defaults from the model cards and the pipeline's own defaults
  * (the same for 4B and 9B): distilled klein 4 steps without CFG (its pipeline
- * ignores guidance), Base 50 steps with CFG 4 against "". TeaCache's numbers
- * are FLUX.1's until klein is calibrated.
+ * ignores guidance), Base 50 steps with CFG 4 against "". The seed rule's
+ * threshold is FLUX.1's; the teacache policy's polynomial is Base's published
+ * one, and FLUX.1's on the distilled model, for which none is published (its
+ * 4 steps give the rules next to nothing to reuse).
  */
 export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
   distilled: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, empiricalMu: true, guidanceRule: 'never', teacache: { threshold: 0.1, rescaleFactor: 1 } },
-  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.1, rescaleFactor: 1, coefficients: [...KLEIN_BASE_TEACACHE.coefficients], signalThreshold: KLEIN_BASE_TEACACHE.signalThreshold } },
 };
 
 /**
