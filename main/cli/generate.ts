@@ -39,11 +39,13 @@ the rule says (the teacache policy's default; rule: leave it to the rule).
 --max-reuses: most reuses in a row. --window: cache only between these
 fractions of the run, e.g. 0.1,0.9. --noise: start from these latents instead
 of the seed's (one float32 tensor named "noise", diffusers' unpacked layout
-[1, C, H/8, W/8]; [1, 3, H, W] for the built-in model), to repeat a reference run.
+[1, C, H/8, W/8]; FLUX.2 klein's pipeline latents [1, 128, H/16, W/16];
+[1, 3, H, W] for the built-in model), to repeat a reference run.
 --guidance means what the model's reference pipeline makes of guidance_scale:
 true CFG for the built-in model (1 turns it off), embedded guidance for
 FLUX.1-dev; FLUX.1-schnell ignores it unless it is above 1 and --negative is
-given (then true CFG, diffusers' true_cfg_scale); Z-Image runs CFG above 0.
+given (then true CFG, diffusers' true_cfg_scale); Z-Image runs CFG above 0;
+FLUX.2 klein Base runs CFG above 1, and step-distilled klein ignores it.
 The run says which applies.`;
 
 export function formatStep(event: StepEvent): string {
@@ -57,7 +59,7 @@ function progressBar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-/** --quantize for checkpoint folders (FLUX.1, Z-Image): bits of the linear weights, or auto (the lightest that fits this machine). */
+/** --quantize for checkpoint folders (FLUX.1, Z-Image, FLUX.2 klein): bits of the linear weights, or auto (the lightest that fits this machine). */
 function quantizeOption(raw: string | undefined): Quantization | 'auto' {
   if (raw === undefined || raw === 'auto') return 'auto';
   if (raw === 'none') return 'none';

@@ -30,7 +30,7 @@ function inForce(loaded: Generator, calibration: CalibrationInForce): Generator 
   return new Generator(loaded.mx, loaded.backend, noted);
 }
 
-/** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo), loaded with memory released as it goes. */
+/** Any model folder (the built-in model, FLUX.1 dev or schnell, Z-Image or Z-Image-Turbo, FLUX.2 klein), loaded with memory released as it goes. */
 export async function loadEngine(options: EngineOptions & LoadModelOptions = {}): Promise<LoadedEngine> {
   const { mx, info } = loadBackend(options.backend);
   const model = await loadModel(mx, options.modelDir ?? builtinModelDir(), options);

@@ -13,7 +13,7 @@ export function readNoiseFile(mx: MxBackend, file: string): MxArray {
   const { tensors } = readSafetensorsHeader(file);
   const names = Object.keys(tensors);
   const entry = tensors[NOISE_TENSOR];
-  const advice = `it must hold one float32 tensor named "${NOISE_TENSOR}" in diffusers' unpacked latent layout, [1, C, H/8, W/8] ([1, 3, H, W] for the built-in pixel model), e.g. safetensors.torch.save_file({"noise": latents}, path)`;
+  const advice = `it must hold one float32 tensor named "${NOISE_TENSOR}" in diffusers' unpacked latent layout, [1, C, H/8, W/8] ([1, 128, H/16, W/16], the pipeline's latents, for FLUX.2 klein; [1, 3, H, W] for the built-in pixel model), e.g. safetensors.torch.save_file({"noise": latents}, path)`;
   if (!entry || names.length !== 1) {
     throw new EngineError('BAD_REQUEST', `${file} holds ${names.length === 0 ? 'no tensors' : names.map((n) => `"${n}"`).join(', ')}: ${advice}.`, { file, names });
   }

@@ -1,5 +1,5 @@
 // Picks the model family a folder's contents call for (the built-in pixel
-// model's model.json, a Z-Image or a FLUX.1 checkpoint folder), checks a folder in depth
+// model's model.json, a Z-Image, FLUX.2 klein or FLUX.1 checkpoint folder), checks a folder in depth
 // for the app before it replaces the running model or is remembered, and loads
 // it. Runs in the engine (Node).
 
@@ -9,13 +9,15 @@ import type { MxBackend } from '../mlx/backend.ts';
 import { EngineError } from '../../core/errors.ts';
 import type { Quantization } from '../io/materialize.ts';
 import { Flux1Model } from './flux1/flux1-model.ts';
+import { checkKleinFolder, looksLikeKlein } from './flux2-klein/inspect.ts';
+import { Flux2KleinModel, type KleinVariant } from './flux2-klein/klein-model.ts';
 import { checkFlux1Folder, looksLikeFlux1, type FolderProblem } from './flux1/inspect.ts';
 import type { ImageModel } from './image-model.ts';
 import { checkPixelFluxFolder, MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
 import { checkZImageFolder, looksLikeZImage, type ZImageVariant } from './z-image/inspect.ts';
 import { ZImageModel } from './z-image/z-image-model.ts';
 
-export type ModelKind = 'pixel-flux' | 'flux1' | 'z-image';
+export type ModelKind = 'pixel-flux' | 'flux1' | 'z-image' | 'flux2-klein';
 
 export interface LoadModelOptions {
   /** Checkpoint models only: 4, 8, 'none' or 'auto' (the lightest that fits; the default). */
@@ -32,6 +34,8 @@ export interface LoadModelOptions {
  */
 export interface ModelFamily {
   readonly kind: ModelKind;
+  /** The family's name in messages. */
+  readonly name: string;
   /** What a folder of this family holds, for the message when no family recognises a folder. */
   readonly expects: string;
   /** Cheap: whether `dir` is meant to be of this family (its marker files are there). */
@@ -45,6 +49,7 @@ export interface ModelFamily {
 const FAMILIES: readonly ModelFamily[] = [
   {
     kind: 'pixel-flux',
+    name: 'built-in',
     expects: `${MANIFEST_FILE} (the built-in model's format)`,
     recognises: (dir) => existsSync(join(dir, MANIFEST_FILE)),
     inspect: (dir) => ({ problems: checkPixelFluxFolder(dir) }),
@@ -53,6 +58,7 @@ const FAMILIES: readonly ModelFamily[] = [
   // Before FLUX.1, whose test accepts any folder of safetensors.
   {
     kind: 'z-image',
+    name: 'Z-Image',
     expects:
       "a Z-Image or Z-Image-Turbo folder (diffusers: transformer/, text_encoder/, tokenizer/, vae/, scheduler/; or ComfyUI's z_image*.safetensors, qwen_3_4b*.safetensors and ae.safetensors beside tokenizer/)",
     recognises: looksLikeZImage,
@@ -63,7 +69,20 @@ const FAMILIES: readonly ModelFamily[] = [
     load: (mx, dir, options) => ZImageModel.load(mx, dir, options),
   },
   {
+    kind: 'flux2-klein',
+    name: 'FLUX.2 klein',
+    expects:
+      "a FLUX.2 klein 4B or 9B folder, step-distilled or Base (diffusers: model_index.json, transformer/, text_encoder/, tokenizer/, vae/; or ComfyUI's flux-2-klein*.safetensors, qwen_3_4b* or qwen_3_8b*.safetensors and flux2-vae*.safetensors beside tokenizer/)",
+    recognises: looksLikeKlein,
+    inspect: (dir) => {
+      const { parts, problems } = checkKleinFolder(dir);
+      return { ...(parts ? { variant: parts.variant } : {}), problems };
+    },
+    load: (mx, dir, options) => Flux2KleinModel.load(mx, dir, options),
+  },
+  {
     kind: 'flux1',
+    name: 'FLUX.1',
     expects:
       "a FLUX.1 dev/schnell folder (diffusers: transformer/, text_encoder/, text_encoder_2/, tokenizer/, tokenizer_2/, vae/; or BFL's flux1-*.safetensors and ae.safetensors beside those text folders)",
     recognises: looksLikeFlux1,
@@ -91,8 +110,8 @@ export function modelKind(dir: string): ModelKind {
 
 export interface FolderCheck {
   readonly kind?: ModelKind;
-  /** The variant when recognised (FLUX.1's dev/schnell, Z-Image's turbo/base). */
-  readonly variant?: 'dev' | 'schnell' | ZImageVariant;
+  /** The variant when recognised (FLUX.1's dev/schnell, Z-Image's turbo/base, klein's distilled/base). */
+  readonly variant?: 'dev' | 'schnell' | ZImageVariant | KleinVariant;
   /** Empty when the folder can be loaded. */
   readonly problems: readonly FolderProblem[];
 }

@@ -1,8 +1,9 @@
 // The CLI's warning for settings that leave a short schedule nothing to skip,
-// on Z-Image-Turbo's 9-step schedule.
+// on Z-Image-Turbo's 9-step schedule and step-distilled klein's 4.
 
 import { describe, expect, it } from 'vitest';
 import { skipNote } from '../../../main/cli/skip-note.ts';
+import { KLEIN_DEFAULTS } from '../../../main/engine/models/flux2-klein/klein-model.ts';
 import type { ModelInfo } from '../../../main/engine/models/image-model.ts';
 import { Z_IMAGE_DEFAULTS } from '../../../main/engine/models/z-image/z-image-model.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
@@ -42,5 +43,25 @@ describe('skipNote on Z-Image-Turbo (9 steps, shift 3)', () => {
   it('says nothing for the teacache policy (its decisions depend on the run) or with the cache off', () => {
     expect(noteAt({ policy: 'teacache', threshold: 0.001 })).toBeUndefined();
     expect(noteAt({ enabled: false })).toBeUndefined();
+  });
+});
+
+describe('skipNote on step-distilled FLUX.2 klein (4 steps, empirical mu)', () => {
+  const klein = {
+    info: { id: 'flux2-klein-distilled', name: 'FLUX.2 [klein] 4B', trained: true, notes: [], guidanceEmbedded: false, sizeMultiple: 16, maxSize: 2048 } satisfies ModelInfo,
+    defaults: KLEIN_DEFAULTS.distilled,
+  };
+  const at = (cache: { threshold?: number }, side = 1024) => {
+    const resolved = resolveRequest(klein, { prompt: 'x', seed: 0, width: side, height: side, cache });
+    return { resolved, note: skipNote(resolved, scheduleFor(resolved, 16)) };
+  };
+
+  it('speaks before the run at the default setting: the seed rule reuses at most one of the 4 steps', () => {
+    const { resolved, note } = at({});
+    expect(resolved.cache).toMatchObject({ policy: 'seed', threshold: 0.1, skipEarlySteps: 0 });
+    // σ 1, 0.958, 0.884, 0.717 at 1024²: only the first step's small change stays under 0.1.
+    expect(predictSettings(resolved.cache, scheduleFor(resolved, 16))).toMatchObject({ reused: 1, forwards: 3 });
+    expect(note).toMatch(/this 4-step run skips only 1 of its 4 steps \(3 forwards\), so TeaCache cannot speed it up much/);
+    expect(at({ threshold: 0.03 }).note).toMatch(/4-step run skips nothing: every one of its 4 steps computes/);
   });
 });

@@ -64,13 +64,28 @@ export function readConfig<T>(schema: z.ZodType<T>, file: string, what: string):
   return parsed.data;
 }
 
-function isDir(path: string): boolean {
+export function isDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
+
+/** A JSON object file's contents, or undefined when it is missing, unreadable or not an object (for recognising folders, not for reading configs). */
+export function readJsonObject(file: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pipelines whose model_index.json does not describe FLUX.1 (FLUX.2's, Z-Image's): another family reads those folders. */
+const NOT_FLUX1_PIPELINE = /^(Flux2|ZImage)/;
 
 /** Whether a folder looks like a FLUX.1 checkpoint at all (as opposed to the built-in model or something else). */
 export function looksLikeFlux1(dir: string): boolean {
   if (!isDir(dir)) return false;
+  const pipeline = readJsonObject(join(dir, 'model_index.json'))?._class_name;
+  if (typeof pipeline === 'string' && NOT_FLUX1_PIPELINE.test(pipeline)) return false;
   if (existsSync(join(dir, 'model_index.json'))) return true;
   if (DIFFUSERS_FOLDERS.some((name) => isDir(join(dir, name)))) return true;
   return readdirSync(dir).some((name) => name.endsWith('.safetensors'));

@@ -104,35 +104,56 @@ export function estimateFlux1Memory(configs: Flux1Configs, quantization: Quantiz
   const h = config.hiddenSize;
   const mlp = Math.round(h * config.mlpRatio);
   const transformerShapes = fluxParamShapes(config);
-  const transformerBytes = paramsBytes(transformerShapes, quantization);
   const vaeBytes = paramsBytes(vaeDecoderParamShapes(configs.vae), 'none');
   const t5Bytes = paramsBytes(t5ParamShapes(configs.t5), quantization);
   const clipBytes = paramsBytes(clipParamShapes(configs.clip), 'none');
 
-  // Denoising, with the block stack compiled so only live tensors count: the
-  // joint stream, a fused single-block projection, attention scores per head.
-  const imageTokens = (size.width / 16) * (size.height / 16);
-  const tokens = size.textTokens + imageTokens;
-  const b = size.batch;
-  const denoise = F32 * b * (tokens * (3 * h + mlp) * 2 + config.numHeads * tokens * tokens + 8 * tokens * h);
+  // Denoising, with the block stack compiled so only live tensors count.
+  const tokens = size.textTokens + (size.width / 16) * (size.height / 16);
+  const denoiseBytes = jointStreamBytes({ batch: size.batch, tokens, width: h, fusedWidth: 3 * h + mlp, heads: config.numHeads });
 
   // Text encoding: T5 and CLIP weights plus T5's widest activations.
   const t5 = configs.t5;
   const textLength = size.textTokens;
-  const textPhase = t5Bytes + clipBytes + F32 * b * (t5.num_heads * textLength * textLength + 3 * textLength * t5.d_ff + 6 * textLength * t5.d_model);
+  const textPhaseBytes = t5Bytes + clipBytes + F32 * size.batch * (t5.num_heads * textLength * textLength + 3 * textLength * t5.d_ff + 6 * textLength * t5.d_model);
 
-  // Decoding: the least it can take is one tile's peak, which is what a load must
-  // leave room for; the image is decoded whole when that fits (see wholeDecodeFits).
-  const decode = leastDecodeBytes(configs.vae, size.width, size.height);
+  return combinePhases(quantization, size, { transformerShapes, vaeBytes, textEncoderBytes: t5Bytes + clipBytes, denoiseBytes, textPhaseBytes, decodeBytes: leastDecodeBytes(configs.vae, size.width, size.height) });
+}
 
-  // Quantizing on load holds one layer's stored and float32 copies.
-  const largestLinear = Math.max(...Object.values(transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));
+/**
+ * A FLUX-style joint stream's live activations (FLUX.1's and FLUX.2's double and
+ * single blocks): the stream a few times over, a fused single-block
+ * projection `fusedWidth` wide in and out, and every head's attention scores.
+ */
+export function jointStreamBytes(s: { readonly batch: number; readonly tokens: number; readonly width: number; readonly fusedWidth: number; readonly heads: number }): number {
+  return F32 * s.batch * (s.tokens * s.fusedWidth * 2 + s.heads * s.tokens * s.tokens + 8 * s.tokens * s.width);
+}
+
+/** Each phase's bytes, as a family's estimate works them out. */
+export interface PhaseBytes {
+  readonly transformerShapes: ParamShapes;
+  readonly vaeBytes: number;
+  readonly textEncoderBytes: number;
+  /** Live activations while denoising. */
+  readonly denoiseBytes: number;
+  /** The text encoders' weights and activations, alive only while encoding. */
+  readonly textPhaseBytes: number;
+  /** The least the decode takes (leastDecodeBytes). */
+  readonly decodeBytes: number;
+}
+
+/**
+ * The peak every checkpoint family reaches, from its phases: the transformer
+ * and decoder stay resident, text encoding runs beside them, and quantizing on
+ * load holds one layer's stored and float32 copies.
+ */
+export function combinePhases(quantization: Quantization, size: Pick<SizeInput, 'width' | 'height'>, phases: PhaseBytes): MemoryEstimate {
+  const transformerBytes = paramsBytes(phases.transformerShapes, quantization);
+  const largestLinear = Math.max(...Object.values(phases.transformerShapes).map((s) => s.reduce((a, c) => a * c, 1)));
   const loading = largestLinear * (F32 + 2);
-
-  const activationBytes = Math.max(denoise, decode, loading);
-  // Text encoders run while the transformer and autoencoder are already resident.
-  const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
-  return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes: t5Bytes + clipBytes, activationBytes, peakBytes };
+  const activationBytes = Math.max(phases.denoiseBytes, phases.decodeBytes, loading);
+  const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + phases.vaeBytes + Math.max(activationBytes, phases.textPhaseBytes);
+  return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes: phases.vaeBytes, textEncoderBytes: phases.textEncoderBytes, activationBytes, peakBytes };
 }
 
 /** The least the decoder needs at a size, what a load must leave room for: one tile's peak at most (see wholeDecodeFits). */

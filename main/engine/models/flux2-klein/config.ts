@@ -72,3 +72,8 @@ export function flux2ParamShapes(config: Flux2Config): ParamShapes {
   }
   return shapes;
 }
+
+/** klein-4B's transformer/config.json (black-forest-labs/FLUX.2-klein-4B and -base-4B). */
+export const KLEIN_4B: Flux2Config = Flux2ConfigSchema.parse({ num_layers: 5, num_single_layers: 20, num_attention_heads: 24, joint_attention_dim: 7680, guidance_embeds: false });
+/** klein-9B's (FLUX.2-klein-9B and -base-9B): Qwen3-8B's 3 × 4096 features. */
+export const KLEIN_9B: Flux2Config = Flux2ConfigSchema.parse({ num_layers: 8, num_single_layers: 24, num_attention_heads: 32, joint_attention_dim: 12288, guidance_embeds: false });

@@ -4,8 +4,12 @@
 // BatchNorm de-normalised decode; and the Qwen3 prompt encoder it takes.
 // Runs in the engine (Node); no Electron.
 
+import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
+import { asBflVaeShape } from '../flux1/flux1-model.ts';
+import { chooseQuantizationBy, formatGb } from '../flux1/memory.ts';
+import { bflKleinPlans } from './bfl-layout.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
@@ -14,20 +18,35 @@ import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
 import { flux2ParamShapes } from './config.ts';
-import { inspectKleinFolder } from './inspect.ts';
+import { inspectKleinFolder, type KleinFolderParts } from './inspect.ts';
+import { estimateKleinMemory, KLEIN_TEXT_TOKENS } from './memory.ts';
 import { Flux2Transformer } from './transformer.ts';
 import { Flux2Vae, flux2PixelsPerToken, flux2VaeDecodeParamShapes } from './vae.ts';
 
 export type KleinVariant = 'distilled' | 'base';
 
 /**
- * Per-variant defaults from the model cards: distilled klein 4 steps without
- * CFG (its pipeline ignores guidance), Base 50 steps with CFG 4 against "".
- * TeaCache's numbers are FLUX.1's until klein is calibrated.
+ * klein Base's published TeaCache polynomial and threshold, from mlx-teacache
+ * (IonDen/mlx-teacache, src/mlx_teacache/variants/flux2_klein_base_4b/config.py
+ * at 1a942ee): fitted on FLUX.2-klein-base-4B (10 prompts × 25 steps, 512²,
+ * guidance 1, bf16) on the same signal as here, the first double block's
+ * modulated image input, against the blocks' output, forced through 0; R² only
+ * 0.106. mlx-teacache reuses it for base-9B (SSIM 0.986 at 50 steps, g 4).
+ * A klein folder's own calibration (npm run calibrate) replaces it.
+ */
+export const KLEIN_BASE_TEACACHE = { coefficients: [-1841.022165607874, 848.4417137572868, -131.3554469956159, 8.179509586828413, 0], signalThreshold: 0.17 } as const;
+
+/**
+ * Per-variant defaults from the model cards and the pipeline's own defaults
+ * (the same for 4B and 9B): distilled klein 4 steps without CFG (its pipeline
+ * ignores guidance), Base 50 steps with CFG 4 against "". The seed rule's
+ * threshold is FLUX.1's; the teacache policy's polynomial is Base's published
+ * one, and FLUX.1's on the distilled model, for which none is published (its
+ * 4 steps give the rules next to nothing to reuse).
  */
 export const KLEIN_DEFAULTS: Readonly<Record<KleinVariant, ModelDefaults>> = {
-  distilled: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, empiricalMu: true, guidanceRule: 'never', teacache: { threshold: 0.25, rescaleFactor: 1 } },
-  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.25, rescaleFactor: 1 } },
+  distilled: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, empiricalMu: true, guidanceRule: 'never', teacache: { threshold: 0.1, rescaleFactor: 1 } },
+  base: { steps: 50, width: 1024, height: 1024, guidanceScale: 4, shift: false, empiricalMu: true, guidanceRule: 'above-one', teacache: { threshold: 0.1, rescaleFactor: 1, coefficients: [...KLEIN_BASE_TEACACHE.coefficients], signalThreshold: KLEIN_BASE_TEACACHE.signalThreshold } },
 };
 
 /**
@@ -48,6 +67,8 @@ export interface KleinParts {
   readonly transformer: Flux2Transformer;
   readonly vae: Flux2Vae;
   readonly promptEncoder: KleinPromptEncoder;
+  /** Shown as the model's name; kleinName's. */
+  readonly name?: string;
   /** Things the user should know about these weights (quantization, memory), shown with the model. */
   readonly notes?: readonly string[];
 }
@@ -58,9 +79,16 @@ export function kleinSigma(sigma: number): number {
   return f(f(f(sigma) * 1000) / 1000);
 }
 
+/** The name the app shows: FLUX.2 [klein], its size when it is a released one, and Base. */
+export function kleinName(parts: Pick<KleinFolderParts, 'variant' | 'size'>): string {
+  return `FLUX.2 [klein]${parts.size ? ` ${parts.size}` : ''}${parts.variant === 'base' ? ' Base' : ''}`;
+}
+
 export interface KleinLoadOptions {
-  /** The transformer's and text encoder's weights; the autoencoder stays float32. No memory estimate chooses it yet. */
-  readonly quantize?: Quantization;
+  /** The transformer's and text encoder's weights (the autoencoder stays float32): 4, 8, 'none' or 'auto' (the lightest that fits; the default). */
+  readonly quantize?: Quantization | 'auto';
+  /** Memory the engine may use; 85% of RAM by default. */
+  readonly memoryLimitBytes?: number;
   /** The prompt encoder; the folder's Qwen3 when omitted. */
   readonly promptEncoder?: KleinPromptEncoder;
 }
@@ -79,7 +107,7 @@ export class Flux2KleinModel implements ImageModel {
     this.pixelsPerToken = flux2PixelsPerToken(parts.vae.config);
     this.info = {
       id: `flux2-klein-${parts.variant}`,
-      name: parts.variant === 'distilled' ? 'FLUX.2 [klein]' : 'FLUX.2 [klein] Base',
+      name: parts.name ?? kleinName({ variant: parts.variant, size: undefined }),
       trained: true,
       notes: [...(parts.notes ?? [])],
       guidanceEmbedded: false,
@@ -96,22 +124,38 @@ export class Flux2KleinModel implements ImageModel {
     return runSync(Flux2KleinModel.loadStepwise(mx, dir, options));
   }
 
-  /** A diffusers klein folder (checked whole first), transformer and decoder resident, Qwen3 loaded per encoding. */
+  /**
+   * A klein folder (checked whole first, then its peak memory estimated and
+   * refused when it cannot fit), transformer and decoder resident, Qwen3 loaded
+   * per encoding.
+   */
   static *loadStepwise(mx: MxBackend, dir: string, options: KleinLoadOptions): Generator<void, Flux2KleinModel, void> {
     const parts = inspectKleinFolder(dir);
-    const quantization = options.quantize ?? 'none';
+    const defaults = KLEIN_DEFAULTS[parts.variant];
+    const name = kleinName(parts);
+    const size = { width: defaults.width, height: defaults.height, batch: defaults.guidanceRule === 'never' ? 1 : 2, textTokens: KLEIN_TEXT_TOKENS };
+    const memory = chooseQuantizationBy(
+      (q) => estimateKleinMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder: parts.textEncoder.config }, q, size),
+      name,
+      options.quantize ?? 'auto',
+      size,
+      options.memoryLimitBytes ?? totalmem() * 0.85,
+    );
+    const quantization = memory.quantization;
     const t = parts.transformer;
-    const params = yield* materialize(mx, checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config)), quantization);
+    const plans = t.bfl ? bflKleinPlans(mx, t.checkpoint, t.bfl) : checkpointPlans(mx, t.checkpoint, flux2ParamShapes(t.config));
+    const params = yield* materialize(mx, plans, quantization);
     t.checkpoint.close();
     const v = parts.vae;
-    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config)), 'none');
+    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config), v.storedName).map(asBflVaeShape), 'none');
     v.checkpoint.close();
     return new Flux2KleinModel(mx, {
       variant: parts.variant,
       transformer: new Flux2Transformer(mx, t.config, params),
       vae: new Flux2Vae(mx, v.config, vaeParams),
       promptEncoder: options.promptEncoder ?? qwen3KleinPromptEncoder(mx, parts.textEncoder, parts.tokenizer, quantization),
-      notes: [`${quantization === 'none' ? 'Unquantized (float32)' : `${quantization}-bit quantized`} weights.`],
+      name,
+      notes: [`${quantization === 'none' ? 'Unquantized (float32)' : `${quantization}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`],
     });
   }
 

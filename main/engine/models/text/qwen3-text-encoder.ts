@@ -4,7 +4,7 @@
 // pipelines' prompt encodings, which load the encoder tensor by tensor
 // (optionally quantized), run it and let it go. Runs in the engine (Node).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { Checkpoint } from '../../io/checkpoint.ts';
@@ -62,6 +62,28 @@ export function qwen3FromFile(file: string): Qwen3Source {
     throw new EngineError('MODEL_INVALID', `${(error as Error).message}.`, { file }, { cause: error });
   }
   return check({ layout: 'single-file', path: file, config, checkpoint, storedName });
+}
+
+/** ComfyUI's Qwen3 single files (qwen_3_4b.safetensors, qwen_3_8b_fp8mixed.safetensors, …). */
+const COMFY_QWEN3 = /^qwen[-_]?3.*\.safetensors$/i;
+
+/**
+ * A model folder's Qwen3: its text_encoder/ folder (diffusers) or the one
+ * ComfyUI single file beside it; `files` names the files this model uses, for
+ * the message when there is none.
+ */
+export function qwen3FromModelFolder(dir: string, files: string): Qwen3Source {
+  const folder = join(dir, 'text_encoder');
+  if (existsSync(folder) && statSync(folder).isDirectory()) return qwen3FromFolder(folder, 'text_encoder/');
+  const found = readdirSync(dir).filter((name) => COMFY_QWEN3.test(name));
+  if (found.length === 1) return qwen3FromFile(join(dir, found[0]!));
+  throw new EngineError(
+    'MODEL_INVALID',
+    found.length === 0
+      ? `${dir} has no text encoder: expected a text_encoder/ folder (diffusers layout) or ComfyUI's ${files}.`
+      : `${dir} holds several Qwen3 text encoders (${found.join(', ')}); keep one per folder.`,
+    { file: folder },
+  );
 }
 
 /**

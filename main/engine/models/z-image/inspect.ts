@@ -4,15 +4,15 @@
 // qwen_3_4b*.safetensors, FLUX's ae.safetensors, beside a tokenizer). Every
 // problem comes back at once, naming its file. Runs in the engine (Node).
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { Checkpoint } from '../../io/checkpoint.ts';
 import { EngineError } from '../../../core/errors.ts';
 import { loadQwen3Tokenizer, type Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
-import { qwen3FromFile, qwen3FromFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
+import { qwen3FromModelFolder, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import type { FolderProblem } from '../flux1/inspect.ts';
-import { problemCollector, readConfig, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
+import { isDir, problemCollector, readConfig, readJsonObject, vaePart, type Flux1Parts } from '../flux1/inspect.ts';
 import {
   COMFY_PREFIX,
   DiffusersZImageConfigSchema,
@@ -53,28 +53,14 @@ const SchedulerConfigSchema = z.object({
 });
 
 const COMFY_TRANSFORMER = /^z[-_]?image.*\.safetensors$/i;
-const COMFY_TEXT_ENCODER = /^qwen[-_]?3.*\.safetensors$/i;
 /** A key only Z-Image's transformer has (diffusers' own single-file check uses it). */
 const ZIMAGE_KEY = 'layers.0.adaLN_modulation.0.weight';
-
-function isDir(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
-}
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether a folder holds Z-Image (as opposed to FLUX.1, the built-in model or nothing known). */
 export function looksLikeZImage(dir: string): boolean {
   if (!isDir(dir)) return false;
-  if (readJson(join(dir, 'model_index.json'))?._class_name === 'ZImagePipeline') return true;
-  if (readJson(join(dir, 'transformer', 'config.json'))?._class_name === 'ZImageTransformer2DModel') return true;
+  if (readJsonObject(join(dir, 'model_index.json'))?._class_name === 'ZImagePipeline') return true;
+  if (readJsonObject(join(dir, 'transformer', 'config.json'))?._class_name === 'ZImageTransformer2DModel') return true;
   return readdirSync(dir).some((name) => COMFY_TRANSFORMER.test(name));
 }
 
@@ -107,22 +93,7 @@ function transformerPart(dir: string): ZImageParts['transformer'] {
 }
 
 function textEncoderPart(dir: string): ZImageTextEncoderPart {
-  const folder = join(dir, 'text_encoder');
-  let source: Qwen3Source;
-  if (isDir(folder)) source = qwen3FromFolder(folder, 'text_encoder/');
-  else {
-    const files = readdirSync(dir).filter((name) => COMFY_TEXT_ENCODER.test(name));
-    if (files.length !== 1) {
-      throw new EngineError(
-        'MODEL_INVALID',
-        files.length === 0
-          ? `${dir} has no text encoder: expected a text_encoder/ folder (diffusers layout) or ComfyUI's qwen_3_4b*.safetensors.`
-          : `${dir} holds several Qwen3 text encoders (${files.join(', ')}); keep one per folder.`,
-        { file: folder },
-      );
-    }
-    source = qwen3FromFile(join(dir, files[0]!));
-  }
+  const source = qwen3FromModelFolder(dir, 'qwen_3_4b*.safetensors');
   return { source, hiddenSize: source.config.hidden_size };
 }
 

@@ -6,7 +6,7 @@
 
 import type { Quantization } from '../../io/materialize.ts';
 import type { ParamShapes } from '../layers.ts';
-import { leastDecodeBytes, paramsBytes, RUNTIME_OVERHEAD_BYTES, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
+import { combinePhases, leastDecodeBytes, paramsBytes, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
 import { vaeDecoderParamShapes, type VaeConfig } from '../vae/decoder.ts';
 import { ffnHidden, SEQ_MULTIPLE, zImageParamShapes, type ZImageConfig } from './config.ts';
 
@@ -25,8 +25,7 @@ function roundUp(n: number): number {
 
 export function estimateZImageMemory(configs: ZImageConfigs, quantization: Quantization, size: SizeInput): MemoryEstimate {
   const config = configs.transformer;
-  const shapes = zImageParamShapes(config);
-  const transformerBytes = paramsBytes(shapes, quantization);
+  const transformerShapes = zImageParamShapes(config);
   const vaeBytes = paramsBytes(vaeDecoderParamShapes(configs.vae), 'none');
   const textEncoderBytes = paramsBytes(configs.textEncoder.shapes, quantization);
 
@@ -36,16 +35,13 @@ export function estimateZImageMemory(configs: ZImageConfigs, quantization: Quant
   // heads' scores on the CPU fallback).
   const patch = 16 * (config.patch / 2);
   const tokens = roundUp((size.width / patch) * (size.height / patch)) + roundUp(size.textTokens);
-  const denoise = F32 * (tokens * (8 * config.dim + 3 * ffnHidden(config)) + config.heads * tokens * tokens) + F32 * size.batch * tokens * config.dim;
+  const denoiseBytes = F32 * (tokens * (8 * config.dim + 3 * ffnHidden(config)) + config.heads * tokens * tokens) + F32 * size.batch * tokens * config.dim;
 
-  // Encoding: the encoder's weights plus its widest activations over the prompt.
-  const text = configs.textEncoder;
-  const textPhase = textEncoderBytes + F32 * size.batch * size.textTokens * (text.hiddenSize * 12 + size.textTokens * 32);
+  const textPhaseBytes = qwen3PhaseBytes(textEncoderBytes, configs.textEncoder.hiddenSize, size);
+  return combinePhases(quantization, size, { transformerShapes, vaeBytes, textEncoderBytes, denoiseBytes, textPhaseBytes, decodeBytes: leastDecodeBytes(configs.vae, size.width, size.height) });
+}
 
-  const decode = leastDecodeBytes(configs.vae, size.width, size.height);
-  const largestLinear = Math.max(...Object.values(shapes).map((s) => s.reduce((a, c) => a * c, 1)));
-  const loading = largestLinear * (F32 + 2);
-  const activationBytes = Math.max(denoise, decode, loading);
-  const peakBytes = RUNTIME_OVERHEAD_BYTES + transformerBytes + vaeBytes + Math.max(activationBytes, textPhase);
-  return { quantization, width: size.width, height: size.height, transformerBytes, vaeBytes, textEncoderBytes, activationBytes, peakBytes };
+/** Encoding with Qwen3 (Z-Image's and klein's): the encoder's weights plus its widest activations over the prompts. */
+export function qwen3PhaseBytes(weightBytes: number, hiddenSize: number, size: Pick<SizeInput, 'batch' | 'textTokens'>): number {
+  return weightBytes + F32 * size.batch * size.textTokens * (hiddenSize * 12 + size.textTokens * 32);
 }

@@ -1,8 +1,10 @@
 // Whole FLUX.2 klein runs against diffusers' Flux2KleinPipeline on the tiny
 // random fixture (training/fixtures/make_flux2_klein_fixture.py): the same
 // noise and prompt embeddings through the engine's Generator, step-distilled
-// (guidance ignored) and Base (CFG against the negative embeddings).
+// (guidance ignored) and Base (CFG against the negative embeddings), in-process
+// and through `npm run generate` with --noise.
 
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,17 +13,21 @@ import { Generator } from '../../../../../main/engine/generate.ts';
 import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
+import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
 import { checkKleinFolder, inspectKleinFolder } from '../../../../../main/engine/models/flux2-klein/inspect.ts';
-import { Flux2KleinModel, qwen3KleinPromptEncoder, type KleinPromptEncoder, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
+import { Flux2KleinModel, KLEIN_BASE_TEACACHE, qwen3KleinPromptEncoder, type KleinPromptEncoder, type KleinVariant } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
 import { Flux2Transformer } from '../../../../../main/engine/models/flux2-klein/transformer.ts';
 import { Flux2Vae, Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
 import { loadQwen3Tokenizer } from '../../../../../main/engine/models/text/qwen3-prompt.ts';
 import { qwen3FromFolder } from '../../../../../main/engine/models/text/qwen3-text-encoder.ts';
 import { resolveRequest } from '../../../../../main/core/resolve-request.ts';
+import { CALIBRATION_FORMAT } from '../../../../../main/core/teacache/calibration.ts';
+import { weightsFingerprint, writeCalibration } from '../../../../../main/engine/calibration/calibration-file.ts';
+import { openGenerator } from '../../../../../main/engine/engine.ts';
 import { mx, values } from '../../../../support/mlx.ts';
-import { FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
+import { FLUX2_KLEIN_BASE_FIXTURE, FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
 
 const { info } = loadNpmBackend();
 const e = expectedKlein();
@@ -134,5 +140,66 @@ describe('a klein diffusers folder, loaded whole', () => {
     expect(problems).toMatch(/missing "single_transformer_blocks\.2\.attn\.to_qkv_mlp_proj\.weight"/);
     expect(problems).toMatch(/tokenizer/);
     expect(() => inspectKleinFolder(dir)).toThrow(/is not a usable FLUX\.2 klein folder \(3 problems\)/);
+  });
+});
+
+describe.each(['distilled', 'base'] as const)('klein %s through the CLI', (variant) => {
+  const dir = variant === 'distilled' ? FLUX2_KLEIN_FIXTURE : FLUX2_KLEIN_BASE_FIXTURE;
+  const run = RUNS[variant];
+
+  it('`npm run generate -- --model DIR --noise noise.safetensors` reproduces Flux2KleinPipeline(prompt=…) (PSNR ≥ 45 dB)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'klein-cli-')), `${variant}.png`);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'main/cli/generate.ts', '--model', dir, '--noise', join(dir, 'noise.safetensors'), '--prompt', 'a red cat',
+        '--steps', String(run.steps), '--guidance', String(run.guidance), '--width', String(run.width), '--height', String(run.height), '--no-cache', '--quantize', 'none', '--out', out],
+      { encoding: 'utf8' },
+    );
+    expect(cli.stderr).toContain(variant === 'distilled' ? 'FLUX.2 [klein] on' : 'FLUX.2 [klein] Base on');
+    expect(cli.status).toBe(0);
+    const reference = Uint8Array.from(values(e[`prompt_run.${variant}.rgb`]!));
+    expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
+  });
+});
+
+describe('klein under the cache policies', () => {
+  const model = fixtureModel('base');
+
+  it("splits at the blocks into exactly its forward for a CFG batch, with diffusers' first-block modulated input as the signal", () => {
+    const x = mx.concatenate([e['transformer.hidden']!, e['transformer.hidden']!], 0);
+    const text = { context: mx.concatenate([e['transformer.text']!, e['transformer.text']!], 0), pooled: mx.zeros([2, 1]) };
+    const part = model.split(x, 6, 4, 0.3, text);
+    expect(maxRelativeError(part.output(part.blocks()), model.velocity(x, 6, 4, 0.3, text))).toBeLessThan(1e-6);
+    expect(maxRelativeError(mx.split(part.signal, 2, 0)[0]!, e['transformer.modulated_input']!)).toBeLessThan(1e-4);
+  });
+
+  it('runs the teacache policy on that signal', async () => {
+    const run = await new Generator(mx, info, model).generate({ prompt: 'a red cat', seed: 3, steps: 6, width: 32, height: 32, guidanceScale: 4, cache: { policy: 'teacache', reuse: 'residual', threshold: 0.5 } });
+    expect(run.events.slice(1).every((event) => typeof event.signal === 'number' && event.signal > 0)).toBe(true);
+  });
+
+  it("puts a klein folder's calibration.json (as npm run calibrate writes it) in force on the next load", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klein-calibrated-'));
+    cpSync(FLUX2_KLEIN_BASE_FIXTURE, dir, { recursive: true });
+    const before = await openGenerator({ modelDir: dir, backend: 'npm' });
+    // mlx-teacache's published klein Base polynomial until the folder has its own.
+    expect(before.model.defaults.teacache).toMatchObject({ coefficients: [...KLEIN_BASE_TEACACHE.coefficients], signalThreshold: 0.17 });
+    writeCalibration(dir, {
+      format: CALIBRATION_FORMAT,
+      modelId: before.model.info.id,
+      input: 'first-block-modulated-input',
+      output: 'velocity',
+      coefficients: [5, 4, 3, 2, 1],
+      threshold: 0.3,
+      weights: weightsFingerprint(dir),
+      fit: { rmse: 0.02, relativeError: 0.04, r2: 0.9, samples: 33 },
+      runs: { prompts: ['a red cat'], seeds: [1], steps: 50, guidanceScale: 4 },
+      createdAt: '2026-12-01T00:00:00.000Z',
+      trained: true,
+    });
+    const after = await openGenerator({ modelDir: dir, backend: 'npm' });
+    expect(after.model.defaults.teacache).toMatchObject({ coefficients: [5, 4, 3, 2, 1], signalThreshold: 0.3 });
+    expect(resolveRequest(after.model, { prompt: 'x', seed: 1, width: 32, height: 32, cache: { policy: 'teacache' } }).cache.coefficients).toEqual([5, 4, 3, 2, 1]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

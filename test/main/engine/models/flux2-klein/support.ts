@@ -6,6 +6,8 @@ import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 
 export const FLUX2_KLEIN_FIXTURE = new URL('../../../../fixtures/flux2-klein/', import.meta.url).pathname;
+/** The same weights with model_index.json's is_distilled false; its expected images are in FLUX2_KLEIN_FIXTURE's expected.safetensors. */
+export const FLUX2_KLEIN_BASE_FIXTURE = new URL('../../../../fixtures/flux2-klein-base/', import.meta.url).pathname;
 
 export function expectedKlein(): Record<string, MxArray> {
   return mx.load(join(FLUX2_KLEIN_FIXTURE, 'expected.safetensors')) as Record<string, MxArray>;

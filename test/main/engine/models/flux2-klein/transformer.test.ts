@@ -28,6 +28,12 @@ describe('Flux2Transformer against diffusers', () => {
     expect(maxRelativeError(out, e['transformer.output']!)).toBeLessThan(1e-4);
   });
 
+  it("gives TeaCache the input diffusers' first double block hands its attention: LN(x)·(1 + scale) + shift from the shared modulation (1e-4)", () => {
+    const signal = transformer.modulatedInput(transformer.embed(e['transformer.hidden']!, e['transformer.text']!, sigma, 6, 4));
+    expect(signal.shape).toEqual([1, 24, 32]);
+    expect(maxRelativeError(signal, e['transformer.modulated_input']!)).toBeLessThan(1e-4);
+  });
+
   it("names every parameter of diffusers' checkpoint, in its shapes, and nothing else", () => {
     const stored = float32Params(join(dir, 'diffusion_pytorch_model.safetensors'));
     const shapes = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, v.shape]));
