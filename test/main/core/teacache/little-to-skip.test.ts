@@ -31,9 +31,10 @@ describe('littleToSkip', () => {
     expect(at(FLUX1_DEFAULTS.schnell, { threshold: 0.25 })).toBeUndefined();
   });
 
-  it('distilled FLUX.2 klein (4 steps, empirical mu): quiet at its 0.25 (2 reused), flags 0.1 (1 reused)', () => {
-    expect(at(KLEIN_DEFAULTS.distilled)).toBeUndefined();
-    expect(at(KLEIN_DEFAULTS.distilled, { threshold: 0.1 })).toEqual({ steps: 4, reused: 1, forwards: 3, higherThresholdHelps: true });
+  it('distilled FLUX.2 klein (4 steps, empirical mu): flagged at its default 0.1 (1 reused), quiet at 0.25 (2 reused)', () => {
+    expect(KLEIN_DEFAULTS.distilled.teacache.threshold).toBe(0.1);
+    expect(at(KLEIN_DEFAULTS.distilled)).toEqual({ steps: 4, reused: 1, forwards: 3, higherThresholdHelps: true });
+    expect(at(KLEIN_DEFAULTS.distilled, { threshold: 0.25 })).toBeUndefined();
   });
 
   it('leaves 50- and 28-step schedules alone even at a low threshold', () => {

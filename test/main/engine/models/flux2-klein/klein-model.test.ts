@@ -184,7 +184,7 @@ describe('klein under the cache policies', () => {
     const before = await openGenerator({ modelDir: dir, backend: 'npm' });
     // mlx-teacache's published klein Base polynomial until the folder has its own.
     expect(before.model.defaults.teacache).toMatchObject({ coefficients: [...KLEIN_BASE_TEACACHE.coefficients], signalThreshold: 0.17 });
-    writeCalibration(dir, {
+    await writeCalibration(dir, {
       format: CALIBRATION_FORMAT,
       modelId: before.model.info.id,
       input: 'first-block-modulated-input',
