@@ -131,7 +131,7 @@ async function calibrate(job: Extract<ToWorker, { type: 'calibrate' }>): Promise
     const stored = await saveCalibration(place, outcome.calibration);
     useCalibration(stored);
     post({
-      type: 'calibrated',
+      type: 'calibration-done',
       jobId: job.jobId,
       result: { ...calibrationSummary(stored), modelId: outcome.calibration.modelId, runs: outcome.calibration.runs, flux1: outcome.flux1, model: engineInfo().model },
     });
