@@ -10,7 +10,7 @@ import { loadEngine } from '../engine/engine.ts';
 import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
-import { parametersText, recordFields, runRecord } from '../engine/io/run-record.ts';
+import { recordFields, recordPng } from '../engine/io/run-record.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
@@ -83,12 +83,7 @@ async function run(job: Job): Promise<void> {
         }
       },
     });
-    const record = runRecord(result);
-    const png = encodePng(result.rgb, result.width, result.height, {
-      parameters: parametersText(result),
-      'teacache-studio': JSON.stringify({ ...record, events: undefined }),
-    });
-    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png } });
+    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png: recordPng(result) } });
   } catch (error) {
     post({ type: 'failed', jobId: job.jobId, error: toErrorPayload(error) });
   } finally {
