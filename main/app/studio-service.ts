@@ -5,7 +5,7 @@
 import { decodePng, encodePng } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
-import type { GenerationRequest } from '../core/request.ts';
+import { uncachedRequest } from '../core/request.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
@@ -37,12 +37,6 @@ export function pngDataUrl(png: Uint8Array): string {
 function psnrOf(a: Uint8Array, b: Uint8Array): Psnr {
   const value = psnr(a, b);
   return Number.isFinite(value) ? value : 'identical';
-}
-
-/** The uncached request with the same settings as a recorded run. */
-export function baselineRequest(entry: HistoryEntry): GenerationRequest {
-  const { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache } = entry.request;
-  return { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache: { ...cache, enabled: false } };
 }
 
 export interface StudioServiceOptions {
@@ -135,7 +129,7 @@ export class StudioService {
           model: entry.model.id,
         });
       }
-      return { jobId: this.host.submit(baselineRequest(entry), { baselineOf: runId }).jobId };
+      return { jobId: this.host.submit(uncachedRequest(entry.request), { baselineOf: runId }).jobId };
     },
     calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
     cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),

@@ -8,8 +8,7 @@ import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
 import { readNoiseFile } from '../engine/io/noise-file.ts';
 import { skipNote } from './skip-note.ts';
-import { encodePng } from '../engine/io/png.ts';
-import { parametersText, runRecord } from '../engine/io/run-record.ts';
+import { recordPng, runRecord } from '../engine/io/run-record.ts';
 import { describeGuidance } from '../core/resolve-request.ts';
 import type { ModelDefaults } from '../engine/models/image-model.ts';
 import type { GenerationRequest } from '../core/request.ts';
@@ -164,10 +163,7 @@ async function main(): Promise<void> {
   }
 
   const record = runRecord(result);
-  const png = encodePng(result.rgb, result.width, result.height, {
-    parameters: parametersText(result),
-    'teacache-studio': JSON.stringify({ ...record, events: undefined }),
-  });
+  const png = recordPng(result, record);
   write(out, png);
   write(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
   const { hits, misses } = result.stats;

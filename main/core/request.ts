@@ -65,6 +65,12 @@ export const GenerationRequestSchema = z.object({
 
 export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
 
+/** The uncached baseline of a recorded run: the same settings as it resolved them, with the cache off. */
+export function uncachedRequest(resolved: ResolvedRequest): GenerationRequest {
+  const { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache } = resolved;
+  return { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache: { ...cache, enabled: false } };
+}
+
 /** A request with every choice made, as recorded next to each image. */
 export const ResolvedRequestSchema = z.object({
   prompt: z.string(),

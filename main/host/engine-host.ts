@@ -374,7 +374,7 @@ export class EngineHost {
         this.pump();
         return;
       case 'calibration-progress':
-      case 'calibrated':
+      case 'calibration-done':
         this.finish(job, { code: 'INTERNAL', message: `The engine answered a generation with a calibration message (${message.type}); the job was stopped.` });
         this.pump();
         return;
@@ -387,7 +387,7 @@ export class EngineHost {
         this.pendingProgress.set(job.jobId, message.progress);
         this.scheduleFlush();
         return;
-      case 'calibrated': {
+      case 'calibration-done': {
         this.flushSteps();
         this.running = undefined;
         // In force from now on: info() answers with the model as the next run will use it.

@@ -10,7 +10,7 @@ import { loadEngine } from '../engine/engine.ts';
 import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
 import { encodePng } from '../engine/io/png.ts';
-import { parametersText, recordFields, runRecord } from '../engine/io/run-record.ts';
+import { recordFields, recordPng } from '../engine/io/run-record.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
 import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
@@ -85,12 +85,7 @@ async function run(job: Job): Promise<void> {
         }
       },
     });
-    const record = runRecord(result);
-    const png = encodePng(result.rgb, result.width, result.height, {
-      parameters: parametersText(result),
-      'teacache-studio': JSON.stringify({ ...record, events: undefined }),
-    });
-    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png } });
+    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png: recordPng(result) } });
   } catch (error) {
     post({ type: 'failed', jobId: job.jobId, error: toErrorPayload(error) });
   } finally {
@@ -133,7 +128,7 @@ async function calibrate(job: Extract<ToWorker, { type: 'calibrate' }>): Promise
     const stored = await saveCalibration(place, outcome.calibration);
     useCalibration(stored);
     post({
-      type: 'calibrated',
+      type: 'calibration-done',
       jobId: job.jobId,
       result: { ...calibrationSummary(stored), modelId: outcome.calibration.modelId, runs: outcome.calibration.runs, flux1: outcome.flux1, model: engineInfo().model },
     });

@@ -54,7 +54,7 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), jobId: IdSchema, error: ErrorPayloadSchema }),
   z.object({ type: z.literal('calibration-progress'), jobId: IdSchema, progress: CalibrationProgressSchema }),
   /** Saved, and in force for the next run. */
-  z.object({ type: z.literal('calibrated'), jobId: IdSchema, result: CalibrationResultSchema }),
+  z.object({ type: z.literal('calibration-done'), jobId: IdSchema, result: CalibrationResultSchema }),
   /** The host sent something the worker could not read: a bug on the host side. */
   z.object({ type: z.literal('protocol-error'), jobId: IdSchema.optional(), message: z.string() }),
 ]);

@@ -69,8 +69,6 @@ export type ThresholdAim =
   | { readonly unavailable: string }
   | { readonly error: string };
 
-const readsTimestepsInFloat32 = (policy: PolicyName) => policy === 'seed' || policy === 'timestep-consecutive';
-
 /** Why a policy that reads the model's outputs during the run has no pattern before it. */
 function duringRunNote(policy: PolicyName): string {
   const what = policy === 'first-block' ? 'First-Block Cache compares the first block’s output from step to step' : 'EasyCache learns its rate from the model’s outputs';
@@ -169,8 +167,8 @@ export function predictRequest(model: ModelSummary, sent: GenerationRequest, his
     forwards: prediction.forwards,
     reused: prediction.reused,
     speedup: prediction.idealSpeedup,
-    // The timestep rules compare in float32, as the seed does.
-    threshold: readsTimestepsInFloat32(request.cache.policy) ? Math.fround(request.cache.threshold) : request.cache.threshold,
+    // As the policy itself compares it (the timestep rules round to float32, as the seed does).
+    threshold: prediction.threshold,
     exact: replay.trace === null,
     traceFrom: replay.trace,
     littleToSkip: littleToSkip(request.cache, timesteps) ?? null,

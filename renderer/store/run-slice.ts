@@ -3,6 +3,7 @@
 
 import { toRequest } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
+import { uncachedRequest } from '../../main/core/request.ts';
 import type { AppError, GenerationRequest, JobCallbacks, RunEntry, RunHandle, RunImage, StepEvent, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -126,7 +127,7 @@ export const createRunSlice =
       async generateReference(runId) {
         const entry = get().history.find((e) => e.id === runId);
         if (!entry) return;
-        const request = { ...entry.request, cache: { ...entry.request.cache, enabled: false } };
+        const request = uncachedRequest(entry.request);
         await start(request, 'reference', entry.request.steps, (callbacks) => backend.generateBaseline(runId, callbacks));
       },
       async cancel() {

@@ -16,6 +16,8 @@ export interface Prediction {
   readonly reused: number;
   /** Steps over forwards: the speedup if forwards dominate a step's cost. */
   readonly idealSpeedup: number;
+  /** The threshold as the policy compares against it (float32 for the timestep rules, as the seed does). */
+  readonly threshold: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export function predictDecisions(policy: CachePolicy, timesteps: readonly number
     decisions.push(cache.lastDecision()!);
   }
   const { misses: forwards, hits: reused } = cache.stats();
-  return { decisions, forwards, reused, idealSpeedup: forwards === 0 ? 1 : steps / forwards };
+  return { decisions, forwards, reused, idealSpeedup: forwards === 0 ? 1 : steps / forwards, threshold: policy.threshold };
 }
 
 /** The prediction for a request's cache settings (a fresh policy each call, as a run gets). */

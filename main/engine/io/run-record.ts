@@ -3,6 +3,7 @@
 
 import type { RunRecordFields } from '../../core/contract.ts';
 import type { GenerationResult } from '../generate.ts';
+import { encodePng } from './png.ts';
 
 export const RUN_RECORD_VERSION = 1;
 
@@ -28,6 +29,14 @@ export function runRecord(result: GenerationResult): { readonly version: number 
 }
 
 export type RunRecord = ReturnType<typeof runRecord>;
+
+/** The run's image as a PNG carrying its "parameters" text and its record (steps left out: FILE.json has them). */
+export function recordPng(result: GenerationResult, record: RunRecord = runRecord(result)): Uint8Array {
+  return encodePng(result.rgb, result.width, result.height, {
+    parameters: parametersText(result),
+    'teacache-studio': JSON.stringify({ ...record, events: undefined }),
+  });
+}
 
 /** One line per field, in the layout other generators use for "parameters". */
 export function parametersText(result: GenerationResult): string {

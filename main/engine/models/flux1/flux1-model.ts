@@ -83,11 +83,6 @@ export class Flux1Model implements ImageModel {
     return runReleasing(Flux1Model.loadStepwise(mx, dir, options));
   }
 
-  /** The same load without pauses: for small test checkpoints. */
-  static loadSync(mx: MxBackend, dir: string, options: Flux1LoadOptions = {}): Flux1Model {
-    return runSync(Flux1Model.loadStepwise(mx, dir, options));
-  }
-
   static *loadStepwise(mx: MxBackend, dir: string, options: Flux1LoadOptions): Generator<void, Flux1Model, void> {
     const parts = inspectFlux1Folder(dir);
     const defaults = FLUX1_DEFAULTS[parts.variant];

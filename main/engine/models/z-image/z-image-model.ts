@@ -94,10 +94,6 @@ export class ZImageModel implements ImageModel {
     return runReleasing(ZImageModel.loadStepwise(mx, dir, options));
   }
 
-  static loadSync(mx: MxBackend, dir: string, options: ZImageLoadOptions = {}): ZImageModel {
-    return runSync(ZImageModel.loadStepwise(mx, dir, options));
-  }
-
   static *loadStepwise(mx: MxBackend, dir: string, options: ZImageLoadOptions): Generator<void, ZImageModel, void> {
     const parts = inspectZImageFolder(dir);
     const defaults = Z_IMAGE_DEFAULTS[parts.variant];

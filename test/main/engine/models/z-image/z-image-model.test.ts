@@ -13,6 +13,7 @@ import { Generator } from '../../../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
 import { decodePng } from '../../../../../main/engine/io/png.ts';
+import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { staticShiftSchedule } from '../../../../../main/core/schedule.ts';
 import { modelTime, patchify, unpatchify, ZImageModel, type ZImagePromptEncoder } from '../../../../../main/engine/models/z-image/z-image-model.ts';
@@ -55,7 +56,7 @@ const RUNS = {
 
 describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s against diffusers', (variant) => {
   const dir = join(Z_IMAGE_FIXTURES, variant);
-  const model = ZImageModel.loadSync(mx, dir, { quantize: 'none', promptEncoder: fixturePromptEncoder(variant) });
+  const model = runSync(ZImageModel.loadStepwise(mx, dir, { quantize: 'none', promptEncoder: fixturePromptEncoder(variant) }));
   const e = expected(variant);
 
   it('is recognised with its own defaults', () => {
@@ -126,7 +127,7 @@ describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s from a prompt, as 
 
 describe('Z-Image with TeaCache and quantization', () => {
   const dir = join(Z_IMAGE_FIXTURES, 'z-image-base');
-  const model = ZImageModel.loadSync(mx, dir, { quantize: 'none', promptEncoder: fixturePromptEncoder('z-image-base') });
+  const model = runSync(ZImageModel.loadStepwise(mx, dir, { quantize: 'none', promptEncoder: fixturePromptEncoder('z-image-base') }));
   const request = { prompt: 'a red cat', seed: 4, steps: 6, width: 32, height: 48, guidanceScale: 4 };
 
   it('splits at the main blocks into exactly its forward, for a CFG batch whose captions differ in length', () => {
@@ -149,9 +150,9 @@ describe('Z-Image with TeaCache and quantization', () => {
 
   it('quantizes on load (8-bit stays close to float32) and refuses, before loading, what cannot fit', async () => {
     const generator = (m: ZImageModel) => new Generator(mx, info, m).generate({ ...request, cache: { enabled: false } });
-    const q8 = ZImageModel.loadSync(mx, dir, { quantize: 8, promptEncoder: fixturePromptEncoder('z-image-base') });
+    const q8 = runSync(ZImageModel.loadStepwise(mx, dir, { quantize: 8, promptEncoder: fixturePromptEncoder('z-image-base') }));
     expect(q8.info.notes[0]).toMatch(/8-bit quantized/);
     expect(psnr((await generator(q8)).rgb, (await generator(model)).rgb)).toBeGreaterThan(30);
-    expect(() => ZImageModel.loadSync(mx, dir, { quantize: 'auto', memoryLimitBytes: 1024 ** 3 })).toThrow(/Z-Image cannot fit in the 1\.0 GB .*Even 4-bit does not fit/);
+    expect(() => runSync(ZImageModel.loadStepwise(mx, dir, { quantize: 'auto', memoryLimitBytes: 1024 ** 3 }))).toThrow(/Z-Image cannot fit in the 1\.0 GB .*Even 4-bit does not fit/);
   });
 });
