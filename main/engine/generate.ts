@@ -150,12 +150,14 @@ export class Generator {
 /** Given latents must have the model's unpacked shape at this size; anything else is refused, saying which shape fits. */
 function checkedNoise(model: ImageModel, noise: MxArray, width: number, height: number): MxArray {
   const expected = model.noiseShape(width, height);
-  if (noise.shape.join(',') !== expected.join(',')) {
-    throw new EngineError(
-      'BAD_REQUEST',
-      `The given noise has shape [${noise.shape.join(', ')}], but ${model.info.name} at ${width}×${height} starts from [${expected.join(', ')}] (diffusers' unpacked latent layout): make it at that size, or pass --width/--height to match it.`,
-      { field: 'noise', shape: noise.shape, expected },
-    );
-  }
-  return noise;
+  const unpatchified = model.unpatchifiedNoiseShape?.(width, height);
+  const given = noise.shape.join(',');
+  if (given === expected.join(',')) return noise;
+  if (unpatchified && model.patchifyNoise && given === unpatchified.join(',')) return model.patchifyNoise(noise);
+  const also = unpatchified ? `, or [${unpatchified.join(', ')}] unpatchified` : '';
+  throw new EngineError(
+    'BAD_REQUEST',
+    `The given noise has shape [${noise.shape.join(', ')}], but ${model.info.name} at ${width}×${height} starts from [${expected.join(', ')}] (diffusers' latent layout${also}): make it at that size, or pass --width/--height to match it.`,
+    { field: 'noise', shape: noise.shape, expected },
+  );
 }

@@ -50,6 +50,13 @@ export interface ImageModel {
   noiseShape(width: number, height: number): number[];
   /** Given initial latents (of `noiseShape`) in the model's packed token space. */
   packNoise(latents: MxArray, width: number, height: number): PackedNoise;
+  /**
+   * Where the pipeline's `latents` are already patchified (FLUX.2 klein: [1, 128, H/16, W/16]), the
+   * VAE's own unpatchified layout ([1, 32, H/8, W/8]), which `--noise` takes too; absent where they are one.
+   */
+  unpatchifiedNoiseShape?(width: number, height: number): number[];
+  /** Unpatchified initial latents → `noiseShape`'s layout, as the pipeline patchifies them. */
+  patchifyNoise?(latents: MxArray): MxArray;
   /** Velocity for packed tokens `x` ([B, L, C]) with batch-aligned text conditioning. */
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning, guidance?: number): MxArray;
   /** `velocity` split at the blocks, for residual reuse and TeaCache's signal; absent when the architecture cannot split. */

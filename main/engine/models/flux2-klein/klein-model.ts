@@ -197,6 +197,20 @@ export class Flux2KleinModel implements ImageModel {
     return { tokens: pack(this.mx, latents, 1), rows: height / this.pixelsPerToken, cols: width / this.pixelsPerToken };
   }
 
+  /** The VAE's latent before the pipeline's 2×2 patchify: [1, in_channels / 4, H/8, W/8]. */
+  unpatchifiedNoiseShape(width: number, height: number): number[] {
+    const [, channels, rows, cols] = this.noiseShape(width, height) as [number, number, number, number];
+    return [1, channels / 4, rows * 2, cols * 2];
+  }
+
+  /** The pipeline's 2×2 patchify: channel c·4 + dy·2 + dx of each token holds latent channel c at offset (dy, dx). */
+  patchifyNoise(latents: MxArray): MxArray {
+    const { mx } = this;
+    const [batch, channels, height, width] = latents.shape as [number, number, number, number];
+    const blocks = mx.reshape(latents, [batch, channels, height / 2, 2, width / 2, 2]);
+    return mx.reshape(mx.transpose(blocks, [0, 1, 3, 5, 2, 4]), [batch, channels * 4, height / 2, width / 2]);
+  }
+
   /** The transformer's output is the flow velocity itself (the scheduler steps x + (σ' − σ)·v). */
   velocity(x: MxArray, rows: number, cols: number, timestep: number, text: TextConditioning): MxArray {
     return this.parts.transformer.forward(x, text.context, kleinSigma(timestep), rows, cols);

@@ -112,10 +112,26 @@ describe("klein's guidance rule (the pipeline's do_classifier_free_guidance)", (
     expect(resolveRequest(model, { ...request, guidanceScale: 1.5 }).guidanceMode).toBe('cfg');
   });
 
-  it('starts from noise of the pipeline\'s patchified latent shape, and refuses any other', async () => {
+  it("starts from the pipeline's patchified latents or the VAE's unpatchified ones, and refuses any other shape", async () => {
     const model = fixtureModel('distilled');
     expect(model.noiseShape(64, 96)).toEqual([1, 128, 6, 4]);
-    await expect(new Generator(mx, info, model).generate({ ...request, steps: 1, cache: { enabled: false } }, { noise: mx.zeros([1, 32, 8, 8]) })).rejects.toThrow(/starts from \[1, 128, 4, 4\]/);
+    expect(model.unpatchifiedNoiseShape(64, 96)).toEqual([1, 32, 12, 8]);
+    // diffusers' _patchify_latents: channel c·4 + dy·2 + dx holds latent channel c at (2i + dy, 2j + dx).
+    const latent = Float32Array.from({ length: 32 * 4 * 6 }, (_, k) => k);
+    const at = (c: number, y: number, x: number) => c * 24 + y * 6 + x;
+    const patched = model.patchifyNoise(mx.reshape(mx.array(Array.from(latent)), [1, 32, 4, 6]));
+    expect(patched.shape).toEqual([1, 128, 2, 3]);
+    const out = patched.tolist() as number[][][][];
+    for (const [c, dy, dx, i, j] of [[0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 1, 2], [5, 1, 1, 1, 0], [31, 1, 0, 0, 2]] as const) {
+      expect(out[0]![c * 4 + dy * 2 + dx]![i]![j]).toBe(at(c, 2 * i + dy, 2 * j + dx));
+    }
+    // Either layout of the same draw gives the same image.
+    const generator = new Generator(mx, info, model);
+    const run = { ...request, steps: 1, cache: { enabled: false } };
+    const unpatched = mx.random.normal([1, 32, 8, 8], mx.float32, 0, 1, mx.random.key(3));
+    const [fromLatent, fromPatched] = [await generator.generate(run, { noise: unpatched }), await generator.generate(run, { noise: model.patchifyNoise(unpatched) })];
+    expect(fromLatent.rgb).toEqual(fromPatched.rgb);
+    await expect(generator.generate(run, { noise: mx.zeros([1, 32, 4, 4]) })).rejects.toThrow(/starts from \[1, 128, 4, 4\] .*or \[1, 32, 8, 8\] unpatchified/);
   });
 });
 
