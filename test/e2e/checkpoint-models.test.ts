@@ -4,51 +4,41 @@
 // generates with each model's own defaults and megapixel sizes. Test-only.
 
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineInfo, HistoryEntry } from '../../main/core/contract.ts';
-import { launchBrowser, type Browser } from './helpers/browser.ts';
-import { startWebServer, type WebServer } from './helpers/web-server.ts';
+import { studioSession } from './helpers/studio-session.ts';
 
-let server: WebServer;
-let browser: Browser;
+const studio = studioSession();
+
 
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 90_000, interval: 200 });
-const history = async () => (await server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
+const history = async () => (await studio.server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
 
 /** Opens `dir` from the model picker and waits until the engine serves `name`. */
 async function openModel(dir: string, name: string): Promise<void> {
-  const { page } = browser;
+  const { page } = studio.browser;
   await page.getByRole('button', { name: 'Model', exact: true }).click();
   await page.getByRole('textbox', { name: 'Model folder path' }).fill(dir);
   await page.getByRole('button', { name: 'Open folder', exact: true }).click();
-  await poll(async () => (await server.call<EngineInfo>('getInfo')).model.name).toBe(name);
+  await poll(async () => (await studio.server.call<EngineInfo>('getInfo')).model.name).toBe(name);
   await poll(() => page.getByRole('banner').textContent()).toContain(name);
   await page.getByRole('button', { name: 'Close', exact: true }).click();
 }
 
 /** The predicted reuses, after checking the strip predicts every one of `steps`. */
 async function predictedHits(steps: number): Promise<number> {
-  const { page } = browser;
+  const { page } = studio.browser;
   const hits = await page.locator('[data-predicted="hit"]').count();
   expect(hits + (await page.locator('[data-predicted="miss"]').count())).toBe(steps);
   return hits;
 }
 
-beforeAll(async () => {
-  server = await startWebServer();
-  browser = await launchBrowser();
-  browser.page.setDefaultTimeout(90_000);
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 describe('checkpoint folders in the studio', () => {
   it('Z-Image-Turbo loads from the model picker and generates at a megapixel-scale size with Turbo’s defaults', async () => {
-    const { page } = browser;
-    await page.goto(server.url);
+    const { page } = studio.browser;
+    await page.goto(studio.server.url);
     await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
     await openModel(resolve('test/fixtures/z-image-turbo'), 'Z-Image-Turbo');
 
@@ -71,11 +61,11 @@ describe('checkpoint folders in the studio', () => {
     expect(run!.stats.hits).toBe(predicted);
     const image = page.getByRole('img', { name: 'Generated image: a red cat' });
     await poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(512);
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('distilled FLUX.2 klein: guidance it ignores is disabled, and the strip says before the run how little 4 steps can skip', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     await openModel(resolve('test/fixtures/flux2-klein'), 'FLUX.2 [klein]');
     const steps = page.getByRole('slider', { name: 'Steps', exact: true });
     await poll(() => steps.getAttribute('aria-valuetext')).toBe('4');
@@ -95,6 +85,6 @@ describe('checkpoint folders in the studio', () => {
     expect(run!.stats.hits).toBe(predicted);
     const image = page.getByRole('img', { name: 'Generated image: a blue bird' });
     await poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(512);
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 });

@@ -4,33 +4,27 @@
 // the run the engine recorded; for teacache, which reads the model, the strip
 // replays a recorded run's signal. Test-only.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../main/core/contract.ts';
 import { POLICY_NAMES } from '../../main/core/teacache/policy.ts';
 import { readsScheduleOnly } from '../../main/core/teacache/create-policy.ts';
 import { POLICY_LABELS } from '../../renderer/lib/labels.ts';
-import { launchBrowser, type Browser } from './helpers/browser.ts';
-import { startWebServer, type WebServer } from './helpers/web-server.ts';
+import { studioSession } from './helpers/studio-session.ts';
 
-let server: WebServer;
-let browser: Browser;
-
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 90_000, interval: 100 });
-const history = async () => (await server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
+const studio = studioSession();
 
 beforeAll(async () => {
-  server = await startWebServer();
-  browser = await launchBrowser();
-  browser.page.setDefaultTimeout(90_000);
-  await browser.page.goto(server.url);
-  await browser.page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
-  await browser.page.getByRole('radio', { name: '32×32' }).click();
+  const { page } = studio.browser;
+  await page.goto(studio.server.url);
+  await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
+  await page.getByRole('radio', { name: '32×32' }).click();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 90_000, interval: 100 });
+const history = async () => (await studio.server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
+
+
 
 const predictable = POLICY_NAMES.filter(readsScheduleOnly);
 
@@ -40,7 +34,7 @@ describe('the prediction is the engine’s decisions', () => {
   });
 
   it.each(predictable)('%s: the strip before the run shows each step the engine then computes or reuses', async (policy) => {
-    const { page } = browser;
+    const { page } = studio.browser;
     await page.getByRole('combobox', { name: 'Policy' }).selectOption({ label: POLICY_LABELS[policy].label });
     const strip = page.locator('[data-predicted]');
     await poll(() => strip.count()).toBeGreaterThan(0);
@@ -55,11 +49,11 @@ describe('the prediction is the engine’s decisions', () => {
     const [run] = await history();
     expect(run!.request.cache).toMatchObject({ enabled: true, policy });
     expect(run!.events.map((event) => (event.computed ? 'C' : '.')).join('')).toBe(predicted);
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('teacache: after a run, the strip replays that run’s recorded signal and shows exactly its decisions', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     await page.getByRole('combobox', { name: 'Policy' }).selectOption({ label: POLICY_LABELS.teacache.label });
     const runsBefore = (await history()).length;
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
@@ -70,6 +64,6 @@ describe('the prediction is the engine’s decisions', () => {
     expect(decided).toContain('.');
     const strip = page.locator('[data-predicted]');
     await poll(() => strip.evaluateAll((marks) => marks.map((mark) => (mark.getAttribute('data-predicted') === 'hit' ? '.' : 'C')).join(''))).toBe(decided);
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 });

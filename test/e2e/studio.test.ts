@@ -4,37 +4,30 @@
 // prompt set. Test-only.
 
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EngineInfo, HistoryEntry } from '../../main/core/contract.ts';
-import { launchBrowser, type Browser } from './helpers/browser.ts';
-import { startWebServer, type WebServer } from './helpers/web-server.ts';
+import { studioSession } from './helpers/studio-session.ts';
+
+const studio = studioSession();
 
 const PROMPT = 'red heart';
 const SCREENSHOT = 'test-results/studio.png';
 
-let server: WebServer;
-let browser: Browser;
 let initialRuns = 0;
 
-const history = async () => (await server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
+const history = async () => (await studio.server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 90_000, interval: 100 });
 
 beforeAll(async () => {
-  server = await startWebServer();
-  browser = await launchBrowser();
-  browser.page.setDefaultTimeout(90_000);
   initialRuns = (await history()).length;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+
 
 describe('TeaCache Studio in Chromium', () => {
   it('generates with a moved threshold; the chart shows exactly the engine’s hits and misses', async () => {
-    const { page } = browser;
-    await page.goto(server.url);
+    const { page } = studio.browser;
+    await page.goto(studio.server.url);
     await page.getByRole('button', { name: 'Generate' }).waitFor();
 
     await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(PROMPT);
@@ -74,7 +67,7 @@ describe('TeaCache Studio in Chromium', () => {
   });
 
   it('cancels a run partway: it stops, and nothing is added to history', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const runsBefore = (await history()).length;
     // The largest size, the most steps and no reuse: a run far longer than the round trip of Cancel, even on a busy machine.
     await page.getByRole('radio', { name: '64×64' }).click();
@@ -100,7 +93,7 @@ describe('TeaCache Studio in Chromium', () => {
     const done = Number(/after (\d+) of 100/.exec(text)?.[1]);
     expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(100);
-    await poll(async () => (await server.call<{ jobs: unknown[] }>('listJobs')).jobs.length).toBe(0);
+    await poll(async () => (await studio.server.call<{ jobs: unknown[] }>('listJobs')).jobs.length).toBe(0);
     expect((await history()).length).toBe(runsBefore);
     await page.getByRole('button', { name: 'Generate' }).waitFor();
 
@@ -114,7 +107,7 @@ describe('TeaCache Studio in Chromium', () => {
   });
 
   it('keeps the run in history across a reload, with its image and chart', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const [run] = await history();
     await page.reload();
     const runs = page.getByRole('list', { name: 'Runs' });
@@ -129,7 +122,7 @@ describe('TeaCache Studio in Chromium', () => {
   });
 
   it('measures against the uncached run on request and saves a screenshot', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     // The engine is warm by now; a fresh cached run makes the timing comparison fair (the first run paid for warm-up).
     const runsBefore = (await history()).length;
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -152,11 +145,11 @@ describe('TeaCache Studio in Chromium', () => {
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('refuses a model folder that does not exist, naming it, and keeps the loaded model', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const missing = '/nonexistent/teacache-e2e-model';
     await page.getByRole('button', { name: 'Model', exact: true }).click();
     await page.getByRole('textbox', { name: 'Model folder path' }).fill(missing);
@@ -164,14 +157,14 @@ describe('TeaCache Studio in Chromium', () => {
     const refusal = page.getByRole('alert').filter({ hasText: missing });
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain(`${missing}: The model folder ${missing} does not exist.`);
-    expect(await server.call('getModelSource')).toEqual({ kind: 'builtin', dir: null, note: null });
+    expect(await studio.server.call('getModelSource')).toEqual({ kind: 'builtin', dir: null, note: null });
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await page.getByRole('button', { name: 'Generate' }).waitFor();
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('calibrates the model from the TeaCache panel; the teacache policy then uses the fit', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     await page.locator('summary', { hasText: /^Calibration$/ }).click();
     // Four prompts of 6 steps: the 20 step pairs a degree-4 fit needs at least, a few seconds on 2 cores.
     await page.getByRole('textbox', { name: 'Calibration prompts' }).fill('red apple\nblue fish\ngreen tree\nyellow sun');
@@ -186,13 +179,13 @@ describe('TeaCache Studio in Chromium', () => {
     const fit = page.getByRole('group', { name: 'Calibration fit' });
     await fit.waitFor();
     expect(await fit.getByRole('status').textContent()).toContain('The teacache policy now uses this polynomial');
-    const { model } = await server.call<EngineInfo>('getInfo');
+    const { model } = await studio.server.call<EngineInfo>('getInfo');
     expect(model.calibration).not.toBeNull();
     expect(model.calibration!.fit.samples).toBe(20);
     expect(model.defaults.teacache.coefficients).toEqual(model.calibration!.coefficients);
     expect(await page.getByLabel('Polynomial in use').textContent()).toContain(`R² ${model.calibration!.fit.r2.toFixed(3)}`);
     await fit.scrollIntoViewIfNeeded();
     await page.getByRole('complementary', { name: 'Settings' }).screenshot({ path: 'test-results/calibration.png' });
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 });

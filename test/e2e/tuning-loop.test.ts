@@ -7,15 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../main/core/contract.ts';
-import { launchBrowser, type Browser } from './helpers/browser.ts';
-import { startWebServer, type WebServer } from './helpers/web-server.ts';
+import { studioSession } from './helpers/studio-session.ts';
 
-let server: WebServer;
-let browser: Browser;
+const studio = studioSession({ viewport: { width: 1024, height: 700 } });
 
-const history = async () => (await server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
+
+const history = async () => (await studio.server.call<{ entries: HistoryEntry[] }>('listHistory')).entries;
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 90_000, interval: 100 });
 
 /** True when the whole element is inside the viewport, as drawn (no scrolling needed to see it). */
@@ -50,22 +49,12 @@ async function runAxe(page: Page): Promise<{ id: string; impact: string; nodes: 
   });
 }
 
-beforeAll(async () => {
-  server = await startWebServer();
-  browser = await launchBrowser();
-  browser.page.setDefaultTimeout(90_000);
-  await browser.page.setViewportSize({ width: 1024, height: 700 });
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 describe('the tuning loop at 1024×700', () => {
   it('moving the threshold changes a predicted speedup that is on screen without scrolling, before and after a run', async () => {
-    const { page } = browser;
-    await page.goto(server.url);
+    const { page } = studio.browser;
+    await page.goto(studio.server.url);
     await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
     await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('red heart');
     await page.getByRole('radio', { name: '32×32' }).click();
@@ -93,11 +82,11 @@ describe('the tuning loop at 1024×700', () => {
     expect(await page.evaluate(() => document.scrollingElement!.scrollTop)).toBe(0);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: docsScreenshot('studio-1024.png') });
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('saves the stored PNG, parameters chunk and all, as a download', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const [run] = await history();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save…' }).click()]);
     expect(download.suggestedFilename()).toBe(`red-heart-seed-${run!.request.seed}.png`);
@@ -109,8 +98,8 @@ describe('the tuning loop at 1024×700', () => {
   });
 
   it('copies the image to the clipboard, and zooms on it with crisp pixels', async () => {
-    const { page, context } = browser;
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    const { page, context } = studio.browser;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(studio.server.url).origin });
     await page.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Image copied' }).waitFor();
     const types = await page.evaluate(async () => (await navigator.clipboard.read()).flatMap((item) => [...item.types]));
@@ -128,7 +117,7 @@ describe('the tuning loop at 1024×700', () => {
   });
 
   it('"Use these settings" brings back a run’s prompt, seed, size and threshold', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const [run] = await history();
     await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('something else');
     await page.getByRole('spinbutton', { name: 'Seed' }).fill('999');
@@ -143,7 +132,7 @@ describe('the tuning loop at 1024×700', () => {
   });
 
   it('a batch of 3 queues three images with consecutive seeds, shown in the queue, all filed in history', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const runsBefore = (await history()).length;
     const seed = Number(await page.getByRole('spinbutton', { name: 'Seed' }).inputValue());
     await page.getByRole('combobox', { name: 'Images per Generate' }).selectOption('3');
@@ -155,11 +144,11 @@ describe('the tuning loop at 1024×700', () => {
     expect(seeds).toEqual([seed, seed + 1, seed + 2]);
     await poll(() => page.getByRole('region', { name: 'Queue' }).count()).toBe(0);
     await page.getByRole('combobox', { name: 'Images per Generate' }).selectOption('1');
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 
   it('makes a non-square image (64×32) at its shape', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     const runsBefore = (await history()).length;
     await page.getByRole('radio', { name: '64×32' }).click();
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
@@ -174,7 +163,7 @@ describe('the tuning loop at 1024×700', () => {
   });
 
   it('passes axe-core with no serious or critical violation, and takes the 1440×900 screenshot', async () => {
-    const { page } = browser;
+    const { page } = studio.browser;
     // A measured run shows every tile and the comparison.
     await page.getByRole('button', { name: 'Run uncached reference' }).click();
     await page.getByRole('group', { name: 'PSNR' }).waitFor();
@@ -203,6 +192,6 @@ describe('the tuning loop at 1024×700', () => {
     await page.mouse.move(0, 0);
     await page.screenshot({ path: docsScreenshot('studio.png') });
     await page.setViewportSize({ width: 1024, height: 700 });
-    expect(browser.errors).toEqual([]);
+    expect(studio.browser.errors).toEqual([]);
   });
 });

@@ -242,38 +242,26 @@ describe('reuse modes', () => {
     [1, 0.9, 0.8, 0.7, 0.6].forEach((t, i) => expect(seen[i]![0]).toBeCloseTo(3 * t + 1, 5));
   });
 
-  it("taylor2 adds TaylorSeer's second-order term from the last three computed velocities", async () => {
-    // v = t², computed at t = 1, 0.9, 0.8: factors [0.64, 1.7, 2] (divided differences of the
-    // divided differences); at 0.7: 0.64 + 1.7·(−0.1) + 2·0.01/2 = 0.48 (first order: 0.47).
+  // v = t², computed at t = 1, 0.9, 0.8 and forecast at 0.7. taylor2: factors in t [0.64, 1.7, 2] (divided
+  // differences of the divided differences), 0.64 + 1.7·(−0.1) + 2·0.01/2 = 0.48 (first order: 0.47).
+  // hermite: factors per step [0.64, −0.17, 0.02]; one step on, HiCache weighs them 0.5·H₁(0.5) = 0.5 and
+  // 0.25·H₂(0.5)/2 = −0.125: 0.64 − 0.085 − 0.0025.
+  it.each([
+    ['taylor2', "TaylorSeer's second-order term", 0.48],
+    ['hermite', "HiCache's damped weights, in steps", 0.5525],
+  ] as const)('%s forecasts with %s from the last three computed velocities', async (reuse, _what, expected) => {
     const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.multiply(mx.ones(x.shape), t * t) };
     const seen: Array<[number, boolean]> = [];
     await sample(mx, {
       noise: mx.zeros([1, 2, 2]),
       timesteps: [1, 0.9, 0.8, 0.7, 0],
       guidance,
-      reuse: 'taylor2',
+      reuse,
       cache: new TeaCache<MxArray>(createPolicy({ ...settings('seed', 100), skipEarlySteps: 3 })),
       onVelocity: (_, v, computed) => seen.push([values(v)[0]!, computed]),
     });
     expect(seen.map(([, c]) => c)).toEqual([true, true, true, false]);
-    expect(seen[3]![0]).toBeCloseTo(0.48, 5);
-  });
-
-  it("hermite forecasts in steps with HiCache's damped weights from the last three computed velocities", async () => {
-    // v = t², computed at steps 0–2 (t = 1, 0.9, 0.8): per-step factors [0.64, −0.17, 0.02]; one step
-    // on, HiCache weighs them 0.5·H₁(0.5) = 0.5 and 0.25·H₂(0.5)/2 = −0.125: 0.64 − 0.085 − 0.0025.
-    const guidance: Guidance = { mode: 'single', velocity: (x, t) => mx.multiply(mx.ones(x.shape), t * t) };
-    const seen: Array<[number, boolean]> = [];
-    await sample(mx, {
-      noise: mx.zeros([1, 2, 2]),
-      timesteps: [1, 0.9, 0.8, 0.7, 0],
-      guidance,
-      reuse: 'hermite',
-      cache: new TeaCache<MxArray>(createPolicy({ ...settings('seed', 100), skipEarlySteps: 3 })),
-      onVelocity: (_, v, computed) => seen.push([values(v)[0]!, computed]),
-    });
-    expect(seen.map(([, c]) => c)).toEqual([true, true, true, false]);
-    expect(seen[3]![0]).toBeCloseTo(0.5525, 5);
+    expect(seen[3]![0]).toBeCloseTo(expected, 5);
   });
 
   it('taylor holds the output while only one computed velocity exists', async () => {
