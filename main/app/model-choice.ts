@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { checkModelFolder, type FolderCheck } from '../engine/models/load-model.ts';
+import { checkModelFolder } from '../engine/models/load-model.ts';
+import type { FolderCheck } from '../engine/models/model-family.ts';
 import { writeFileAtomic } from '../engine/io/write-atomic.ts';
 import { StudioError, type ModelFolderProblem, type ModelSource } from '../core/contract.ts';
 

@@ -5,7 +5,8 @@ import { calibrationInForce, calibrationPlace, type CalibrationInForce } from '.
 import { Generator } from './generate.ts';
 import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
 import type { ImageModel } from './models/image-model.ts';
-import { loadModel, type LoadModelOptions } from './models/load-model.ts';
+import { loadModel } from './models/load-model.ts';
+import type { LoadModelOptions } from './models/model-family.ts';
 import { builtinModelDir } from './models/pixel-flux-model.ts';
 
 export interface EngineOptions {

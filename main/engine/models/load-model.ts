@@ -15,8 +15,6 @@ import type { FolderCheck, LoadModelOptions, ModelFamily, ModelKind } from './mo
 import { checkPixelFluxFolder, MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
 import { Z_IMAGE_FAMILY } from './z-image/family.ts';
 
-export type { FolderCheck, LoadModelOptions, ModelFamily, ModelKind } from './model-family.ts';
-
 /** The built-in model's format: a model.json beside its weights. */
 const PIXEL_FLUX_FAMILY: ModelFamily = {
   kind: 'pixel-flux',

@@ -132,7 +132,8 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   // The forecast's factors at the last compute: the velocity, then its divided differences in
   // t (TaylorSeer) or in steps (HiCache).
   const order = forecastOrder(reuse);
-  const inSteps = forecastsInSteps(reuse);
+  // Where a step sits on the forecast's axis: its index for HiCache, its time for TaylorSeer.
+  const forecastAt = forecastsInSteps(reuse) ? (index: number) => index : (_index: number, timestep: number) => timestep;
   let factors: MxArray[] = [];
   let factorsAt: number | undefined;
 
@@ -160,7 +161,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     if (reuse !== 'residual') cache?.updateCache(velocity, timestep);
     if (order > 0) {
       // TaylorSeer's update: each order's factor is the divided difference of the one below.
-      const at = inSteps ? index : timestep;
+      const at = forecastAt(index, timestep);
       const next = [velocity];
       if (factorsAt !== undefined && factorsAt !== at) {
         for (let j = 0; j < Math.min(order, factors.length); j++) next.push(mx.multiply(mx.subtract(next[j]!, factors[j]!), 1 / (at - factorsAt)));
@@ -176,7 +177,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     const held = cached.getCached()!;
     if (reuse === 'residual') return part!.velocity(mx.add(first ? first.output : part!.blockInput, held));
     if (order > 0 && factors.length > 1 && factorsAt !== undefined) {
-      const weights = forecastWeights(reuse, (inSteps ? index : timestep) - factorsAt, factors.length - 1);
+      const weights = forecastWeights(reuse, forecastAt(index, timestep) - factorsAt, factors.length - 1);
       return weights.reduce((forecast, weight, j) => mx.add(forecast, mx.multiply(factors[j + 1]!, weight)), held);
     }
     return held;
