@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationPath, readCalibrationFile } from '../../../main/engine/calibration/calibration-file.ts';
-import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { StudioError, type CalibrationSummary } from '../../../main/core/contract.ts';
 
