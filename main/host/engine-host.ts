@@ -42,7 +42,7 @@ export type HostEvent =
   | { readonly type: 'started'; readonly jobId: string; readonly request: ResolvedRequest; readonly timesteps: number[]; readonly baselineOf: string | null }
   | { readonly type: 'steps'; readonly jobId: string; readonly events: StepEvent[] }
   | { readonly type: 'preview'; readonly jobId: string; readonly index: number; readonly width: number; readonly height: number; readonly png: Uint8Array }
-  | { readonly type: 'done'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null }
+  | { readonly type: 'done'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null; readonly fewerStepsOf?: string }
   | { readonly type: 'failed'; readonly jobId: string; readonly error: ErrorPayload }
   | { readonly type: 'calibration-queued'; readonly jobId: string; readonly request: CalibrationRequest; readonly position: number }
   | { readonly type: 'calibration-progress'; readonly jobId: string; readonly progress: CalibrationProgress }
@@ -71,6 +71,8 @@ interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
+  /** The run this job is the plain-steps run of, passed through to 'done' like baselineOf. */
+  readonly fewerStepsOf?: string;
   resolve(result: WorkerResult): void;
 }
 
@@ -189,12 +191,12 @@ export class EngineHost {
   }
 
   /** Queues a generation; throws INVALID_PAYLOAD at once for a request that does not fit the schema. */
-  submit(input: GenerationRequest, meta: { baselineOf?: string; jobId?: string } = {}): JobHandle {
+  submit(input: GenerationRequest, meta: { baselineOf?: string; fewerStepsOf?: string; jobId?: string } = {}): JobHandle {
     if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
     const request = parsePayload(GenerationRequestSchema, input, 'generation request');
     const jobId = meta.jobId ?? newJobId();
     const { promise: done, resolve, reject } = deferred<WorkerResult>();
-    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
+    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, fewerStepsOf: meta.fewerStepsOf, state: 'queued', resolve, reject };
     this.queue.push(job);
     this.emit({ type: 'queued', jobId, request, baselineOf: job.baselineOf, position: this.position() });
     this.pump();
@@ -243,6 +245,7 @@ export class EngineHost {
       state: job.state,
       request: job.request,
       baselineOf: job.baselineOf,
+      fewerStepsOf: job.fewerStepsOf,
     }));
   }
 
@@ -366,7 +369,7 @@ export class EngineHost {
         this.flushSteps();
         this.running = undefined;
         job.resolve(message.result);
-        this.emit({ type: 'done', jobId: job.jobId, result: message.result, baselineOf: job.baselineOf });
+        this.emit({ type: 'done', jobId: job.jobId, result: message.result, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
         this.pump();
         return;
       case 'failed':
