@@ -8,7 +8,7 @@ import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatT
 import { fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
 import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
-import type { PendingJob, RunEntry } from '../lib/types.ts';
+import type { PendingJob, Psnr, RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
 import { isActive, type LiveRun } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
@@ -362,10 +362,10 @@ function FewerStepsTile({ entry }: { entry: RunEntry }) {
   const comparison = usePlainStepsPsnr(entry);
   const plain = entry.fewerSteps;
   if (plain) {
-    const sub = `${plain.steps} plain steps, same forwards`;
-    if (!entry.baseline) return <Tile label="Plain-steps PSNR" value="—" sub="needs the uncached reference" />;
-    if (comparison?.state === 'ready') return <Tile label="Plain-steps PSNR" value={formatPsnr(comparison.value.psnr)} sub={sub} />;
-    return <Tile label="Plain-steps PSNR" value="—" sub={comparison?.state === 'failed' ? comparison.error.message : 'comparing…'} title={comparison?.state === 'failed' ? comparison.error.message : undefined} />;
+    const sub = `PSNR, same ${plain.steps} forwards`;
+    if (!entry.baseline) return <Tile label="Plain steps" value="—" sub="needs the uncached reference" />;
+    if (comparison?.state === 'ready') return <Tile label="Plain steps" value={formatPsnr(comparison.value.psnr)} sub={sub} />;
+    return <Tile label="Plain steps" value="—" sub={comparison?.state === 'failed' ? comparison.error.message : 'comparing…'} title={comparison?.state === 'failed' ? comparison.error.message : undefined} />;
   }
   const plan = fewerStepsPlan(entry);
   if ('problem' in plan) {
@@ -389,6 +389,14 @@ function FewerStepsTile({ entry }: { entry: RunEntry }) {
   );
 }
 
+/** What the cache bought over plain steps, in dB closer to the uncached image; nothing where either matched it exactly. */
+function lead(cache: Psnr, plain: Psnr): string {
+  if (cache === 'identical' || plain === 'identical') return '';
+  const gap = cache - plain;
+  if (Math.abs(gap) < 0.05) return ' (no closer either way)';
+  return gap > 0 ? ` (the cache is ${formatDb(gap)} closer to uncached)` : ` (plain steps are ${formatDb(-gap)} closer to uncached)`;
+}
+
 /** One line: the cache's PSNR beside that of as many plain steps as it computed forwards, both against the uncached reference. */
 function FewerStepsSummary({ entry, plain }: { entry: RunEntry; plain: NonNullable<RunEntry['fewerSteps']> }) {
   const comparison = usePlainStepsPsnr(entry);
@@ -396,7 +404,7 @@ function FewerStepsSummary({ entry, plain }: { entry: RunEntry; plain: NonNullab
   const plainSteps = `${plain.steps} plain ${plain.steps === 1 ? 'step' : 'steps'}`;
   let text: string;
   if (!entry.baseline) text = `${plainSteps} ran at the same ${forwards}. Both PSNRs need the uncached reference: run it to see what the cache bought.`;
-  else if (comparison?.state === 'ready') text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: ${formatPsnr(comparison.value.psnr)} at the same ${forwards}`;
+  else if (comparison?.state === 'ready') text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: ${formatPsnr(comparison.value.psnr)} at the same ${forwards}${lead(entry.baseline.psnr, comparison.value.psnr)}`;
   else if (comparison?.state === 'failed') text = `Could not compare the ${plainSteps} with the uncached reference: ${comparison.error.message}`;
   else text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: comparing…`;
   return (

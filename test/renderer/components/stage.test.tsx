@@ -66,8 +66,8 @@ describe('the stage against fewer steps', () => {
   it('shows both PSNRs against the uncached reference side by side', async () => {
     backend.psnrs.set('run3:run2', 22);
     await show([{ ...cached, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.2 }, fewerSteps: { id: 'run3', steps: 10, wallMs: 400 } }, baseline, plain]);
-    expect(screen.getByTestId('fewer-steps-summary').textContent).toBe('Cache: 31.2 dB · 10 plain steps: 22.0 dB at the same 10 forwards');
-    expect(screen.getByRole('group', { name: 'Plain-steps PSNR' }).textContent).toContain('22.0 dB');
+    expect(screen.getByTestId('fewer-steps-summary').textContent).toBe('Cache: 31.2 dB · 10 plain steps: 22.0 dB at the same 10 forwards (the cache is 9.2 dB closer to uncached)');
+    expect(screen.getByRole('group', { name: 'Plain steps' }).textContent).toContain('22.0 dB');
     expect(screen.getByRole('group', { name: 'PSNR' }).textContent).toContain('31.2 dB');
     expect(backend.compareCalls).toContainEqual(['run3', 'run2']);
     expect(screen.queryByRole('button', { name: 'Same forwards as plain steps' })).toBeNull();
@@ -79,7 +79,7 @@ describe('the stage against fewer steps', () => {
   it('says the PSNRs need the uncached reference when there is none yet, and offers to make it', async () => {
     await show([{ ...cached, fewerSteps: { id: 'run3', steps: 10, wallMs: 400 } }, plain]);
     expect(screen.getByTestId('fewer-steps-summary').textContent).toMatch(/10 plain steps ran at the same 10 forwards\. Both PSNRs need the uncached reference/);
-    expect(screen.getByRole('group', { name: 'Plain-steps PSNR' }).textContent).toContain('needs the uncached reference');
+    expect(screen.getByRole('group', { name: 'Plain steps' }).textContent).toContain('needs the uncached reference');
     fireEvent.click(screen.getByRole('button', { name: 'Run uncached reference' }));
     await act(flush);
     expect(backend.last()).toMatchObject({ kind: 'baseline', input: 'run1' });
