@@ -5,7 +5,8 @@
 import { decodePng, encodePng, pngDataUrl } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
-import { uncachedRequest } from '../core/request.ts';
+import { fewerStepsRequest, uncachedRequest } from '../core/request.ts';
+import { fewerStepsPlan, withoutLinksTo } from '../core/run-links.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
@@ -20,6 +21,7 @@ import {
   type EventPayload,
   type HistoryEntry,
   type Image,
+  type ModelInfoPayload,
   type ModelSource,
   type Psnr,
   type RequestInput,
@@ -115,14 +117,18 @@ export class StudioService {
       if (!entry.request.cache.enabled) {
         throw new StudioError('BAD_REQUEST', `Run ${runId} ran without TeaCache already; it is its own baseline.`, { runId });
       }
-      const info = await this.host.info();
-      if (info.model.id !== entry.model.id) {
-        throw new StudioError('BAD_REQUEST', `Run ${runId} was made with ${entry.model.name}, but ${info.model.name} is loaded: load that model to make its baseline.`, {
-          runId,
-          model: entry.model.id,
-        });
-      }
+      await this.requireModelOf(entry, 'its baseline');
       return { jobId: this.host.submit(uncachedRequest(entry.request), { baselineOf: runId }).jobId };
+    },
+    generateFewerSteps: async ({ runId }) => {
+      const entry = this.history.require(runId);
+      const plan = fewerStepsPlan(entry);
+      if ('problem' in plan) throw new StudioError('BAD_REQUEST', plan.message, { runId, problem: plan.problem });
+      const model = await this.requireModelOf(entry, 'its plain-steps run');
+      const request = fewerStepsRequest(entry.request, plan.steps);
+      // The engine's rules for the model (a fewest-steps bound, say), so a run that cannot be made fails here, not once queued.
+      resolveRequest({ info: model, defaults: model.defaults }, request);
+      return { jobId: this.host.submit(request, { fewerStepsOf: runId }).jobId, steps: plan.steps };
     },
     calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
     cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),
@@ -146,7 +152,7 @@ export class StudioService {
       // Unlink first: a dangling link would point the UI at a run it cannot fetch.
       const updated: HistoryEntry[] = [];
       for (const other of this.history.list()) {
-        const unlinked = other.baseline?.id === id ? { ...other, baseline: null } : other.baselineOf === id ? { ...other, baselineOf: null } : undefined;
+        const unlinked = withoutLinksTo(other, id);
         if (!unlinked) continue;
         await this.history.update(unlinked);
         updated.push(unlinked);
@@ -180,6 +186,18 @@ export class StudioService {
     },
   };
 
+  /** The loaded model's info, once it is the one run `entry` was made with (BAD_REQUEST otherwise): a rerun of it needs that model. */
+  private async requireModelOf(entry: HistoryEntry, what: string): Promise<ModelInfoPayload> {
+    const { model } = await this.host.info();
+    if (model.id !== entry.model.id) {
+      throw new StudioError('BAD_REQUEST', `Run ${entry.id} was made with ${entry.model.name}, but ${model.name} is loaded: load that model to make ${what}.`, {
+        runId: entry.id,
+        model: entry.model.id,
+      });
+    }
+    return model;
+  }
+
   /** Refuses a folder with problems untouched; otherwise restarts the engine on it, remembers it and says so. */
   private async setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>> {
     let source: ModelSource = BUILTIN_SOURCE;
@@ -208,13 +226,16 @@ export class StudioService {
     });
   }
 
-  /** Records a finished run, links it with its baseline both ways, then announces it. */
+  /** Records a finished run, links it with its baseline (or the run it is the plain-steps run of) both ways, then announces it. */
   private async save(event: Extract<HostEvent, { type: 'result' }>): Promise<void> {
     const { result } = event;
     const { png, ...rest } = result;
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
     const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
     if (original) entry = { ...entry, baselineOf: original.id };
+    // Deleted while it ran: the run is kept, unlinked, as a baseline whose run is gone is.
+    const measured = event.fewerStepsOf ? this.history.get(event.fewerStepsOf) : undefined;
+    if (measured) entry = { ...entry, fewerStepsOf: measured.id };
     // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
     const originalRgb = original ? decodePng(await this.history.image(original.id)).rgb : undefined;
     await this.history.add(entry, png);
@@ -229,6 +250,11 @@ export class StudioService {
           psnr: psnrOf(originalRgb, decodePng(png).rgb),
         },
       };
+      await this.history.update(linked);
+      updated.push(linked);
+    }
+    if (measured) {
+      const linked: HistoryEntry = { ...measured, fewerSteps: { id: entry.id, steps: entry.request.steps, wallMs: entry.wallMs } };
       await this.history.update(linked);
       updated.push(linked);
     }

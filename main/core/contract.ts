@@ -219,6 +219,21 @@ export const HistoryEntrySchema = z.object({
       psnr: PsnrSchema,
     })
     .nullable(),
+  // The plain-steps links came later: entries saved before them have neither field, which reads as null.
+  /** Set on an uncached run of as many plain steps as run `fewerStepsOf` computed forwards (core/run-links.ts). */
+  fewerStepsOf: IdSchema.nullable().optional(),
+  /**
+   * Set on a cached run whose plain-steps run exists: the same request uncached at `steps` = its forwards. Its
+   * PSNR is the compare request's, against this run's uncached baseline, so it follows whichever baseline is linked.
+   */
+  fewerSteps: z
+    .object({
+      id: IdSchema,
+      steps: z.number().int().positive(),
+      wallMs: z.number().nonnegative(),
+    })
+    .nullable()
+    .optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
@@ -239,6 +254,8 @@ export const JobSummarySchema = z.object({
   state: JobStateSchema,
   request: GenerationRequestSchema,
   baselineOf: IdSchema.nullable(),
+  /** Set when the job is the plain-steps run of that run. */
+  fewerStepsOf: IdSchema.optional(),
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
@@ -349,6 +366,11 @@ export const requests = {
   /** Queues the uncached run of history entry `runId`'s settings, linked to it as its baseline. */
   generateBaseline: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /**
+   * Queues history entry `runId`'s request uncached with as many steps as it computed forwards, linked to it as its
+   * plain-steps run: what the same cost buys without the cache. BAD_REQUEST, saying why, when there is nothing to compare.
+   */
+  generateFewerSteps: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema, steps: z.number().int().positive() }) },
+  /**
    * Queues a calibration of the loaded model, run like a generation (never beside one). Its progress and outcome
    * follow as calibration events; once it succeeds the teacache policy uses the new polynomial. `cancel` stops it.
    */
@@ -450,6 +472,7 @@ export interface StudioApi {
   getInfo(): Promise<EngineInfo>;
   generate(request: RequestInput<'generate'>['request']): Promise<RequestOutput<'generate'>>;
   generateBaseline(runId: string): Promise<RequestOutput<'generateBaseline'>>;
+  generateFewerSteps(runId: string): Promise<RequestOutput<'generateFewerSteps'>>;
   cancel(jobId: string): Promise<RequestOutput<'cancel'>>;
   listJobs(): Promise<RequestOutput<'listJobs'>>;
   listHistory(page?: RequestInput<'listHistory'>): Promise<RequestOutput<'listHistory'>>;

@@ -41,7 +41,7 @@ export interface EngineHostOptions {
 export type HostEvent =
   | TypedEvent<'jobQueued' | 'jobStarted' | 'steps' | 'preview' | 'jobFailed' | 'calibrationQueued' | 'calibrationProgress' | 'calibrationDone' | 'calibrationFailed'>
   /** A finished generation, with its PNG: the service records it, then announces it as jobDone. */
-  | { readonly type: 'result'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null };
+  | { readonly type: 'result'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null; readonly fewerStepsOf?: string };
 
 export interface JobHandle {
   readonly jobId: string;
@@ -65,6 +65,8 @@ interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
+  /** The run this job is the plain-steps run of, passed through to 'done' like baselineOf. */
+  readonly fewerStepsOf?: string;
   resolve(result: WorkerResult): void;
 }
 
@@ -183,12 +185,12 @@ export class EngineHost {
   }
 
   /** Queues a generation; throws INVALID_PAYLOAD at once for a request that does not fit the schema. */
-  submit(input: GenerationRequest, meta: { baselineOf?: string; jobId?: string } = {}): JobHandle {
+  submit(input: GenerationRequest, meta: { baselineOf?: string; fewerStepsOf?: string; jobId?: string } = {}): JobHandle {
     if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
     const request = parsePayload(GenerationRequestSchema, input, 'generation request');
     const jobId = meta.jobId ?? newJobId();
     const { promise: done, resolve, reject } = deferred<WorkerResult>();
-    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
+    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, fewerStepsOf: meta.fewerStepsOf, state: 'queued', resolve, reject };
     this.queue.push(job);
     this.emit({ type: 'jobQueued', jobId, request, baselineOf: job.baselineOf, position: this.position() });
     this.pump();
@@ -237,6 +239,7 @@ export class EngineHost {
       state: job.state,
       request: job.request,
       baselineOf: job.baselineOf,
+      fewerStepsOf: job.fewerStepsOf,
     }));
   }
 
@@ -360,7 +363,7 @@ export class EngineHost {
         this.flushSteps();
         this.running = undefined;
         job.resolve(message.result);
-        this.emit({ ...message, baselineOf: job.baselineOf });
+        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
         this.pump();
         return;
       case 'jobFailed':

@@ -1,21 +1,29 @@
 // The right sidebar: the host's queue (with Cancel) above every stored run, newest first, each uncached
-// reference grouped under the run it measures; rows give seed, size, time and the cache setting. Delete offers
+// reference and plain-steps run grouped under the run it measures; rows give seed, size, time and the cache setting. Delete offers
 // Undo for a few seconds. Kept by the host, so it survives restarts. Renderer only.
 
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { measuredRunOf } from '../../main/core/run-links.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { ApplyIcon, CloseIcon, TrashIcon } from './icons.tsx';
 import { StoredImage } from './run-image.tsx';
 
-/** Runs with their references under them; a reference whose run is gone stands alone. */
+/** Runs with their references (uncached and plain-steps) under them; a reference whose run is gone stands alone. */
 export function groupRuns(history: readonly RunEntry[]): { entry: RunEntry; references: RunEntry[] }[] {
   const ids = new Set(history.map((e) => e.id));
-  const groups = history.filter((e) => e.baselineOf === null || !ids.has(e.baselineOf)).map((entry) => ({ entry, references: [] as RunEntry[] }));
+  const under = (e: RunEntry) => {
+    const measured = measuredRunOf(e);
+    return measured !== null && ids.has(measured) ? measured : null;
+  };
+  const groups = history.filter((e) => under(e) === null).map((entry) => ({ entry, references: [] as RunEntry[] }));
   const byId = new Map(groups.map((g) => [g.entry.id, g]));
-  for (const e of history) if (e.baselineOf !== null && ids.has(e.baselineOf)) byId.get(e.baselineOf)?.references.push(e);
+  for (const e of history) {
+    const measured = under(e);
+    if (measured !== null) byId.get(measured)?.references.push(e);
+  }
   return groups;
 }
 
@@ -35,7 +43,7 @@ export function HistoryPanel() {
       undoRemove: s.undoRemove,
     })),
   );
-  const shown = pendingRemoval ? history.filter((e) => e.id !== pendingRemoval.id && e.baselineOf !== pendingRemoval.id) : history;
+  const shown = pendingRemoval ? history.filter((e) => e.id !== pendingRemoval.id && measuredRunOf(e) !== pendingRemoval.id) : history;
   const groups = groupRuns(shown);
   return (
     <aside className="sidebar history" aria-label="History">
@@ -95,6 +103,7 @@ export function HistoryPanel() {
 function cacheTag(entry: RunEntry): string {
   const { cache } = entry.request;
   if (entry.baselineOf !== null) return 'Uncached';
+  if (entry.fewerStepsOf) return 'Plain steps';
   if (!cache.enabled) return 'Cache off';
   return `${cache.policy === 'teacache' ? 'TeaCache' : cache.policy === 'seed' ? 'Seed rule' : 'Timestep'} τ ${formatThreshold(cache.threshold)}`;
 }
@@ -115,7 +124,7 @@ function HistoryItem({
   const applySettings = useStudio((s) => s.applySettings);
   const { request, stats } = entry;
   const selected = entry.id === selectedId;
-  const reference = entry.baselineOf !== null;
+  const reference = measuredRunOf(entry) !== null;
   const prompt = request.prompt || 'Untitled';
   return (
     <li className={`history-item${selected ? ' is-selected' : ''}${reference ? ' is-reference' : ''}`} data-run-id={entry.id}>
@@ -123,7 +132,7 @@ function HistoryItem({
         <button type="button" className="history-select" aria-current={selected ? 'true' : undefined} onClick={() => onSelect(entry.id)}>
           <StoredImage id={entry.id} alt="" size={reference ? 36 : 48} className="history-thumb" />
           <span className="history-text">
-            <span className="history-prompt">{reference ? 'Uncached reference' : prompt}</span>
+            <span className="history-prompt">{entry.baselineOf !== null ? 'Uncached reference' : entry.fewerStepsOf ? `${request.steps} plain steps` : prompt}</span>
             <span className="history-meta">
               <span className={`tag${reference || !request.cache.enabled ? '' : ' tag-accent'}`}>{cacheTag(entry)}</span>
               <span>seed {request.seed}</span>
@@ -195,7 +204,7 @@ function QueueView() {
 
 function QueueRow({ job, place, following, onCancel }: { job: PendingJob; place: number; following: boolean; onCancel: () => void }) {
   const prompt = job.request.prompt || 'Untitled';
-  const what = job.baselineOf ? 'Uncached reference' : prompt;
+  const what = job.baselineOf ? 'Uncached reference' : job.fewerStepsOf ? `${job.request.steps} plain steps` : prompt;
   return (
     <li className={`queue-row${job.running ? ' is-running' : ''}`}>
       <span className="queue-place" aria-hidden="true">

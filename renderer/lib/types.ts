@@ -78,6 +78,8 @@ export interface PendingJob {
   readonly request: GenerationRequest;
   /** Set when the job is the uncached baseline of that run. */
   readonly baselineOf: string | null;
+  /** Set when the job is the plain-steps run of that run; absent reads as null. */
+  readonly fewerStepsOf?: string | null;
 }
 
 export interface Comparison {
@@ -95,6 +97,8 @@ export interface StudioBackend {
   generate(request: GenerationRequest, callbacks: JobCallbacks): Promise<RunHandle>;
   /** The uncached run of history entry `runId`, linked to it as its baseline by the host. */
   generateBaseline(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
+  /** History entry `runId`'s request uncached at as many steps as it computed forwards, linked to it as its plain-steps run by the host. */
+  generateFewerSteps(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
   cancel(jobId: string): Promise<void>;
   /** Jobs the host has not finished (running first): a reloaded page picks its run back up. */
   jobs(): Promise<PendingJob[]>;
@@ -109,8 +113,8 @@ export interface StudioBackend {
   /** One page of the history, newest first: the entries after run `before` (omitted: from the newest). */
   history(before?: string): Promise<{ entries: RunEntry[]; more: boolean }>;
   image(id: string): Promise<RunImage>;
-  /** Run `id` against its uncached baseline. */
-  compare(id: string): Promise<Comparison>;
+  /** Run `id` against run `against` (omitted: its uncached baseline). */
+  compare(id: string, against?: string): Promise<Comparison>;
   removeRun(id: string): Promise<void>;
   /** The history changed (a run here or in another window): the entries added, rewritten and removed. */
   onHistoryChanged(listener: (delta: HistoryDelta) => void): () => void;

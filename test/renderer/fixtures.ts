@@ -81,7 +81,7 @@ export function entry(id: string, overrides: Partial<RunEntry> = {}): RunEntry {
 
 interface PendingJob {
   readonly jobId: string;
-  readonly kind: 'generate' | 'baseline' | 'attach';
+  readonly kind: 'generate' | 'baseline' | 'fewer-steps' | 'attach';
   readonly input: unknown;
   readonly callbacks: JobCallbacks;
   resolve(entry: RunEntry): void;
@@ -110,7 +110,10 @@ export class FakeBackend implements StudioBackend {
   generateBaseline(runId: string, callbacks: JobCallbacks) {
     return this.start('baseline', runId, callbacks);
   }
-  private async start(kind: 'generate' | 'baseline', input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
+  generateFewerSteps(runId: string, callbacks: JobCallbacks) {
+    return this.start('fewer-steps', runId, callbacks);
+  }
+  private async start(kind: 'generate' | 'baseline' | 'fewer-steps', input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
     if (this.gate) await this.gate;
     const jobId = `job-${++this.counter}`;
     let resolve!: (entry: RunEntry) => void;
@@ -167,8 +170,12 @@ export class FakeBackend implements StudioBackend {
   async image(id: string) {
     return { width: 32, height: 32, src: `data:image/png;base64,${id}` };
   }
-  async compare() {
-    return { psnr: 30 as const, maxDifference: 12, difference: { width: 32, height: 32, src: 'data:image/png;base64,diff' } };
+  /** PSNR compare() answers for run `${id}:${against}`; 30 for any other pair. */
+  psnrs = new Map<string, number>();
+  compareCalls: [string, string | undefined][] = [];
+  async compare(id: string, against?: string) {
+    this.compareCalls.push([id, against]);
+    return { psnr: this.psnrs.get(`${id}:${against}`) ?? 30, maxDifference: 12, difference: { width: 32, height: 32, src: 'data:image/png;base64,diff' } };
   }
   async removeRun(id: string) {
     this.removed.push(id);

@@ -26,6 +26,7 @@ function fakeApi() {
     }),
     generate: () => new Promise<{ jobId: string }>((resolve) => (answer = (jobId) => resolve({ jobId }))),
     generateBaseline: async (runId: string) => ({ jobId: `base-of-${runId}` }),
+    generateFewerSteps: async (runId: string) => ({ jobId: `fewer-of-${runId}`, steps: 7 }),
     cancel: async (jobId: string) => {
       calls.push(`cancel ${jobId}`);
       return { cancelled: true };

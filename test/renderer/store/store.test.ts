@@ -1,5 +1,6 @@
-// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history, and
-// switching model folders (refusals kept with their problems, switches reloading the model).
+// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), its uncached reference and
+// plain-steps run, resuming, history, and switching model folders (refusals kept with their problems, switches
+// reloading the model).
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
@@ -242,6 +243,45 @@ describe('a run', () => {
     expect(store.getState().selectedId).toBe('run1');
     expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
   });
+
+  it('runs a stored run’s forwards as plain steps without moving the selection', async () => {
+    // 10 forwards of 30 steps.
+    const cached = entry('run1');
+    backend.entries = [cached];
+    await store.getState().loadHistory();
+    const done = store.getState().generateFewerSteps('run1');
+    await flush();
+    const job = backend.last();
+    expect(job).toMatchObject({ kind: 'fewer-steps', input: 'run1' });
+    expect(store.getState().run).toMatchObject({ purpose: 'fewer-steps', total: 10, request: { steps: 10, seed: 42, prompt: 'red heart', guidanceScale: 4, cache: { enabled: false } } });
+
+    const plain = entry('run2', { fewerStepsOf: 'run1', request: { ...cached.request, steps: 10, cache: { ...cached.request.cache, enabled: false } } });
+    job.resolve(plain);
+    await done;
+    store.getState().applyHistoryDelta({ added: [plain], updated: [{ ...cached, fewerSteps: { id: 'run2', steps: 10, wallMs: 400 } }], removed: [] });
+    expect(store.getState().selectedId).toBe('run1');
+    expect(store.getState().history.find((e) => e.id === 'run1')?.fewerSteps?.id).toBe('run2');
+  });
+
+  it('says why a run that computed every step has no plain-steps run, and starts none', async () => {
+    backend.entries = [entry('run1', { stats: { hits: 0, misses: 30, forwards: 30 } })];
+    await store.getState().loadHistory();
+    await store.getState().generateFewerSteps('run1');
+    expect(backend.jobs_).toEqual([]);
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/computed every one of its 30 steps.*nothing to compare/) });
+  });
+
+  it('shows the host’s refusal (another model loaded) as baseline refusals are shown', async () => {
+    backend.entries = [entry('run1')];
+    await store.getState().loadHistory();
+    const done = store.getState().generateFewerSteps('run1');
+    await flush();
+    backend.last().reject({ code: 'BAD_REQUEST', message: 'Run run1 was made with Built-in emoji model, but Other is loaded: load that model to make its plain-steps run.' });
+    await done;
+    expect(store.getState().run?.status).toBe('failed');
+    expect(store.getState().error?.message).toMatch(/load that model to make its plain-steps run/);
+  });
 });
 
 describe('resuming', () => {
@@ -323,6 +363,20 @@ describe('resuming', () => {
     expect(store.getState().run).toBeNull();
     expect(backend.jobs_).toEqual([]);
   });
+
+  it('picks a plain-steps job back up as one, leaving the selection alone when it ends', async () => {
+    backend.entries = [entry('run1')];
+    await store.getState().loadHistory();
+    backend.hostJobs = [{ jobId: 'job-4', running: true, request: { prompt: 'red heart', seed: 42, steps: 10 }, baselineOf: null, fewerStepsOf: 'run1' }];
+    const resumed = store.getState().resumeJobs();
+    await flush();
+    expect(store.getState().run).toMatchObject({ purpose: 'fewer-steps', total: 10 });
+    backend.hostJobs = [];
+    backend.last().resolve(entry('job-4', { fewerStepsOf: 'run1' }));
+    await resumed;
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().selectedId).toBe('run1');
+  });
 });
 
 describe('history', () => {
@@ -394,6 +448,21 @@ describe('history', () => {
     await store.getState().removeRun('run2');
     expect(backend.removed).toEqual(['run2']);
     expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
+    expect(store.getState().selectedId).toBe('run1');
+  });
+
+  it('compares a plain-steps run with the baseline it is named against, and opens neither kind of reference first', async () => {
+    backend.entries = [entry('run1'), entry('run2', { baselineOf: 'run1' }), entry('run3', { fewerStepsOf: 'run1' })];
+    await store.getState().loadHistory();
+    expect(store.getState().selectedId).toBe('run1');
+    backend.psnrs.set('run3:run2', 22);
+    await store.getState().loadComparison('run3', 'run2');
+    expect(backend.compareCalls).toEqual([['run3', 'run2']]);
+    expect(store.getState().comparisons['run3:run2']).toMatchObject({ state: 'ready', value: { psnr: 22 } });
+    // A pending delete of the run hides its plain-steps run too.
+    store.getState().removeRunUndoable('run1');
+    expect(store.getState().selectedId).toBeNull();
+    store.getState().undoRemove();
     expect(store.getState().selectedId).toBe('run1');
   });
 
