@@ -362,7 +362,7 @@ function FewerStepsTile({ entry }: { entry: RunEntry }) {
   const comparison = usePlainStepsPsnr(entry);
   const plain = entry.fewerSteps;
   if (plain) {
-    const sub = `PSNR, same ${plain.steps} forwards`;
+    const sub = `same ${plain.steps} forwards`;
     if (!entry.baseline) return <Tile label="Plain steps" value="—" sub="needs the uncached reference" />;
     if (comparison?.state === 'ready') return <Tile label="Plain steps" value={formatPsnr(comparison.value.psnr)} sub={sub} />;
     return <Tile label="Plain steps" value="—" sub={comparison?.state === 'failed' ? comparison.error.message : 'comparing…'} title={comparison?.state === 'failed' ? comparison.error.message : undefined} />;
