@@ -1,8 +1,8 @@
 // The main process's side of the contract, for both transports: validates each request by name, runs it
-// against the EngineHost and the history, and turns host events into contract events. Runs in the main process
+// against the EngineHost and the history, and hands the host's contract events on as they are. Runs in the main process
 // (Node); no Electron imports, so web mode and tests use it unchanged.
 
-import { decodePng, encodePng } from '../engine/io/png.ts';
+import { decodePng, encodePng, pngDataUrl } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
 import { fewerStepsRequest, uncachedRequest } from '../core/request.ts';
@@ -12,7 +12,6 @@ import type { HistoryStore } from './history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
 import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from './model-choice.ts';
 import {
-  events,
   HISTORY_PAGE_SIZE,
   parsePayload,
   requests,
@@ -31,10 +30,6 @@ import {
 } from '../core/contract.ts';
 
 type Handlers = { readonly [K in RequestName]: (input: RequestInput<K>) => Promise<RequestOutput<K>> };
-
-export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
-}
 
 function psnrOf(a: Uint8Array, b: Uint8Array): Psnr {
   const value = psnr(a, b);
@@ -66,7 +61,10 @@ export class StudioService {
     this.stopHost = host.on((event) => this.onHostEvent(event));
   }
 
-  /** Every contract event, already validated, for a transport to deliver. */
+  /**
+   * Every contract event, for a transport to deliver. The host's were validated where they entered this process
+   * (from the worker) and the service's own are typed; each receiver (the renderer's client) validates on arrival.
+   */
   onEvent(listener: (message: EventMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -93,12 +91,7 @@ export class StudioService {
   }
 
   private emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
-    const checked = events[name].safeParse(payload);
-    if (!checked.success) {
-      console.error(`Not sending a malformed ${name} event:`, checked.error.issues);
-      return;
-    }
-    const message = { name, payload: checked.data } as EventMessage;
+    const message = { name, payload } as EventMessage;
     for (const listener of this.listeners) {
       try {
         listener(message);
@@ -220,46 +213,21 @@ export class StudioService {
     return { accepted: true, problems: [], source };
   }
 
+  /** Hands the host's contract events on as they are; a run's result is recorded first, then announced as jobDone. */
   private onHostEvent(event: HostEvent): void {
-    switch (event.type) {
-      case 'queued':
-        this.emit('jobQueued', { jobId: event.jobId, request: event.request, baselineOf: event.baselineOf, position: event.position });
-        return;
-      case 'started':
-        this.emit('jobStarted', { jobId: event.jobId, request: event.request, timesteps: event.timesteps, baselineOf: event.baselineOf });
-        return;
-      case 'steps':
-        this.emit('steps', { jobId: event.jobId, events: event.events });
-        return;
-      case 'preview':
-        this.emit('preview', { jobId: event.jobId, index: event.index, image: { width: event.width, height: event.height, dataUrl: pngDataUrl(event.png) } });
-        return;
-      case 'failed':
-        this.emit('jobFailed', { jobId: event.jobId, error: event.error });
-        return;
-      case 'calibration-queued':
-        this.emit('calibrationQueued', { jobId: event.jobId, request: event.request, position: event.position });
-        return;
-      case 'calibration-progress':
-        this.emit('calibrationProgress', { jobId: event.jobId, ...event.progress });
-        return;
-      case 'calibration-done':
-        this.emit('calibrationDone', { jobId: event.jobId, result: event.result });
-        return;
-      case 'calibration-failed':
-        this.emit('calibrationFailed', { jobId: event.jobId, error: event.error });
-        return;
-      case 'done':
-        this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {
-          const failure = error instanceof StudioError ? error : new StudioError('HISTORY_IO', `Could not save run ${event.jobId}: ${String(error)}`);
-          this.emit('jobFailed', { jobId: event.jobId, error: failure.toPayload() });
-        });
-        return;
+    if (event.type !== 'result') {
+      const { type, ...payload } = event;
+      this.emit(type, payload as EventPayload<typeof type>);
+      return;
     }
+    this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {
+      const failure = error instanceof StudioError ? error : new StudioError('HISTORY_IO', `Could not save run ${event.jobId}: ${String(error)}`);
+      this.emit('jobFailed', { jobId: event.jobId, error: failure.toPayload() });
+    });
   }
 
   /** Records a finished run, links it with its baseline (or the run it is the plain-steps run of) both ways, then announces it. */
-  private async save(event: Extract<HostEvent, { type: 'done' }>): Promise<void> {
+  private async save(event: Extract<HostEvent, { type: 'result' }>): Promise<void> {
     const { result } = event;
     const { png, ...rest } = result;
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };

@@ -16,7 +16,7 @@ import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { paretoFront, scatterPlot, type Rgb } from '../engine/metrics/plot.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
 import { ssim } from '../engine/metrics/ssim.ts';
-import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../engine/models/pixel-flux/pixel-flux-model.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
 import { scheduleFor } from '../core/schedule.ts';
 import { readsScheduleOnly } from '../core/teacache/create-policy.ts';

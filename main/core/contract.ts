@@ -456,6 +456,12 @@ export const EVENT_NAMES = Object.keys(events) as EventName[];
 /** One event as a transport carries it. */
 export type EventMessage<K extends EventName = EventName> = { [P in K]: { readonly name: P; readonly payload: EventPayload<P> } }[K];
 
+/**
+ * The same event inside a process (worker → host → service, and the renderer's store): its name as `type` beside
+ * its payload's fields. Nothing renames or reshapes it on the way; the service wraps it as an EventMessage.
+ */
+export type TypedEvent<K extends EventName = EventName> = { [P in K]: { readonly type: P } & EventPayload<P> }[K];
+
 // ---------------------------------------------------------------------------------------------------------------
 // The typed API the renderer uses. Both transports produce exactly this (see client.ts).
 

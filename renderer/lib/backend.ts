@@ -106,10 +106,10 @@ export function createBackend(api: StudioApi): StudioBackend {
     calibrate: (request) => api.calibrate(request),
     onCalibration(listener) {
       const stops = [
-        api.onCalibrationQueued(({ jobId }) => listener({ type: 'queued', jobId })),
-        api.onCalibrationProgress(({ jobId, ...progress }) => listener({ type: 'progress', jobId, progress })),
-        api.onCalibrationDone(({ jobId, result }) => listener({ type: 'done', jobId, result })),
-        api.onCalibrationFailed(({ jobId, error }) => listener({ type: 'failed', jobId, error })),
+        api.onCalibrationQueued((payload) => listener({ type: 'calibrationQueued', ...payload })),
+        api.onCalibrationProgress((payload) => listener({ type: 'calibrationProgress', ...payload })),
+        api.onCalibrationDone((payload) => listener({ type: 'calibrationDone', ...payload })),
+        api.onCalibrationFailed((payload) => listener({ type: 'calibrationFailed', ...payload })),
       ];
       return () => stops.forEach((stop) => stop());
     },

@@ -13,6 +13,7 @@ import type {
   ModelFolderProblem,
   ModelSource,
   Psnr,
+  TypedEvent,
 } from '../../main/core/contract.ts';
 import type { ModelDefaults, ModelInfo } from '../../main/core/model-info.ts';
 import type { GenerationRequest, ResolvedRequest } from '../../main/core/request.ts';
@@ -88,11 +89,7 @@ export interface Comparison {
 }
 
 /** A calibration job's news, from this window or another (calibrations are broadcast like runs). */
-export type CalibrationEvent =
-  | { readonly type: 'queued'; readonly jobId: string }
-  | { readonly type: 'progress'; readonly jobId: string; readonly progress: CalibrationProgress }
-  | { readonly type: 'done'; readonly jobId: string; readonly result: CalibrationResult }
-  | { readonly type: 'failed'; readonly jobId: string; readonly error: AppError };
+export type CalibrationEvent = TypedEvent<'calibrationQueued' | 'calibrationProgress' | 'calibrationDone' | 'calibrationFailed'>;
 
 /** Everything the store asks of the outside world (renderer/lib/backend.ts over the contract; tests pass a fake). */
 export interface StudioBackend {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/app/history-store.ts';
-import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { userCalibrationDir } from '../../../main/engine/calibration/calibration-store.ts';
 import { EngineHost } from '../../../main/host/engine-host.ts';
 import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/app/model-choice.ts';

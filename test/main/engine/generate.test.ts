@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openGenerator } from '../../../main/engine/engine.ts';
 import { Generator } from '../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
-import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
 import { scheduleFor } from '../../../main/core/schedule.ts';
 import { predictDecisions } from '../../../main/core/teacache/predict.ts';
