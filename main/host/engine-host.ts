@@ -65,7 +65,7 @@ interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
-  /** The run this job is the plain-steps run of, passed through to 'done' like baselineOf. */
+  /** The run this job is the plain-steps run of, passed through to its 'result' like baselineOf. */
   readonly fewerStepsOf?: string;
   resolve(result: WorkerResult): void;
 }
