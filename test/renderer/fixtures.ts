@@ -16,6 +16,7 @@ import type {
   StepEvent,
   StudioBackend,
 } from '../../renderer/lib/types.ts';
+import { createStudioStore, type StudioStore } from '../../renderer/store/store.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -242,6 +243,13 @@ export class FakeBackend implements StudioBackend {
 
 /** Resolves once pending promise callbacks have run. */
 export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A store on `backend` with its model loaded, as a page has it once started; `random` is fixed so seeds are known. */
+export async function loadedStore(backend: FakeBackend): Promise<StudioStore> {
+  const store = createStudioStore(backend, { random: () => 0.5 });
+  await store.getState().loadModel();
+  return store;
+}
 
 /** A finished calibration of MODEL whose polynomial is `coefficients`, as the host reports it. */
 export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.01], signalThreshold?: number): CalibrationResult {

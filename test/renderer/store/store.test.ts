@@ -9,33 +9,24 @@ import { errorTitle } from '../../../renderer/lib/errors.ts';
 import { UNDO_MS } from '../../../renderer/store/history-slice.ts';
 import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
-import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
+import { DEFAULT_CACHE_OPTIONS } from '../../support/cache-options.ts';
+import { entry, FakeBackend, flush, loadedStore, MODEL, stepEvent } from '../fixtures.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
 
 beforeEach(async () => {
   backend = new FakeBackend();
-  store = createStudioStore(backend, { random: () => 0.5 });
-  await store.getState().loadModel();
+  store = await loadedStore(backend);
 });
+
+/** The built-in model's cache settings as the draft starts from them (skip-early left to the policy). */
+const DRAFT_CACHE = { enabled: true, policy: 'seed', threshold: 0.1, rescaleFactor: 1, skipEarlySteps: null, ...DEFAULT_CACHE_OPTIONS };
 
 describe('settings', () => {
   it('starts from the model’s defaults once the model is known', () => {
     expect(store.getState().draft).toEqual(draftDefaults(MODEL));
-    expect(store.getState().draft?.cache).toEqual({
-      enabled: true,
-      policy: 'seed',
-      threshold: 0.1,
-      rescaleFactor: 1,
-      skipEarlySteps: null,
-      reuse: 'output',
-      accumulate: 'consecutive',
-      startFraction: 0,
-      endFraction: 1,
-      maxConsecutiveReuses: null,
-      alwaysComputeLast: false,
-    });
+    expect(store.getState().draft?.cache).toEqual(DRAFT_CACHE);
   });
 
   it('clamps slider values into their ranges', () => {
@@ -50,8 +41,7 @@ describe('settings', () => {
 
   it("keeps Z-Image's guidance 0 (CFG off, its Turbo default) through every edit, and clamps below it", async () => {
     backend.modelResult = { ...MODEL, defaults: { ...MODEL.defaults, guidanceScale: 0, guidanceRule: 'z-image' } };
-    store = createStudioStore(backend, { random: () => 0.5 });
-    await store.getState().loadModel();
+    store = await loadedStore(backend);
     expect(store.getState().draft!.guidanceScale).toBe(0);
     store.getState().setDraft({ prompt: 'blue star' });
     expect(store.getState().draft!.guidanceScale).toBe(0);
@@ -63,19 +53,7 @@ describe('settings', () => {
     const { setCache, resetCache } = store.getState();
     setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', accumulate: 'since-compute', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });
     resetCache();
-    expect(store.getState().draft!.cache).toEqual({
-      enabled: false,
-      policy: 'timestep-consecutive',
-      threshold: 0.1,
-      rescaleFactor: 1,
-      skipEarlySteps: null,
-      reuse: 'output',
-      accumulate: 'consecutive',
-      startFraction: 0,
-      endFraction: 1,
-      maxConsecutiveReuses: null,
-      alwaysComputeLast: false,
-    });
+    expect(store.getState().draft!.cache).toEqual({ ...DRAFT_CACHE, enabled: false, policy: 'timestep-consecutive' });
   });
 
   it('forces the last step for the teacache policy, as the original and the engine do, unless the user chose otherwise', () => {

@@ -14,7 +14,7 @@ import { Checkpoint } from '../../io/checkpoint.ts';
 import { checkParams, loadSafetensors } from '../../io/weights.ts';
 import { FluxConfigSchema, fluxParamShapes } from '../flux/config.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
-import { ModelDefaultsSchema, rgbBytes, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { ModelDefaultsSchema, rgbBytes, seededNoise, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { randomParams, type ParamShapes } from '../layers.ts';
 import { pack, unpack } from '../packing.ts';
 import { RecentEncodings } from '../recent-encodings.ts';
@@ -215,8 +215,7 @@ export class PixelFluxModel implements ImageModel {
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {
-    const image = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
-    return this.packNoise(image, width, height);
+    return seededNoise(this.mx, this, seed, width, height);
   }
 
   noiseShape(width: number, height: number): number[] {
