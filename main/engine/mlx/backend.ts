@@ -36,6 +36,8 @@ export interface MxFast {
 }
 
 export interface MxBackend {
+  /** Where arrays are computed: ops that run better another way on one of them (attention.ts) read it. */
+  readonly device: 'cpu' | 'gpu';
   readonly float32: MxDtype;
   readonly float16: MxDtype;
   readonly bfloat16: MxDtype;

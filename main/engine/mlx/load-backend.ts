@@ -131,7 +131,9 @@ export function loadNpmBackend(): LoadedBackend {
   }
   const device = core.metal.isAvailable() ? 'gpu' : 'cpu';
   const lanes = requestedLanes();
-  const mx: MxBackend = device === 'cpu' && lanes > 1 ? withCpuLanes(core, lanes) : core;
+  // The package has no device property of its own; the engine's MxBackend does.
+  const onDevice = Object.create(core, { device: { value: device } }) as MxBackend;
+  const mx = device === 'cpu' && lanes > 1 ? withCpuLanes(onDevice, lanes) : onDevice;
   const version = (require(`${NPM_PACKAGE}/package.json`) as { version: string }).version;
   cached = {
     mx,

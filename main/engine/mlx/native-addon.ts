@@ -29,8 +29,6 @@ export const ADDON_PATH_VARIABLE = 'TEACACHE_NATIVE_ADDON';
 export interface NativeAddon extends MxBackend {
   /** MLX's own version string, e.g. "0.32.2". */
   readonly version: string;
-  /** Where this addon's arrays run: the GPU when MLX was built with Metal. */
-  readonly device: 'cpu' | 'gpu';
   /** The Node-API version the addon was built for. */
   readonly napiVersion: number;
   compile<Args extends MxArray[]>(fn: (...args: Args) => MxArray): (...args: Args) => MxArray;

@@ -3,6 +3,7 @@
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { mapAcrossLanes } from '../../mlx/lanes.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import {
   geluTanh,
   layerNormNoAffine,
@@ -307,7 +308,8 @@ export class FluxTransformer {
 
   private attention(q: MxArray, k: MxArray, v: MxArray, rotary: RotaryTables): MxArray {
     const { mx } = this;
-    const out = mx.fast.scaledDotProductAttention(
+    const out = scaledDotProductAttention(
+      mx,
       applyRotary(mx, q, rotary),
       applyRotary(mx, k, rotary),
       v,

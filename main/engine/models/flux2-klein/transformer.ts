@@ -6,6 +6,7 @@
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { linear, mergeHeads, modulate, param, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { applyRotary, rotaryTables, type RotaryTables } from '../flux/rope.ts';
 import { flux2Width, type Flux2Config } from './config.ts';
 
@@ -192,7 +193,7 @@ export class Flux2Transformer {
 
   private attend(q: MxArray, k: MxArray, v: MxArray, rotary: RotaryTables): MxArray {
     const { mx } = this;
-    const out = mx.fast.scaledDotProductAttention(applyRotary(mx, q, rotary), applyRotary(mx, k, rotary), v, 1 / Math.sqrt(this.config.attention_head_dim));
+    const out = scaledDotProductAttention(mx, applyRotary(mx, q, rotary), applyRotary(mx, k, rotary), v, 1 / Math.sqrt(this.config.attention_head_dim));
     return mergeHeads(mx, out);
   }
 

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { layerNormParams, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of transformers' CLIPTextConfig (config.json) the encoder reads. */
@@ -143,7 +144,7 @@ export class ClipTextEncoder {
     const heads = config.num_attention_heads;
     for (const layer of this.layers) {
       const x = mx.fast.layerNorm(hidden, layer.norm1[0], layer.norm1[1], eps);
-      const attn = mx.fast.scaledDotProductAttention(
+      const attn = scaledDotProductAttention(mx, 
         splitHeads(mx, layer.q.apply(x), heads),
         splitHeads(mx, layer.k.apply(x), heads),
         splitHeads(mx, layer.v.apply(x), heads),

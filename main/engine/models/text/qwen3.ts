@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { runSync } from '../../io/materialize.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { linear, mergeHeads, param, silu, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of transformers' Qwen3Config (config.json) the encoder reads; transformers 4 and 5 spell RoPE differently. */
@@ -290,7 +291,7 @@ export class Qwen3Encoder {
       const q = rope(project(layer.q, x, heads, layer.qNorm));
       const k = repeat(rope(project(layer.k, x, kvHeads, layer.kNorm)));
       const v = repeat(project(layer.v, x, kvHeads));
-      const attn = mx.fast.scaledDotProductAttention(q, k, v, scale, additive);
+      const attn = scaledDotProductAttention(mx, q, k, v, scale, additive);
       hidden = mx.add(hidden, layer.o.apply(mergeHeads(mx, attn)));
       const y = mx.fast.rmsNorm(hidden, layer.postNorm, eps);
       hidden = mx.add(hidden, layer.down.apply(mx.multiply(silu(mx, layer.gate.apply(y)), layer.up.apply(y))));

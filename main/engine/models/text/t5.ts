@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { runSync } from '../../io/materialize.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { geluTanh, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of transformers' T5Config (config.json) the encoder reads. */
@@ -148,7 +149,7 @@ export class T5Encoder {
     const heads = (t: MxArray) => splitHeads(mx, t, config.num_heads);
     for (const block of this.blocks) {
       const x = mx.fast.rmsNorm(hidden, block.norm1, eps);
-      const attn = mx.fast.scaledDotProductAttention(heads(block.q.apply(x)), heads(block.k.apply(x)), heads(block.v.apply(x)), 1, bias);
+      const attn = scaledDotProductAttention(mx, heads(block.q.apply(x)), heads(block.k.apply(x)), heads(block.v.apply(x)), 1, bias);
       hidden = mx.add(hidden, block.o.apply(mergeHeads(mx, attn)));
       const y = mx.fast.rmsNorm(hidden, block.norm2, eps);
       hidden = mx.add(hidden, block.wo.apply(mx.multiply(geluTanh(mx, block.wi0.apply(y)), block.wi1.apply(y))));

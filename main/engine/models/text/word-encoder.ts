@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { geluTanh, layerNormParams, linear, mergeHeads, param, splitHeads, type Linear, type ParamShapes, type Params } from '../layers.ts';
 
 export const WordEncoderConfigSchema = z.object({
@@ -146,7 +147,7 @@ export class WordEncoder {
       const normed = mx.fast.layerNorm(h, layer.norm1[0], layer.norm1[1], LAYER_NORM_EPS);
       const [q, k, v] = mx.split(layer.qkv.apply(normed), 3, -1) as [MxArray, MxArray, MxArray];
       const heads = config.numHeads;
-      const attn = mx.fast.scaledDotProductAttention(
+      const attn = scaledDotProductAttention(mx, 
         splitHeads(mx, q, heads),
         splitHeads(mx, k, heads),
         splitHeads(mx, v, heads),

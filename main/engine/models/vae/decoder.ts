@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { param, silu, type ParamShapes, type Params } from '../layers.ts';
 
 /** The fields of diffusers' AutoencoderKL config.json the decoder reads. */
@@ -286,7 +287,7 @@ export class VaeDecoder {
     const [b, h, w, c] = x.shape as [number, number, number, number];
     const tokens = mx.reshape(this.groupNorm(x, a.norm), b, 1, h * w, c);
     const project = (pair: MxArray[], t: MxArray) => mx.add(mx.matmul(t, pair[0]!), pair[1]!);
-    const out = mx.fast.scaledDotProductAttention(project(a.q, tokens), project(a.k, tokens), project(a.v, tokens), 1 / Math.sqrt(c));
+    const out = scaledDotProductAttention(mx, project(a.q, tokens), project(a.k, tokens), project(a.v, tokens), 1 / Math.sqrt(c));
     return mx.add(x, mx.reshape(project(a.out, out), b, h, w, c));
   }
 }

@@ -6,6 +6,7 @@
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { layerNormNoAffine, linear, mergeHeads, param, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
+import { scaledDotProductAttention } from '../attention.ts';
 import { applyRotary, rotaryTables, type RotaryTables } from '../flux/rope.ts';
 import { ADALN_EMBED_DIM, QK_NORM_EPS, SEQ_MULTIPLE, type ZImageConfig } from './config.ts';
 
@@ -217,7 +218,7 @@ export class ZImageTransformer {
     const [q, k, v] = mx.split(block.qkv.apply(x), 3, -1) as [MxArray, MxArray, MxArray];
     const query = applyRotary(mx, mx.fast.rmsNorm(splitHeads(mx, q, heads), block.qNorm, QK_NORM_EPS), rotary);
     const key = applyRotary(mx, mx.fast.rmsNorm(splitHeads(mx, k, heads), block.kNorm, QK_NORM_EPS), rotary);
-    const out = mx.fast.scaledDotProductAttention(query, key, splitHeads(mx, v, heads), 1 / Math.sqrt(this.headDim));
+    const out = scaledDotProductAttention(mx, query, key, splitHeads(mx, v, heads), 1 / Math.sqrt(this.headDim));
     return block.out.apply(mergeHeads(mx, out));
   }
 }
