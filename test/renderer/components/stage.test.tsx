@@ -97,6 +97,13 @@ describe('the stage against fewer steps', () => {
     expect(within(main()).getByText(/the 10 forwards this run computed.*Its 20 reused steps each ran the first block too: 13\.33 forwards’ cost in all, not 10\./)).toBeTruthy();
   });
 
+  it('reads a First-Block Cache run measured faster than steps over its cost as timing noise, though not faster than steps over its forwards', async () => {
+    const stats = { hits: 20, misses: 10, forwards: 10, forwardEquivalents: 10 + 20 / 6 };
+    const firstBlock = entry('run1', { request: { ...cached.request, cache: { ...cached.request.cache, policy: 'first-block' } }, stats, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.2 } });
+    await show([firstBlock, baseline]);
+    expect(screen.getByRole('group', { name: 'Speedup' }).textContent).toContain('above the ideal 2.25×: timing noise');
+  });
+
   it('reads a run recorded before forward-equivalents were counted at its forwards', async () => {
     await show([cached]);
     expect(screen.getByRole('group', { name: 'Ideal speedup' }).textContent).toContain('30 steps / 10 forwards');
