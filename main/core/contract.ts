@@ -178,6 +178,11 @@ export const StatsSchema = z.object({
   /** Steps that ran the model. */
   misses: z.number().int().nonnegative(),
   forwards: z.number().int().nonnegative(),
+  /**
+   * What the steps cost in whole forwards (core/teacache/step-cost.ts): `forwards` plus what reused steps ran,
+   * First-Block Cache's probes. Records made before it was counted have none (read through forwardEquivalentsOf).
+   */
+  forwardEquivalents: z.number().nonnegative().optional(),
 });
 
 /**

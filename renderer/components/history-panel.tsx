@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
 import { measuredRunOf } from '../../main/core/run-links.ts';
+import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { ApplyIcon, CloseIcon, TrashIcon } from './icons.tsx';
@@ -164,9 +165,9 @@ function HistoryItem({
   );
 }
 
-/** A run's measured speedup; above the ideal (steps over forwards) it is timing noise, and says so. */
+/** A run's measured speedup; above the ideal (steps over what they cost in forwards) it is timing noise, and says so. */
 function MeasuredSpeedup({ entry, speedup }: { entry: RunEntry; speedup: number }) {
-  const ideal = entry.stats.forwards > 0 ? entry.request.steps / entry.stats.forwards : 1;
+  const ideal = idealSpeedup(entry.request.steps, forwardEquivalentsOf(entry.stats));
   const noisy = speedup > ideal * NOISE_MARGIN;
   return (
     <span className={`history-speedup${noisy ? ' is-noisy' : ''}`} title={noisy ? `Measured ${formatSpeedup(speedup)}, above the ideal ${formatSpeedup(ideal)}: timing noise` : 'Measured against the uncached reference'}>

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
 import { fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
+import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
 import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { PendingJob, Psnr, RunEntry } from '../lib/types.ts';
@@ -297,7 +298,8 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
   const { stats, request } = entry;
   const baseline = entry.baseline;
   const canMeasure = request.cache.enabled && !entry.baselineOf;
-  const ideal = stats.forwards > 0 ? request.steps / stats.forwards : 1;
+  const cost = forwardEquivalentsOf(stats);
+  const ideal = idealSpeedup(request.steps, cost);
   // Skipped forwards bound the gain; a measured ratio above that is wall-time noise (a busy machine, a warm cache).
   const noisy = baseline !== null && baseline.speedup > ideal * NOISE_MARGIN;
   return (
@@ -305,7 +307,12 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
       <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />
       <Tile label="Reused" value={String(stats.hits)} sub="cache hits" tone="reuse" />
       <Tile label="Wall time" value={formatMs(entry.wallMs)} sub={`${entry.backend.device.toUpperCase()} · ${entry.backend.name} backend`} />
-      <Tile label="Ideal speedup" value={formatSpeedup(ideal)} sub={`${request.steps} steps / ${stats.forwards} forwards`} />
+      <Tile
+        label="Ideal speedup"
+        value={formatSpeedup(ideal)}
+        sub={cost === stats.forwards ? `${request.steps} steps / ${stats.forwards} forwards` : `${request.steps} steps / ${formatForwards(cost)} forwards’ cost`}
+        title={probeNote(entry) ?? undefined}
+      />
       {baseline ? (
         <>
           <Tile
@@ -368,6 +375,7 @@ function FewerStepsTile({ entry }: { entry: RunEntry }) {
     return <Tile label="Plain steps" value="—" sub={comparison?.state === 'failed' ? comparison.error.message : 'comparing…'} title={comparison?.state === 'failed' ? comparison.error.message : undefined} />;
   }
   const plan = fewerStepsPlan(entry);
+  const probes = probeNote(entry);
   if ('problem' in plan) {
     return (
       <div className="tile tile-action" role="group" aria-label="Against fewer steps">
@@ -381,12 +389,29 @@ function FewerStepsTile({ entry }: { entry: RunEntry }) {
       <span className="tile-label">Against fewer steps</span>
       <p className="tile-sub">
         Run {plan.steps} uncached steps, the {plan.steps} forwards this run computed, to see what the cache bought.
+        {probes && ` ${probes}`}
       </p>
       <button type="button" className="button button-secondary" disabled={isActive(run)} onClick={() => void generateFewerSteps(entry.id)}>
         Same forwards as plain steps
       </button>
     </div>
   );
+}
+
+/** A cost in forwards, to the hundredth where First-Block Cache's probes make it a fraction. */
+function formatForwards(forwards: number): string {
+  return Number.isInteger(forwards) ? String(forwards) : forwards.toFixed(2);
+}
+
+/**
+ * Where a run's reused steps cost something (First-Block Cache runs the first block on each to decide), what
+ * it cost in all; null where only its computed forwards count. The plain-steps comparison stays at equal
+ * computed forwards, so this says how much more the cache spent than the plain steps get.
+ */
+function probeNote(entry: RunEntry): string | null {
+  const cost = forwardEquivalentsOf(entry.stats);
+  if (cost === entry.stats.forwards) return null;
+  return `Its ${entry.stats.hits} reused steps each ran the first block too: ${formatForwards(cost)} forwards’ cost in all, not ${entry.stats.forwards}.`;
 }
 
 /** What the cache bought over plain steps, in dB closer to the uncached image; nothing where either matched it exactly. */
@@ -404,7 +429,10 @@ function FewerStepsSummary({ entry, plain }: { entry: RunEntry; plain: NonNullab
   const plainSteps = `${plain.steps} plain ${plain.steps === 1 ? 'step' : 'steps'}`;
   let text: string;
   if (!entry.baseline) text = `${plainSteps} ran at the same ${forwards}. Both PSNRs need the uncached reference: run it to see what the cache bought.`;
-  else if (comparison?.state === 'ready') text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: ${formatPsnr(comparison.value.psnr)} at the same ${forwards}${lead(entry.baseline.psnr, comparison.value.psnr)}`;
+  else if (comparison?.state === 'ready') {
+    const probes = probeNote(entry);
+    text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: ${formatPsnr(comparison.value.psnr)} at the same ${forwards}${lead(entry.baseline.psnr, comparison.value.psnr)}${probes ? `. ${probes}` : ''}`;
+  }
   else if (comparison?.state === 'failed') text = `Could not compare the ${plainSteps} with the uncached reference: ${comparison.error.message}`;
   else text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: comparing…`;
   return (

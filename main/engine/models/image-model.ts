@@ -38,7 +38,7 @@ export interface ModelSplitStep {
   /** The final layer on a block output: the model's prediction. */
   output(blockOutput: MxArray): MxArray;
   /** The first block alone, then the rest (First-Block Cache); absent where the model cannot part them. */
-  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; rest(): MxArray };
+  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; readonly share: number; rest(): MxArray };
 }
 
 export interface ImageModel {

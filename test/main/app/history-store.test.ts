@@ -9,6 +9,7 @@ import { encodePng } from '../../../main/engine/io/png.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
 import { defaultDataDir, HistoryStore } from '../../../main/app/history-store.ts';
 import { StudioError, type HistoryEntry } from '../../../main/core/contract.ts';
+import { forwardEquivalentsOf } from '../../../main/core/teacache/step-cost.ts';
 
 export function entryFixture(id: string, createdAt: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
@@ -183,6 +184,22 @@ describe('HistoryStore', () => {
     expect(again.problems).toEqual([]);
     expect(again.get('old')).toEqual({ ...old, fewerSteps: { id: 'plain', steps: 7, wallMs: 4 } });
     expect(again.get('plain')?.fewerStepsOf).toBe('old');
+  });
+
+  it('loads a record saved before forward-equivalents were counted, reading its cost as its forwards, and keeps a newer one’s', async () => {
+    const store = HistoryStore.open(dir);
+    // As an older version wrote it: stats with no forwardEquivalents field (the fixture's).
+    const old = entryFixture('old', '2026-11-25T10:00:00.000Z');
+    const probed = entryFixture('probed', '2026-11-25T10:01:00.000Z', { stats: { hits: 1, misses: 1, forwards: 1, forwardEquivalents: 1.17 } });
+    writeFileSync(join(store.runsDir, 'old.json'), JSON.stringify({ format: 1, entry: old }));
+    writeFileSync(join(store.runsDir, 'old.png'), tinyPng());
+    await store.add(probed, tinyPng());
+    const reopened = HistoryStore.open(dir);
+    expect(reopened.problems).toEqual([]);
+    expect(reopened.get('old')).toEqual(old);
+    expect(forwardEquivalentsOf(reopened.get('old')!.stats)).toBe(2);
+    expect(reopened.get('probed')).toEqual(probed);
+    expect(forwardEquivalentsOf(reopened.get('probed')!.stats)).toBe(1.17);
   });
 
   it('refuses an entry that does not fit the schema, writing nothing', async () => {

@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 // The result stage against fewer steps: a cached run offers its forwards as plain steps, or says why it cannot;
 // once linked, the cache's PSNR and the plain steps' stand side by side against the uncached reference, or the
-// stage says that reference is needed and offers it; a plain-steps run leads back to its cached run.
+// stage says that reference is needed and offers it; a plain-steps run leads back to its cached run; a First-Block
+// Cache run's ideal speedup counts the first blocks its reused steps ran.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryPanel } from '../../../renderer/components/history-panel.tsx';
@@ -84,6 +85,29 @@ describe('the stage against fewer steps', () => {
     await act(flush);
     expect(backend.last()).toMatchObject({ kind: 'baseline', input: 'run1' });
     expect(backend.compareCalls).toEqual([]);
+  });
+
+  it('counts a First-Block Cache run’s probes in its ideal speedup, and says what it spent beside the plain steps', async () => {
+    // 10 forwards and 20 reused steps that each ran the first block (a sixth of a forward): 13.33 forwards' cost.
+    const firstBlock = entry('run1', { request: { ...cached.request, cache: { ...cached.request.cache, policy: 'first-block' } }, stats: { hits: 20, misses: 10, forwards: 10, forwardEquivalents: 10 + 20 / 6 } });
+    await show([firstBlock]);
+    const ideal = screen.getByRole('group', { name: 'Ideal speedup' });
+    expect(ideal.textContent).toContain('2.25×');
+    expect(ideal.textContent).toContain('30 steps / 13.33 forwards’ cost');
+    expect(within(main()).getByText(/the 10 forwards this run computed.*Its 20 reused steps each ran the first block too: 13\.33 forwards’ cost in all, not 10\./)).toBeTruthy();
+  });
+
+  it('reads a First-Block Cache run measured faster than steps over its cost as timing noise, though not faster than steps over its forwards', async () => {
+    const stats = { hits: 20, misses: 10, forwards: 10, forwardEquivalents: 10 + 20 / 6 };
+    const firstBlock = entry('run1', { request: { ...cached.request, cache: { ...cached.request.cache, policy: 'first-block' } }, stats, baseline: { id: 'run2', wallMs: 3000, speedup: 2.5, psnr: 31.2 } });
+    await show([firstBlock, baseline]);
+    expect(screen.getByRole('group', { name: 'Speedup' }).textContent).toContain('above the ideal 2.25×: timing noise');
+  });
+
+  it('reads a run recorded before forward-equivalents were counted at its forwards', async () => {
+    await show([cached]);
+    expect(screen.getByRole('group', { name: 'Ideal speedup' }).textContent).toContain('30 steps / 10 forwards');
+    expect(within(main()).queryByText(/reused steps each ran the first block/)).toBeNull();
   });
 
   it('leads a plain-steps run back to its cached run', async () => {

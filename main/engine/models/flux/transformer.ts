@@ -20,6 +20,7 @@ import {
 } from '../layers.ts';
 import type { ModelSplitStep } from '../image-model.ts';
 import { TIME_EMBED_DIM, type FluxConfig } from './config.ts';
+import { firstBlockShare } from './forward-flops.ts';
 import { applyRotary, imagePositionIds, rotaryTables, type RotaryTables } from './rope.ts';
 
 /** FLUX feeds timesteps in [0, 1] to its embedder scaled by this factor. */
@@ -166,7 +167,7 @@ export class FluxTransformer {
    * The first block on its own, and the others run from its output: together the same pass as
    * blocks() (to float rounding), parted so First-Block Cache can skip the rest.
    */
-  firstBlock(input: EmbeddedInput): { output: MxArray; residual: MxArray; rest(): MxArray } {
+  firstBlock(input: EmbeddedInput): { output: MxArray; residual: MxArray; share: number; rest(): MxArray } {
     const { mx } = this;
     const { img, txt, vec, rotary } = input;
     const total = this.doubleBlocks.length + this.singleBlocks.length;
@@ -183,6 +184,7 @@ export class FluxTransformer {
     return {
       output: firstImg,
       residual: mx.subtract(firstImg, img),
+      share: firstBlockShare(this.config, imageLength, txt.shape[1]!),
       rest: () => mx.split(parts.rest(firstImg, firstTxt, vec, rotary.cos, rotary.sin), [imageLength], 1)[0]!,
     };
   }
