@@ -1,7 +1,7 @@
 // What the checkpoint families' models (FLUX.1, Z-Image, FLUX.2 klein) share: their load options and the memory
-// budget those default to, the description each gives of itself, autoencoder weights read from BFL's shapes, and a
-// base class deriving text encoding and noise from each model's stepwise encoder and latent layout. Runs in the
-// engine (Node).
+// budget those default to, autoencoder weights read from BFL's shapes, and a base class holding their defaults,
+// description and recent encodings and deriving text encoding and noise from each one's stepwise encoder and latent
+// layout. Runs in the engine (Node).
 
 import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
@@ -9,7 +9,8 @@ import type { Checkpoint } from '../io/checkpoint.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../io/materialize.ts';
 import { chooseQuantizationBy, type MemoryEstimate, type SizeInput } from './flux1/memory.ts';
 import type { TextConditioning } from './flux/transformer.ts';
-import { seededNoise, type ModelInfo, type PackedNoise } from './image-model.ts';
+import { seededNoise, type ModelDefaults, type ModelInfo, type PackedNoise } from './image-model.ts';
+import { RecentEncodings } from './recent-encodings.ts';
 import type { ParamShapes } from './layers.ts';
 
 export interface CheckpointLoadOptions {
@@ -26,11 +27,6 @@ export function memoryLimitBytes(options: CheckpointLoadOptions): number {
 /** The quantization `options` ask for (by default the lightest that fits), refused, naming what would fit, when it cannot. */
 export function chooseLoadQuantization(options: CheckpointLoadOptions, name: string, size: SizeInput, estimateAt: (q: Quantization) => MemoryEstimate): MemoryEstimate {
   return chooseQuantizationBy(estimateAt, name, options.quantize ?? 'auto', size, memoryLimitBytes(options));
-}
-
-/** A checkpoint model's description: its weights are trained, and no side goes beyond 2048 pixels. */
-export function checkpointInfo(info: Omit<ModelInfo, 'trained' | 'maxSize'>): ModelInfo {
-  return { ...info, trained: true, maxSize: 2048 };
 }
 
 /** BFL stores the autoencoder's attention projections as 1×1 convolutions; the decoder takes them as matrices. */
@@ -56,9 +52,22 @@ export function* vaeDecoderWeights(
   return params;
 }
 
-/** Text encoding and noise as every checkpoint model derives them, from its stepwise prompt encoder and its latent layout. */
+/**
+ * What every checkpoint model is beyond its own parts: its defaults and description (trained weights, no side beyond
+ * 2048 pixels), its recent prompt encodings, and text encoding and noise derived from its stepwise prompt encoder and
+ * its latent layout.
+ */
 export abstract class CheckpointModel<C extends TextConditioning = TextConditioning> {
-  protected constructor(protected readonly mx: MxBackend) {}
+  readonly info: ModelInfo;
+  protected readonly encodings = new RecentEncodings();
+
+  protected constructor(
+    protected readonly mx: MxBackend,
+    readonly defaults: ModelDefaults,
+    info: Omit<ModelInfo, 'trained' | 'maxSize'>,
+  ) {
+    this.info = { ...info, trained: true, maxSize: 2048 };
+  }
 
   /** Loads a folder with the family's loadStepwise, freeing memory as it goes (the way the app and CLI load). */
   static load<M, O extends CheckpointLoadOptions>(

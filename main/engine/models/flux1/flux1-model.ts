@@ -6,10 +6,9 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, type TensorPlan } from '../../io/materialize.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack, unpack } from '../packing.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
-import { checkpointInfo, CheckpointModel, chooseLoadQuantization, memoryLimitBytes, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
+import { CheckpointModel, chooseLoadQuantization, memoryLimitBytes, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
 import { fluxParamShapes } from '../flux/config.ts';
 import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
 import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
@@ -45,9 +44,6 @@ export const FLUX1_DEFAULTS: Readonly<Record<Flux1Variant, ModelDefaults>> = {
 export type Flux1LoadOptions = CheckpointLoadOptions;
 
 export class Flux1Model extends CheckpointModel implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
   private readonly decode: (latents: MxArray) => MxArray;
 
   private constructor(
@@ -58,12 +54,9 @@ export class Flux1Model extends CheckpointModel implements ImageModel {
     vae: VaeDecoder,
     private readonly memoryLimitBytes: number,
   ) {
-    super(mx);
-    const { variant } = parts;
-    this.defaults = FLUX1_DEFAULTS[variant];
-    this.info = checkpointInfo({
-      id: `flux1-${variant}`,
-      name: `FLUX.1 [${variant}]`,
+    super(mx, FLUX1_DEFAULTS[parts.variant], {
+      id: `flux1-${parts.variant}`,
+      name: `FLUX.1 [${parts.variant}]`,
       notes: [memoryNote(memory)],
       guidanceEmbedded: parts.transformer.config.guidanceEmbed,
       sizeMultiple: SIZE_MULTIPLE,

@@ -6,13 +6,12 @@
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runSync, type Quantization } from '../../io/materialize.ts';
-import { checkpointInfo, CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
+import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
 import { formatGb } from '../flux1/memory.ts';
 import { bflKleinPlans } from './bfl-layout.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
 import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
@@ -90,25 +89,20 @@ export interface KleinLoadOptions extends CheckpointLoadOptions {
 }
 
 export class Flux2KleinModel extends CheckpointModel implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
   private readonly pixelsPerToken: number;
 
   constructor(
     mx: MxBackend,
     readonly parts: KleinParts,
   ) {
-    super(mx);
-    this.defaults = KLEIN_DEFAULTS[parts.variant];
-    this.pixelsPerToken = flux2PixelsPerToken(parts.vae.config);
-    this.info = checkpointInfo({
+    super(mx, KLEIN_DEFAULTS[parts.variant], {
       id: `flux2-klein-${parts.variant}`,
       name: parts.name ?? kleinName({ variant: parts.variant, size: undefined }),
       notes: [...(parts.notes ?? [])],
       guidanceEmbedded: false,
-      sizeMultiple: this.pixelsPerToken,
+      sizeMultiple: flux2PixelsPerToken(parts.vae.config),
     });
+    this.pixelsPerToken = this.info.sizeMultiple;
   }
 
   static loadSync(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Flux2KleinModel {

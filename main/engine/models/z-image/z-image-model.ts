@@ -6,11 +6,10 @@
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, type Quantization, type TensorPlan } from '../../io/materialize.ts';
-import { checkpointInfo, CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
+import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
 import { memoryNote, type MemoryEstimate } from '../flux1/memory.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { qwen3ParamShapes } from '../text/qwen3.ts';
 import { encodeZImagePrompts } from '../text/qwen3-text-encoder.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
@@ -61,9 +60,6 @@ export interface ZImageLoadOptions extends CheckpointLoadOptions {
 const PATCH_PIXELS = 16;
 
 export class ZImageModel extends CheckpointModel<ZImageConditioning> implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
   private readonly decode: (latents: MxArray) => MxArray;
 
   private constructor(
@@ -74,9 +70,7 @@ export class ZImageModel extends CheckpointModel<ZImageConditioning> implements 
     vae: VaeDecoder,
     private readonly promptEncoder: ZImagePromptEncoder,
   ) {
-    super(mx);
-    this.defaults = { ...Z_IMAGE_DEFAULTS[parts.variant], flowShift: parts.shift };
-    this.info = checkpointInfo({
+    super(mx, { ...Z_IMAGE_DEFAULTS[parts.variant], flowShift: parts.shift }, {
       id: `z-image-${parts.variant}`,
       name: parts.variant === 'turbo' ? 'Z-Image-Turbo' : 'Z-Image',
       notes: [memoryNote(memory)],
