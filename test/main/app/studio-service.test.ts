@@ -191,6 +191,12 @@ describe('StudioService runs, records and compares', () => {
     expect(steps).toBe(run.stats.forwards);
     const fewer = await jobDone(jobId);
     expect(fewer.fewerStepsOf).toBe(run.id);
+    // Its queued and started events say which run it measures, as a baseline's say baselineOf.
+    const announced = seen.flatMap((message) => ((message.name === 'jobQueued' || message.name === 'jobStarted') && message.payload.jobId === jobId ? [message.payload] : []));
+    expect(announced.map((payload) => [payload.baselineOf, payload.fewerStepsOf])).toEqual([
+      [null, run.id],
+      [null, run.id],
+    ]);
     expect(fewer.baselineOf).toBeNull();
     expect(fewer.request.cache.enabled).toBe(false);
     // Every one of its steps is a forward, as many as the cached run computed.
