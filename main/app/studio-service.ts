@@ -233,7 +233,7 @@ export class StudioService {
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
     const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
     if (original) entry = { ...entry, baselineOf: original.id };
-    // Deleted while it ran: the run is kept, unlinked, as a baseline whose run is gone is.
+    // A run deleted while its plain-steps run ran leaves that one unlinked but kept, as with a baseline.
     const measured = event.fewerStepsOf ? this.history.get(event.fewerStepsOf) : undefined;
     if (measured) entry = { ...entry, fewerStepsOf: measured.id };
     // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
