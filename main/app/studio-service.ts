@@ -46,7 +46,7 @@ export interface StudioServiceOptions {
 export class StudioService {
   private readonly listeners = new Set<(message: EventMessage) => void>();
   private readonly stopHost: () => void;
-  /** Saving finished runs one at a time keeps baseline links consistent. */
+  /** History writes (saving finished runs, deleting runs) one at a time keep the links between runs consistent. */
   private saving: Promise<void> = Promise.resolve();
   private modelSource: ModelSource;
   /** One model switch at a time: two racing would leave the remembered folder and the loaded one apart. */
@@ -146,20 +146,13 @@ export class StudioService {
       return { width: entry.width, height: entry.height, dataUrl: pngDataUrl(await this.history.image(id)) };
     },
     deleteRun: async ({ id }) => {
-      await this.saving;
-      const entry = this.history.get(id);
-      if (!entry) return { deleted: false };
-      // Unlink first: a dangling link would point the UI at a run it cannot fetch.
-      const updated: HistoryEntry[] = [];
-      for (const other of this.history.list()) {
-        const unlinked = withoutLinksTo(other, id);
-        if (!unlinked) continue;
-        await this.history.update(unlinked);
-        updated.push(unlinked);
-      }
-      const deleted = await this.history.delete(id);
-      if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
-      return { deleted };
+      // On the saves' queue: a save reading an entry this is unlinking would write its old links back.
+      const deletion = this.saving.then(() => this.removeRun(id));
+      this.saving = deletion.then(
+        () => undefined,
+        () => undefined,
+      );
+      return deletion;
     },
     compare: async ({ id, against }) => {
       const entry = this.history.require(id);
@@ -185,6 +178,23 @@ export class StudioService {
       return run;
     },
   };
+
+  /** Deletes run `id`, unlinking every entry that points at it first; saves wait for it, and it for them. */
+  private async removeRun(id: string): Promise<RequestOutput<'deleteRun'>> {
+    const entry = this.history.get(id);
+    if (!entry) return { deleted: false };
+    // Unlink first: a dangling link would point the UI at a run it cannot fetch.
+    const updated: HistoryEntry[] = [];
+    for (const other of this.history.list()) {
+      const unlinked = withoutLinksTo(other, id);
+      if (!unlinked) continue;
+      await this.history.update(unlinked);
+      updated.push(unlinked);
+    }
+    const deleted = await this.history.delete(id);
+    if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
+    return { deleted };
+  }
 
   /** The loaded model's info, once it is the one run `entry` was made with (BAD_REQUEST otherwise): a rerun of it needs that model. */
   private async requireModelOf(entry: HistoryEntry, what: string): Promise<ModelInfoPayload> {
