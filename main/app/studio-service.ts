@@ -126,7 +126,7 @@ export class StudioService {
       if ('problem' in plan) throw new StudioError('BAD_REQUEST', plan.message, { runId, problem: plan.problem });
       const model = await this.requireModelOf(entry, 'its plain-steps run');
       const request = fewerStepsRequest(entry.request, plan.steps);
-      // The engine's rules for the model (a fewest-steps bound, say), so a run that cannot be made fails here, not once queued.
+      // As generate does: the engine's rules for the loaded model, so a request it would refuse fails here, not once queued.
       resolveRequest({ info: model, defaults: model.defaults }, request);
       return { jobId: this.host.submit(request, { fewerStepsOf: runId }).jobId, steps: plan.steps };
     },
