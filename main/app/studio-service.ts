@@ -46,7 +46,7 @@ export interface StudioServiceOptions {
 export class StudioService {
   private readonly listeners = new Set<(message: EventMessage) => void>();
   private readonly stopHost: () => void;
-  /** Saving finished runs one at a time keeps baseline links consistent. */
+  /** History writes (saving finished runs, deleting runs) one at a time keep the links between runs consistent. */
   private saving: Promise<void> = Promise.resolve();
   private modelSource: ModelSource;
   /** One model switch at a time: two racing would leave the remembered folder and the loaded one apart. */
@@ -126,7 +126,7 @@ export class StudioService {
       if ('problem' in plan) throw new StudioError('BAD_REQUEST', plan.message, { runId, problem: plan.problem });
       const model = await this.requireModelOf(entry, 'its plain-steps run');
       const request = fewerStepsRequest(entry.request, plan.steps);
-      // The engine's rules for the model (a fewest-steps bound, say), so a run that cannot be made fails here, not once queued.
+      // As generate does: the engine's rules for the loaded model, so a request it would refuse fails here, not once queued.
       resolveRequest({ info: model, defaults: model.defaults }, request);
       return { jobId: this.host.submit(request, { fewerStepsOf: runId }).jobId, steps: plan.steps };
     },
@@ -146,20 +146,13 @@ export class StudioService {
       return { width: entry.width, height: entry.height, dataUrl: pngDataUrl(await this.history.image(id)) };
     },
     deleteRun: async ({ id }) => {
-      await this.saving;
-      const entry = this.history.get(id);
-      if (!entry) return { deleted: false };
-      // Unlink first: a dangling link would point the UI at a run it cannot fetch.
-      const updated: HistoryEntry[] = [];
-      for (const other of this.history.list()) {
-        const unlinked = withoutLinksTo(other, id);
-        if (!unlinked) continue;
-        await this.history.update(unlinked);
-        updated.push(unlinked);
-      }
-      const deleted = await this.history.delete(id);
-      if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
-      return { deleted };
+      // On the saves' queue: a save reading an entry this is unlinking would write its old links back.
+      const deletion = this.saving.then(() => this.removeRun(id));
+      this.saving = deletion.then(
+        () => undefined,
+        () => undefined,
+      );
+      return deletion;
     },
     compare: async ({ id, against }) => {
       const entry = this.history.require(id);
@@ -185,6 +178,23 @@ export class StudioService {
       return run;
     },
   };
+
+  /** Deletes run `id`, unlinking every entry that points at it first; saves wait for it, and it for them. */
+  private async removeRun(id: string): Promise<RequestOutput<'deleteRun'>> {
+    const entry = this.history.get(id);
+    if (!entry) return { deleted: false };
+    // Unlink first: a dangling link would point the UI at a run it cannot fetch.
+    const updated: HistoryEntry[] = [];
+    for (const other of this.history.list()) {
+      const unlinked = withoutLinksTo(other, id);
+      if (!unlinked) continue;
+      await this.history.update(unlinked);
+      updated.push(unlinked);
+    }
+    const deleted = await this.history.delete(id);
+    if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
+    return { deleted };
+  }
 
   /** The loaded model's info, once it is the one run `entry` was made with (BAD_REQUEST otherwise): a rerun of it needs that model. */
   private async requireModelOf(entry: HistoryEntry, what: string): Promise<ModelInfoPayload> {
@@ -233,7 +243,7 @@ export class StudioService {
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
     const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
     if (original) entry = { ...entry, baselineOf: original.id };
-    // Deleted while it ran: the run is kept, unlinked, as a baseline whose run is gone is.
+    // A run deleted while its plain-steps run ran leaves that one unlinked but kept, as with a baseline.
     const measured = event.fewerStepsOf ? this.history.get(event.fewerStepsOf) : undefined;
     if (measured) entry = { ...entry, fewerStepsOf: measured.id };
     // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.

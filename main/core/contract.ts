@@ -431,9 +431,10 @@ export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
 // Events: main → UI, broadcast to every window / web client.
 
 export const events = {
-  jobQueued: z.object({ jobId: IdSchema, request: GenerationRequestSchema, baselineOf: IdSchema.nullable(), position: z.number().int().nonnegative() }),
+  /** `baselineOf` and `fewerStepsOf` as in JobSummary: which run the job was queued to measure, if any. */
+  jobQueued: z.object({ jobId: IdSchema, request: GenerationRequestSchema, baselineOf: IdSchema.nullable(), fewerStepsOf: IdSchema.optional(), position: z.number().int().nonnegative() }),
   /** The job left the queue; `request` has every default filled in. */
-  jobStarted: z.object({ jobId: IdSchema, request: ResolvedRequestSchema, timesteps: z.array(z.number()), baselineOf: IdSchema.nullable() }),
+  jobStarted: z.object({ jobId: IdSchema, request: ResolvedRequestSchema, timesteps: z.array(z.number()), baselineOf: IdSchema.nullable(), fewerStepsOf: IdSchema.optional() }),
   /** Step events in order, batched (a few per message at most). */
   steps: z.object({ jobId: IdSchema, events: z.array(StepEventSchema).min(1) }),
   /** The current image estimate after step `index`, sent now and then. */

@@ -65,7 +65,7 @@ interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
-  /** The run this job is the plain-steps run of, passed through to its 'result' like baselineOf. */
+  /** The run this job is the plain-steps run of, passed on with its events like baselineOf. */
   readonly fewerStepsOf?: string;
   resolve(result: WorkerResult): void;
 }
@@ -192,7 +192,7 @@ export class EngineHost {
     const { promise: done, resolve, reject } = deferred<WorkerResult>();
     const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, fewerStepsOf: meta.fewerStepsOf, state: 'queued', resolve, reject };
     this.queue.push(job);
-    this.emit({ type: 'jobQueued', jobId, request, baselineOf: job.baselineOf, position: this.position() });
+    this.emit({ type: 'jobQueued', jobId, request, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf, position: this.position() });
     this.pump();
     return { jobId, done };
   }
@@ -350,7 +350,7 @@ export class EngineHost {
     }
     switch (message.type) {
       case 'jobStarted':
-        this.emit({ ...message, baselineOf: job.baselineOf });
+        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
         return;
       case 'steps':
         this.queueSteps(message);

@@ -77,7 +77,7 @@ async function run(job: Job): Promise<void> {
       onStep: (event, previewRgb) => {
         post({ type: 'steps', jobId: job.jobId, events: [event] });
         const started = performance.now();
-        // The final image arrives with "done"; previews only fill the wait before it.
+        // The final image arrives with the "result"; previews only fill the wait before it.
         if (event.index + 1 < event.total && previews.due(started)) {
           const dataUrl = pngDataUrl(encodePng(previewRgb(), resolved.width, resolved.height));
           previews.made(started, performance.now());

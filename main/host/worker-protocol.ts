@@ -38,7 +38,7 @@ export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 /**
  * What the worker sends: its own lifecycle (ready, load-failed, protocol-error, a job's result) and contract events,
  * tagged with their contract name and shaped as the contract says, which the host passes on as they are (it adds
- * jobStarted's baselineOf, which only it knows, and gathers steps into fewer of the same event).
+ * jobStarted's baselineOf and fewerStepsOf, which only it knows, and gathers steps into fewer of the same event).
  */
 export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), info: EngineInfoSchema }),
@@ -47,7 +47,7 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), jobId: IdSchema, result: WorkerResultSchema }),
   /** The host sent something the worker could not read: a bug on the host side. */
   z.object({ type: z.literal('protocol-error'), jobId: IdSchema.optional(), message: z.string() }),
-  events.jobStarted.omit({ baselineOf: true }).extend({ type: z.literal('jobStarted') }),
+  events.jobStarted.omit({ baselineOf: true, fewerStepsOf: true }).extend({ type: z.literal('jobStarted') }),
   events.steps.extend({ type: z.literal('steps') }),
   events.preview.extend({ type: z.literal('preview') }),
   events.jobFailed.extend({ type: z.literal('jobFailed') }),

@@ -5,6 +5,7 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { measuringRunLabel } from '../lib/labels.ts';
 import { measuredRunOf } from '../../main/core/run-links.ts';
 import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
@@ -78,7 +79,7 @@ export function HistoryPanel() {
           {groups.map(({ entry, references }) => (
             <HistoryItem key={entry.id} entry={entry} selectedId={selectedId} onSelect={selectRun} onRemove={removeRunUndoable}>
               {references.length > 0 && (
-                <ul className="history-references" aria-label={`Uncached references of “${entry.request.prompt || 'Untitled'}”`}>
+                <ul className="history-references" aria-label={`References of “${entry.request.prompt || 'Untitled'}”`}>
                   {references.map((reference) => (
                     <HistoryItem key={reference.id} entry={reference} selectedId={selectedId} onSelect={selectRun} onRemove={removeRunUndoable} />
                   ))}
@@ -133,7 +134,7 @@ function HistoryItem({
         <button type="button" className="history-select" aria-current={selected ? 'true' : undefined} onClick={() => onSelect(entry.id)}>
           <StoredImage id={entry.id} alt="" size={reference ? 36 : 48} className="history-thumb" />
           <span className="history-text">
-            <span className="history-prompt">{entry.baselineOf !== null ? 'Uncached reference' : entry.fewerStepsOf ? `${request.steps} plain steps` : prompt}</span>
+            <span className="history-prompt">{measuringRunLabel(entry) ?? prompt}</span>
             <span className="history-meta">
               <span className={`tag${reference || !request.cache.enabled ? '' : ' tag-accent'}`}>{cacheTag(entry)}</span>
               <span>seed {request.seed}</span>
@@ -205,7 +206,7 @@ function QueueView() {
 
 function QueueRow({ job, place, following, onCancel }: { job: PendingJob; place: number; following: boolean; onCancel: () => void }) {
   const prompt = job.request.prompt || 'Untitled';
-  const what = job.baselineOf ? 'Uncached reference' : job.fewerStepsOf ? `${job.request.steps} plain steps` : prompt;
+  const what = measuringRunLabel(job) ?? prompt;
   return (
     <li className={`queue-row${job.running ? ' is-running' : ''}`}>
       <span className="queue-place" aria-hidden="true">

@@ -7,7 +7,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
 import { fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
 import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
-import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
+import { measuringRunLabel, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { PendingJob, Psnr, RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
@@ -177,7 +177,7 @@ function ResultView({ entry }: { entry: RunEntry }) {
       <header className="stage-header">
         <div className="stage-heading">
           <p className="eyebrow">
-            {entry.baselineOf ? 'Uncached reference' : entry.fewerStepsOf ? `${r.steps} plain steps` : 'Result'} · {formatTime(entry.createdAt)}
+            {measuringRunLabel(entry) ?? 'Result'} · {formatTime(entry.createdAt)}
           </p>
           <h1 className="stage-title">{r.prompt || 'Untitled'}</h1>
           <p className="stage-meta">

@@ -23,8 +23,8 @@ export function formatPsnr(psnr: number | 'identical'): string {
 }
 
 /**
- * A measured speedup above the ideal (steps over forwards) by more than this factor is timing noise: skipping
- * forwards cannot save more than they cost.
+ * A measured speedup above the ideal (steps over what they cost in forwards, core/teacache/step-cost.ts) by more
+ * than this factor is timing noise: skipping forwards cannot save more than they cost.
  */
 export const NOISE_MARGIN = 1.02;
 

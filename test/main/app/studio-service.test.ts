@@ -13,7 +13,7 @@ import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/app/history-store.ts';
 import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { userCalibrationDir } from '../../../main/engine/calibration/calibration-store.ts';
-import { EngineHost } from '../../../main/host/engine-host.ts';
+import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/app/model-choice.ts';
 import { events as eventSchemas, StudioError, type EventMessage, type HistoryEntry } from '../../../main/core/contract.ts';
 import { StudioService } from '../../../main/app/studio-service.ts';
@@ -191,6 +191,12 @@ describe('StudioService runs, records and compares', () => {
     expect(steps).toBe(run.stats.forwards);
     const fewer = await jobDone(jobId);
     expect(fewer.fewerStepsOf).toBe(run.id);
+    // Its queued and started events say which run it measures, as a baseline's say baselineOf.
+    const announced = seen.flatMap((message) => ((message.name === 'jobQueued' || message.name === 'jobStarted') && message.payload.jobId === jobId ? [message.payload] : []));
+    expect(announced.map((payload) => [payload.baselineOf, payload.fewerStepsOf])).toEqual([
+      [null, run.id],
+      [null, run.id],
+    ]);
     expect(fewer.baselineOf).toBeNull();
     expect(fewer.request.cache.enabled).toBe(false);
     // Every one of its steps is a forward, as many as the cached run computed.
@@ -404,5 +410,33 @@ describe('StudioService calibration', () => {
     expect(await calService.dispatch('cancel', { jobId })).toEqual({ cancelled: true });
     const failed = await ended;
     expect(failed).toMatchObject({ name: 'calibrationFailed', payload: { jobId, error: { code: 'CANCELLED' } } });
+  });
+});
+
+describe('StudioService history writes, one at a time', () => {
+  it('saves a run that finishes while a delete unlinks the run it measures, writing back no link to the deleted run', async () => {
+    const run = await recordRun();
+    const baseline = await recordBaseline(run);
+    const png = await service.history.image(baseline.id);
+    // A host whose events this case delivers itself, so the result lands while the delete is under way.
+    let deliver: (event: HostEvent) => void = () => undefined;
+    const fakeHost = { on: (listener: (event: HostEvent) => void) => ((deliver = listener), () => undefined) } as unknown as EngineHost;
+    const local = new StudioService(fakeHost, HistoryStore.open(dir));
+    try {
+      const saved = new Promise<void>((done) => local.onEvent((message) => message.name === 'jobDone' && done()));
+      const { id: _id, createdAt: _createdAt, baselineOf: _baselineOf, baseline: _baseline, fewerSteps: _fewerSteps, fewerStepsOf: _fewerStepsOf, ...record } = baseline;
+      const deleting = local.dispatch('deleteRun', { id: baseline.id });
+      deliver({ type: 'result', jobId: 'plain-1', result: { ...record, png }, baselineOf: null, fewerStepsOf: run.id });
+      expect(await deleting).toEqual({ deleted: true });
+      await saved;
+      for (const history of [local.history, HistoryStore.open(dir)]) {
+        const linked = history.get(run.id)!;
+        expect(linked.baseline).toBeNull();
+        expect(linked.fewerSteps?.id).toBe('plain-1');
+        expect(history.get(baseline.id)).toBeUndefined();
+      }
+    } finally {
+      local.close();
+    }
   });
 });
