@@ -65,8 +65,9 @@ export const LANES_VARIABLE = 'TEACACHE_LANES';
 
 /**
  * Lanes where TEACACHE_LANES is unset: one, so none. Two (the halves of a CFG batch on two cores) are safe in any
- * process now, but on the 2-core test machine they won only at 128 px (×3.9 → ×2.9 PyTorch) and lost at 32 and
- * 64 px (×1.7 → ×2.0, ×2.5 → ×2.9), where single-threaded BLAS under lanes costs more than the second core gives.
+ * process now, but on the 2-core test machine they lost: ×2.5 → ×2.9 PyTorch at 64 px, winning only at 128 px
+ * (×3.9 → ×2.9) before attention was chunked, and since then slower at both sizes in alternated runs (64 px:
+ * 101–157 ms without lanes, 127–182 with; 128 px: 867–939 against 981–1606), since lanes need BLAS on one thread.
  */
 export const DEFAULT_LANES = 1;
 
