@@ -41,7 +41,7 @@ const ENGINE_PURE = [
   'test/main/engine/calibration/calibration-store.test.ts',
   'test/main/engine/models/flux/config.test.ts',
   'test/main/engine/models/flux1/memory.test.ts',
-  'test/main/engine/models/builtin-model-dir.test.ts',
+  'test/main/engine/models/pixel-flux/builtin-model-dir.test.ts',
   'test/main/engine/shipped-file.test.ts',
 ];
 const TESTS = '*.test.{ts,tsx}';

@@ -1,17 +1,17 @@
 // The main process's side of the contract, for both transports: validates each request by name, runs it
-// against the EngineHost and the history, and turns host events into contract events. Runs in the main process
+// against the EngineHost and the history, and hands the host's contract events on as they are. Runs in the main process
 // (Node); no Electron imports, so web mode and tests use it unchanged.
 
-import { decodePng, encodePng } from '../engine/io/png.ts';
+import { decodePng, encodePng, pngDataUrl } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
 import { psnr } from '../engine/metrics/psnr.ts';
-import { uncachedRequest } from '../core/request.ts';
+import { fewerStepsRequest, uncachedRequest } from '../core/request.ts';
+import { fewerStepsPlan, withoutLinksTo } from '../core/run-links.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { EngineHost, HostEvent } from '../host/engine-host.ts';
 import { BUILTIN_SOURCE, folderProblems, saveModelChoice, type FolderChecker } from './model-choice.ts';
 import {
-  events,
   HISTORY_PAGE_SIZE,
   parsePayload,
   requests,
@@ -21,6 +21,7 @@ import {
   type EventPayload,
   type HistoryEntry,
   type Image,
+  type ModelInfoPayload,
   type ModelSource,
   type Psnr,
   type RequestInput,
@@ -29,10 +30,6 @@ import {
 } from '../core/contract.ts';
 
 type Handlers = { readonly [K in RequestName]: (input: RequestInput<K>) => Promise<RequestOutput<K>> };
-
-export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
-}
 
 function psnrOf(a: Uint8Array, b: Uint8Array): Psnr {
   const value = psnr(a, b);
@@ -49,7 +46,7 @@ export interface StudioServiceOptions {
 export class StudioService {
   private readonly listeners = new Set<(message: EventMessage) => void>();
   private readonly stopHost: () => void;
-  /** Saving finished runs one at a time keeps baseline links consistent. */
+  /** History writes (saving finished runs, deleting runs) one at a time keep the links between runs consistent. */
   private saving: Promise<void> = Promise.resolve();
   private modelSource: ModelSource;
   /** One model switch at a time: two racing would leave the remembered folder and the loaded one apart. */
@@ -64,7 +61,10 @@ export class StudioService {
     this.stopHost = host.on((event) => this.onHostEvent(event));
   }
 
-  /** Every contract event, already validated, for a transport to deliver. */
+  /**
+   * Every contract event, for a transport to deliver. The host's were validated where they entered this process
+   * (from the worker) and the service's own are typed; each receiver (the renderer's client) validates on arrival.
+   */
   onEvent(listener: (message: EventMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -91,12 +91,7 @@ export class StudioService {
   }
 
   private emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
-    const checked = events[name].safeParse(payload);
-    if (!checked.success) {
-      console.error(`Not sending a malformed ${name} event:`, checked.error.issues);
-      return;
-    }
-    const message = { name, payload: checked.data } as EventMessage;
+    const message = { name, payload } as EventMessage;
     for (const listener of this.listeners) {
       try {
         listener(message);
@@ -122,14 +117,18 @@ export class StudioService {
       if (!entry.request.cache.enabled) {
         throw new StudioError('BAD_REQUEST', `Run ${runId} ran without TeaCache already; it is its own baseline.`, { runId });
       }
-      const info = await this.host.info();
-      if (info.model.id !== entry.model.id) {
-        throw new StudioError('BAD_REQUEST', `Run ${runId} was made with ${entry.model.name}, but ${info.model.name} is loaded: load that model to make its baseline.`, {
-          runId,
-          model: entry.model.id,
-        });
-      }
+      await this.requireModelOf(entry, 'its baseline');
       return { jobId: this.host.submit(uncachedRequest(entry.request), { baselineOf: runId }).jobId };
+    },
+    generateFewerSteps: async ({ runId }) => {
+      const entry = this.history.require(runId);
+      const plan = fewerStepsPlan(entry);
+      if ('problem' in plan) throw new StudioError('BAD_REQUEST', plan.message, { runId, problem: plan.problem });
+      const model = await this.requireModelOf(entry, 'its plain-steps run');
+      const request = fewerStepsRequest(entry.request, plan.steps);
+      // As generate does: the engine's rules for the loaded model, so a request it would refuse fails here, not once queued.
+      resolveRequest({ info: model, defaults: model.defaults }, request);
+      return { jobId: this.host.submit(request, { fewerStepsOf: runId }).jobId, steps: plan.steps };
     },
     calibrate: async (request) => ({ jobId: this.host.calibrate(request).jobId }),
     cancel: async ({ jobId }) => ({ cancelled: this.host.cancel(jobId) }),
@@ -147,20 +146,13 @@ export class StudioService {
       return { width: entry.width, height: entry.height, dataUrl: pngDataUrl(await this.history.image(id)) };
     },
     deleteRun: async ({ id }) => {
-      await this.saving;
-      const entry = this.history.get(id);
-      if (!entry) return { deleted: false };
-      // Unlink first: a dangling link would point the UI at a run it cannot fetch.
-      const updated: HistoryEntry[] = [];
-      for (const other of this.history.list()) {
-        const unlinked = other.baseline?.id === id ? { ...other, baseline: null } : other.baselineOf === id ? { ...other, baselineOf: null } : undefined;
-        if (!unlinked) continue;
-        await this.history.update(unlinked);
-        updated.push(unlinked);
-      }
-      const deleted = await this.history.delete(id);
-      if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
-      return { deleted };
+      // On the saves' queue: a save reading an entry this is unlinking would write its old links back.
+      const deletion = this.saving.then(() => this.removeRun(id));
+      this.saving = deletion.then(
+        () => undefined,
+        () => undefined,
+      );
+      return deletion;
     },
     compare: async ({ id, against }) => {
       const entry = this.history.require(id);
@@ -187,6 +179,35 @@ export class StudioService {
     },
   };
 
+  /** Deletes run `id`, unlinking every entry that points at it first; saves wait for it, and it for them. */
+  private async removeRun(id: string): Promise<RequestOutput<'deleteRun'>> {
+    const entry = this.history.get(id);
+    if (!entry) return { deleted: false };
+    // Unlink first: a dangling link would point the UI at a run it cannot fetch.
+    const updated: HistoryEntry[] = [];
+    for (const other of this.history.list()) {
+      const unlinked = withoutLinksTo(other, id);
+      if (!unlinked) continue;
+      await this.history.update(unlinked);
+      updated.push(unlinked);
+    }
+    const deleted = await this.history.delete(id);
+    if (deleted || updated.length > 0) this.emit('historyChanged', { added: [], updated, removed: deleted ? [id] : [] });
+    return { deleted };
+  }
+
+  /** The loaded model's info, once it is the one run `entry` was made with (BAD_REQUEST otherwise): a rerun of it needs that model. */
+  private async requireModelOf(entry: HistoryEntry, what: string): Promise<ModelInfoPayload> {
+    const { model } = await this.host.info();
+    if (model.id !== entry.model.id) {
+      throw new StudioError('BAD_REQUEST', `Run ${entry.id} was made with ${entry.model.name}, but ${model.name} is loaded: load that model to make ${what}.`, {
+        runId: entry.id,
+        model: entry.model.id,
+      });
+    }
+    return model;
+  }
+
   /** Refuses a folder with problems untouched; otherwise restarts the engine on it, remembers it and says so. */
   private async setModelFolder(dir: string | null): Promise<RequestOutput<'setModelFolder'>> {
     let source: ModelSource = BUILTIN_SOURCE;
@@ -202,51 +223,29 @@ export class StudioService {
     return { accepted: true, problems: [], source };
   }
 
+  /** Hands the host's contract events on as they are; a run's result is recorded first, then announced as jobDone. */
   private onHostEvent(event: HostEvent): void {
-    switch (event.type) {
-      case 'queued':
-        this.emit('jobQueued', { jobId: event.jobId, request: event.request, baselineOf: event.baselineOf, position: event.position });
-        return;
-      case 'started':
-        this.emit('jobStarted', { jobId: event.jobId, request: event.request, timesteps: event.timesteps, baselineOf: event.baselineOf });
-        return;
-      case 'steps':
-        this.emit('steps', { jobId: event.jobId, events: event.events });
-        return;
-      case 'preview':
-        this.emit('preview', { jobId: event.jobId, index: event.index, image: { width: event.width, height: event.height, dataUrl: pngDataUrl(event.png) } });
-        return;
-      case 'failed':
-        this.emit('jobFailed', { jobId: event.jobId, error: event.error });
-        return;
-      case 'calibration-queued':
-        this.emit('calibrationQueued', { jobId: event.jobId, request: event.request, position: event.position });
-        return;
-      case 'calibration-progress':
-        this.emit('calibrationProgress', { jobId: event.jobId, ...event.progress });
-        return;
-      case 'calibration-done':
-        this.emit('calibrationDone', { jobId: event.jobId, result: event.result });
-        return;
-      case 'calibration-failed':
-        this.emit('calibrationFailed', { jobId: event.jobId, error: event.error });
-        return;
-      case 'done':
-        this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {
-          const failure = error instanceof StudioError ? error : new StudioError('HISTORY_IO', `Could not save run ${event.jobId}: ${String(error)}`);
-          this.emit('jobFailed', { jobId: event.jobId, error: failure.toPayload() });
-        });
-        return;
+    if (event.type !== 'result') {
+      const { type, ...payload } = event;
+      this.emit(type, payload as EventPayload<typeof type>);
+      return;
     }
+    this.saving = this.saving.then(() => this.save(event)).catch((error: unknown) => {
+      const failure = error instanceof StudioError ? error : new StudioError('HISTORY_IO', `Could not save run ${event.jobId}: ${String(error)}`);
+      this.emit('jobFailed', { jobId: event.jobId, error: failure.toPayload() });
+    });
   }
 
-  /** Records a finished run, links it with its baseline both ways, then announces it. */
-  private async save(event: Extract<HostEvent, { type: 'done' }>): Promise<void> {
+  /** Records a finished run, links it with its baseline (or the run it is the plain-steps run of) both ways, then announces it. */
+  private async save(event: Extract<HostEvent, { type: 'result' }>): Promise<void> {
     const { result } = event;
     const { png, ...rest } = result;
     let entry: HistoryEntry = { ...rest, id: event.jobId, createdAt: new Date().toISOString(), baselineOf: null, baseline: null };
     const original = event.baselineOf ? this.history.get(event.baselineOf) : undefined;
     if (original) entry = { ...entry, baselineOf: original.id };
+    // A run deleted while its plain-steps run ran leaves that one unlinked but kept, as with a baseline.
+    const measured = event.fewerStepsOf ? this.history.get(event.fewerStepsOf) : undefined;
+    if (measured) entry = { ...entry, fewerStepsOf: measured.id };
     // Read the original's image before saving anything, so an unreadable one cannot leave a baseline unlinked.
     const originalRgb = original ? decodePng(await this.history.image(original.id)).rgb : undefined;
     await this.history.add(entry, png);
@@ -261,6 +260,11 @@ export class StudioService {
           psnr: psnrOf(originalRgb, decodePng(png).rgb),
         },
       };
+      await this.history.update(linked);
+      updated.push(linked);
+    }
+    if (measured) {
+      const linked: HistoryEntry = { ...measured, fewerSteps: { id: entry.id, steps: entry.request.steps, wallMs: entry.wallMs } };
       await this.history.update(linked);
       updated.push(linked);
     }

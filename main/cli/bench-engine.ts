@@ -15,8 +15,8 @@ import type { MxBackend } from '../engine/mlx/backend.ts';
 import { describeBackend, loadBackend, type BackendPreference } from '../engine/mlx/load-backend.ts';
 import { releaseUnreferencedArrays } from '../engine/mlx/memory.ts';
 import { nativeStatus } from '../engine/mlx/native-addon.ts';
-import { builtinModelDir, PixelFluxModel } from '../engine/models/pixel-flux-model.ts';
-import { forwardFlops } from './forward-flops.ts';
+import { builtinModelDir, PixelFluxModel } from '../engine/models/pixel-flux/pixel-flux-model.ts';
+import { forwardFlops } from '../engine/models/flux/forward-flops.ts';
 import { parseCommandLine, runCli, UsageError } from './options.ts';
 import { median, round } from './stats.ts';
 

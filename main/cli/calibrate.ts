@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { calibrationPath, weightsFingerprint, writeCalibration } from '../engine/calibration/calibration-file.ts';
 import { calibrateModel, DEFAULT_CALIBRATION_PROMPTS } from '../engine/calibration/calibrate.ts';
 import { openGenerator } from '../engine/engine.ts';
-import { builtinModelDir } from '../engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../engine/models/pixel-flux/pixel-flux-model.ts';
 import { parseIntegerList, readPromptFile } from './list-options.ts';
 import { parseCommandLine, runCli, UsageError } from './options.ts';
 

@@ -166,9 +166,10 @@ async function main(): Promise<void> {
   const png = recordPng(result, record);
   write(out, png);
   write(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
-  const { hits, misses } = result.stats;
+  const { hits, misses, forwardEquivalents } = result.stats;
+  const probes = forwardEquivalents === misses ? '' : ` (${forwardEquivalents.toFixed(2)} forward-equivalents with the reused steps' first blocks)`;
   process.stderr.write(
-    `wrote ${out} and ${jsonFile}\n${misses} forwards computed, ${hits} reused of ${result.request.steps} steps; wall ${result.wallMs.toFixed(0)} ms\n`,
+    `wrote ${out} and ${jsonFile}\n${misses} forwards computed${probes}, ${hits} reused of ${result.request.steps} steps; wall ${result.wallMs.toFixed(0)} ms\n`,
   );
 }
 

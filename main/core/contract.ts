@@ -180,6 +180,11 @@ export const StatsSchema = z.object({
   /** Steps that ran the model. */
   misses: z.number().int().nonnegative(),
   forwards: z.number().int().nonnegative(),
+  /**
+   * What the steps cost in whole forwards (core/teacache/step-cost.ts): `forwards` plus what reused steps ran,
+   * First-Block Cache's probes. Records made before it was counted have none (read through forwardEquivalentsOf).
+   */
+  forwardEquivalents: z.number().nonnegative().optional(),
 });
 
 /**
@@ -221,6 +226,21 @@ export const HistoryEntrySchema = z.object({
       psnr: PsnrSchema,
     })
     .nullable(),
+  // The plain-steps links came later: entries saved before them have neither field, which reads as null.
+  /** Set on an uncached run of as many plain steps as run `fewerStepsOf` computed forwards (core/run-links.ts). */
+  fewerStepsOf: IdSchema.nullable().optional(),
+  /**
+   * Set on a cached run whose plain-steps run exists: the same request uncached at `steps` = its forwards. Its
+   * PSNR is the compare request's, against this run's uncached baseline, so it follows whichever baseline is linked.
+   */
+  fewerSteps: z
+    .object({
+      id: IdSchema,
+      steps: z.number().int().positive(),
+      wallMs: z.number().nonnegative(),
+    })
+    .nullable()
+    .optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
@@ -241,6 +261,8 @@ export const JobSummarySchema = z.object({
   state: JobStateSchema,
   request: GenerationRequestSchema,
   baselineOf: IdSchema.nullable(),
+  /** Set when the job is the plain-steps run of that run. */
+  fewerStepsOf: IdSchema.optional(),
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
@@ -351,6 +373,11 @@ export const requests = {
   /** Queues the uncached run of history entry `runId`'s settings, linked to it as its baseline. */
   generateBaseline: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema }) },
   /**
+   * Queues history entry `runId`'s request uncached with as many steps as it computed forwards, linked to it as its
+   * plain-steps run: what the same cost buys without the cache. BAD_REQUEST, saying why, when there is nothing to compare.
+   */
+  generateFewerSteps: { input: z.object({ runId: IdSchema }).strict(), output: z.object({ jobId: IdSchema, steps: z.number().int().positive() }) },
+  /**
    * Queues a calibration of the loaded model, run like a generation (never beside one). Its progress and outcome
    * follow as calibration events; once it succeeds the teacache policy uses the new polynomial. `cancel` stops it.
    */
@@ -406,9 +433,10 @@ export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
 // Events: main → UI, broadcast to every window / web client.
 
 export const events = {
-  jobQueued: z.object({ jobId: IdSchema, request: GenerationRequestSchema, baselineOf: IdSchema.nullable(), position: z.number().int().nonnegative() }),
+  /** `baselineOf` and `fewerStepsOf` as in JobSummary: which run the job was queued to measure, if any. */
+  jobQueued: z.object({ jobId: IdSchema, request: GenerationRequestSchema, baselineOf: IdSchema.nullable(), fewerStepsOf: IdSchema.optional(), position: z.number().int().nonnegative() }),
   /** The job left the queue; `request` has every default filled in. */
-  jobStarted: z.object({ jobId: IdSchema, request: ResolvedRequestSchema, timesteps: z.array(z.number()), baselineOf: IdSchema.nullable() }),
+  jobStarted: z.object({ jobId: IdSchema, request: ResolvedRequestSchema, timesteps: z.array(z.number()), baselineOf: IdSchema.nullable(), fewerStepsOf: IdSchema.optional() }),
   /** Step events in order, batched (a few per message at most). */
   steps: z.object({ jobId: IdSchema, events: z.array(StepEventSchema).min(1) }),
   /** The current image estimate after step `index`, sent now and then. */
@@ -436,6 +464,12 @@ export const EVENT_NAMES = Object.keys(events) as EventName[];
 /** One event as a transport carries it. */
 export type EventMessage<K extends EventName = EventName> = { [P in K]: { readonly name: P; readonly payload: EventPayload<P> } }[K];
 
+/**
+ * The same event inside a process (worker → host → service, and the renderer's store): its name as `type` beside
+ * its payload's fields. Nothing renames or reshapes it on the way; the service wraps it as an EventMessage.
+ */
+export type TypedEvent<K extends EventName = EventName> = { [P in K]: { readonly type: P } & EventPayload<P> }[K];
+
 // ---------------------------------------------------------------------------------------------------------------
 // The typed API the renderer uses. Both transports produce exactly this (see client.ts).
 
@@ -446,6 +480,7 @@ export interface StudioApi {
   getInfo(): Promise<EngineInfo>;
   generate(request: RequestInput<'generate'>['request']): Promise<RequestOutput<'generate'>>;
   generateBaseline(runId: string): Promise<RequestOutput<'generateBaseline'>>;
+  generateFewerSteps(runId: string): Promise<RequestOutput<'generateFewerSteps'>>;
   cancel(jobId: string): Promise<RequestOutput<'cancel'>>;
   listJobs(): Promise<RequestOutput<'listJobs'>>;
   listHistory(page?: RequestInput<'listHistory'>): Promise<RequestOutput<'listHistory'>>;

@@ -71,6 +71,11 @@ export function uncachedRequest(resolved: ResolvedRequest): GenerationRequest {
   return { prompt, negativePrompt, seed, steps, width, height, guidanceScale, cache: { ...cache, enabled: false } };
 }
 
+/** The plain-steps rival of a recorded run: the same settings uncached at `steps` steps (core/run-links.ts fewerStepsPlan says how many). */
+export function fewerStepsRequest(resolved: ResolvedRequest, steps: number): GenerationRequest {
+  return { ...uncachedRequest(resolved), steps };
+}
+
 /** A request with every choice made, as recorded next to each image. */
 export const ResolvedRequestSchema = z.object({
   prompt: z.string(),

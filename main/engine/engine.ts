@@ -7,7 +7,7 @@ import { loadBackend, type BackendPreference } from './mlx/load-backend.ts';
 import type { ImageModel } from './models/image-model.ts';
 import { loadModel } from './models/load-model.ts';
 import type { LoadModelOptions } from './models/model-family.ts';
-import { builtinModelDir } from './models/pixel-flux-model.ts';
+import { builtinModelDir } from './models/pixel-flux/pixel-flux-model.ts';
 
 export interface EngineOptions {
   /** A model folder; the built-in model when omitted. */

@@ -9,9 +9,9 @@ import type { ImageModel, ModelInfo } from './models/image-model.ts';
 import type { GenerationRequest, ResolvedRequest } from '../core/request.ts';
 import { cfgWeight, resolveRequest } from '../core/resolve-request.ts';
 import { scheduleFor } from '../core/schedule.ts';
-import { combineGuidance, sample, type Guidance, type StepEvent } from './sampler/sampler.ts';
+import { combineGuidance, sample, type Guidance, type SamplerStats, type StepEvent } from './sampler/sampler.ts';
 import { createPolicy } from '../core/teacache/create-policy.ts';
-import { TeaCache, type CacheStats } from '../core/teacache/teacache.ts';
+import { TeaCache } from '../core/teacache/teacache.ts';
 
 export interface GenerationResult {
   readonly request: ResolvedRequest;
@@ -23,7 +23,7 @@ export interface GenerationResult {
   readonly rgb: Uint8Array;
   readonly timesteps: readonly number[];
   readonly events: readonly StepEvent[];
-  readonly stats: CacheStats & { readonly forwards: number };
+  readonly stats: SamplerStats & { readonly forwards: number };
   readonly wallMs: number;
   /** Prompt words the model does not know (they were read as <unk>). */
   readonly unknownWords: readonly string[];

@@ -5,20 +5,20 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { GenerationRequestSchema, type GenerationRequest, type ResolvedRequest } from '../core/request.ts';
-import type { StepEvent } from '../engine/sampler/sampler.ts';
+import { GenerationRequestSchema, type GenerationRequest } from '../core/request.ts';
 import { preferSingleThreadedBlas, singleLaneEnv } from '../engine/mlx/load-backend.ts';
 import {
   CalibrationRequestSchema,
   parsePayload,
   StudioError,
   toErrorPayload,
-  type CalibrationProgress,
   type CalibrationRequest,
   type CalibrationResult,
   type EngineInfo,
   type ErrorPayload,
   type JobSummary,
+  type StepEventPayload,
+  type TypedEvent,
 } from '../core/contract.ts';
 import { FromWorkerSchema, type FromWorker, type ToWorker, type WorkerOptions, type WorkerResult } from './worker-protocol.ts';
 
@@ -37,17 +37,11 @@ export interface EngineHostOptions {
   readonly testHooks?: boolean;
 }
 
+/** Contract events with their contract names and shapes (the service hands them on as they are), and a run's result. */
 export type HostEvent =
-  | { readonly type: 'queued'; readonly jobId: string; readonly request: GenerationRequest; readonly baselineOf: string | null; readonly position: number }
-  | { readonly type: 'started'; readonly jobId: string; readonly request: ResolvedRequest; readonly timesteps: number[]; readonly baselineOf: string | null }
-  | { readonly type: 'steps'; readonly jobId: string; readonly events: StepEvent[] }
-  | { readonly type: 'preview'; readonly jobId: string; readonly index: number; readonly width: number; readonly height: number; readonly png: Uint8Array }
-  | { readonly type: 'done'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null }
-  | { readonly type: 'failed'; readonly jobId: string; readonly error: ErrorPayload }
-  | { readonly type: 'calibration-queued'; readonly jobId: string; readonly request: CalibrationRequest; readonly position: number }
-  | { readonly type: 'calibration-progress'; readonly jobId: string; readonly progress: CalibrationProgress }
-  | { readonly type: 'calibration-done'; readonly jobId: string; readonly result: CalibrationResult }
-  | { readonly type: 'calibration-failed'; readonly jobId: string; readonly error: ErrorPayload };
+  | TypedEvent<'jobQueued' | 'jobStarted' | 'steps' | 'preview' | 'jobFailed' | 'calibrationQueued' | 'calibrationProgress' | 'calibrationDone' | 'calibrationFailed'>
+  /** A finished generation, with its PNG: the service records it, then announces it as jobDone. */
+  | { readonly type: 'result'; readonly jobId: string; readonly result: WorkerResult; readonly baselineOf: string | null; readonly fewerStepsOf?: string };
 
 export interface JobHandle {
   readonly jobId: string;
@@ -71,6 +65,8 @@ interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
   readonly baselineOf: string | null;
+  /** The run this job is the plain-steps run of, passed on with its events like baselineOf. */
+  readonly fewerStepsOf?: string;
   resolve(result: WorkerResult): void;
 }
 
@@ -152,9 +148,9 @@ export class EngineHost {
   private loaded = false;
   private loadCrashes = 0;
   private closed = false;
-  private readonly pendingSteps = new Map<string, StepEvent[]>();
+  private readonly pendingSteps = new Map<string, StepEventPayload[]>();
   /** Only the latest progress of a calibration matters; several steps' worth fold into one event. */
-  private readonly pendingProgress = new Map<string, CalibrationProgress>();
+  private readonly pendingProgress = new Map<string, TypedEvent<'calibrationProgress'>>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Workers started so far; tests read it to see a restart. */
   workersStarted = 0;
@@ -206,14 +202,14 @@ export class EngineHost {
   }
 
   /** Queues a generation; throws INVALID_PAYLOAD at once for a request that does not fit the schema. */
-  submit(input: GenerationRequest, meta: { baselineOf?: string; jobId?: string } = {}): JobHandle {
+  submit(input: GenerationRequest, meta: { baselineOf?: string; fewerStepsOf?: string; jobId?: string } = {}): JobHandle {
     if (this.closed) throw new StudioError('INTERNAL', 'The engine host is closed.');
     const request = parsePayload(GenerationRequestSchema, input, 'generation request');
     const jobId = meta.jobId ?? newJobId();
     const { promise: done, resolve, reject } = deferred<WorkerResult>();
-    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, state: 'queued', resolve, reject };
+    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, fewerStepsOf: meta.fewerStepsOf, state: 'queued', resolve, reject };
     this.queue.push(job);
-    this.emit({ type: 'queued', jobId, request, baselineOf: job.baselineOf, position: this.position() });
+    this.emit({ type: 'jobQueued', jobId, request, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf, position: this.position() });
     this.pump();
     return { jobId, done };
   }
@@ -228,7 +224,7 @@ export class EngineHost {
     const jobId = meta.jobId ?? newJobId();
     const { promise: done, resolve, reject } = deferred<CalibrationResult>();
     this.queue.push({ kind: 'calibrate', jobId, request, state: 'queued', resolve, reject });
-    this.emit({ type: 'calibration-queued', jobId, request, position: this.position() });
+    this.emit({ type: 'calibrationQueued', jobId, request, position: this.position() });
     this.pump();
     return { jobId, done };
   }
@@ -260,6 +256,7 @@ export class EngineHost {
       state: job.state,
       request: job.request,
       baselineOf: job.baselineOf,
+      fewerStepsOf: job.fewerStepsOf,
     }));
   }
 
@@ -357,8 +354,8 @@ export class EngineHost {
     }
     const job = this.running;
     if (!job || job.jobId !== message.jobId) {
-      // A queued job the worker cancelled, or a straggler of a job already ended here.
-      if (message.type === 'failed') {
+      // A queued job the worker refused, or a straggler of a job already ended here.
+      if (message.type === 'jobFailed' || message.type === 'calibrationFailed') {
         const index = this.queue.findIndex((queued) => queued.jobId === message.jobId);
         if (index >= 0) this.finish(this.queue.splice(index, 1)[0]!, message.error);
       }
@@ -369,29 +366,30 @@ export class EngineHost {
       return;
     }
     switch (message.type) {
-      case 'started':
-        this.emit({ type: 'started', jobId: job.jobId, request: message.request, timesteps: message.timesteps, baselineOf: job.baselineOf });
+      case 'jobStarted':
+        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
         return;
-      case 'step':
-        this.queueStep(job.jobId, message.event);
+      case 'steps':
+        this.queueSteps(message);
         return;
       case 'preview':
         this.flushSteps();
-        this.emit({ type: 'preview', jobId: job.jobId, index: message.index, width: message.width, height: message.height, png: message.png });
+        this.emit(message);
         return;
-      case 'done':
+      case 'result':
         this.flushSteps();
         this.running = undefined;
         job.resolve(message.result);
-        this.emit({ type: 'done', jobId: job.jobId, result: message.result, baselineOf: job.baselineOf });
+        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
         this.pump();
         return;
-      case 'failed':
+      case 'jobFailed':
         this.finish(job, message.error);
         this.pump();
         return;
-      case 'calibration-progress':
-      case 'calibration-done':
+      case 'calibrationProgress':
+      case 'calibrationDone':
+      case 'calibrationFailed':
         this.finish(job, { code: 'INTERNAL', message: `The engine answered a generation with a calibration message (${message.type}); the job was stopped.` });
         this.pump();
         return;
@@ -400,11 +398,11 @@ export class EngineHost {
 
   private onCalibrationMessage(job: CalibrationJob, message: Exclude<FromWorker, { type: 'ready' | 'load-failed' | 'protocol-error' }>): void {
     switch (message.type) {
-      case 'calibration-progress':
-        this.pendingProgress.set(job.jobId, message.progress);
+      case 'calibrationProgress':
+        this.pendingProgress.set(job.jobId, message);
         this.scheduleFlush();
         return;
-      case 'calibration-done': {
+      case 'calibrationDone': {
         this.flushSteps();
         this.running = undefined;
         // In force from now on: info() answers with the model as the next run will use it.
@@ -413,11 +411,11 @@ export class EngineHost {
           this.ready = Promise.resolve(this.loadedInfo);
         }
         job.resolve(message.result);
-        this.emit({ type: 'calibration-done', jobId: job.jobId, result: message.result });
+        this.emit(message);
         this.pump();
         return;
       }
-      case 'failed':
+      case 'calibrationFailed':
         this.finish(job, message.error);
         this.pump();
         return;
@@ -457,7 +455,7 @@ export class EngineHost {
       this.running = undefined;
     }
     job.reject(StudioError.fromPayload(error));
-    this.emit({ type: job.kind === 'calibrate' ? 'calibration-failed' : 'failed', jobId: job.jobId, error });
+    this.emit({ type: job.kind === 'calibrate' ? 'calibrationFailed' : 'jobFailed', jobId: job.jobId, error });
     this.updateRef();
   }
 
@@ -480,10 +478,11 @@ export class EngineHost {
     }
   }
 
-  private queueStep(jobId: string, event: StepEvent): void {
+  /** Gathers a job's steps events into one of the same for the next flush. */
+  private queueSteps({ jobId, events }: TypedEvent<'steps'>): void {
     const pending = this.pendingSteps.get(jobId);
-    if (pending) pending.push(event);
-    else this.pendingSteps.set(jobId, [event]);
+    if (pending) pending.push(...events);
+    else this.pendingSteps.set(jobId, [...events]);
     this.scheduleFlush();
   }
 
@@ -496,7 +495,7 @@ export class EngineHost {
     this.flushTimer = undefined;
     for (const [jobId, events] of this.pendingSteps) this.emit({ type: 'steps', jobId, events });
     this.pendingSteps.clear();
-    for (const [jobId, progress] of this.pendingProgress) this.emit({ type: 'calibration-progress', jobId, progress });
+    for (const progress of this.pendingProgress.values()) this.emit(progress);
     this.pendingProgress.clear();
   }
 }

@@ -9,11 +9,11 @@ import { DEFAULT_CALIBRATION_PROMPTS } from '../core/teacache/default-prompts.ts
 import { loadEngine } from '../engine/engine.ts';
 import { CancelledError } from '../core/errors.ts';
 import { Generator } from '../engine/generate.ts';
-import { encodePng } from '../engine/io/png.ts';
+import { encodePng, pngDataUrl } from '../engine/io/png.ts';
 import { recordFields, recordPng } from '../engine/io/run-record.ts';
 import { IdSchema, toErrorPayload, type EngineInfo, type ErrorPayload } from '../core/contract.ts';
 import { calibrationPlace, calibrationSummary, saveCalibration, type StoredCalibration } from '../engine/calibration/calibration-store.ts';
-import { FromWorkerSchema, ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
+import { ToWorkerSchema, WorkerOptionsSchema, type FromWorker, type ToWorker } from './worker-protocol.ts';
 import { PreviewPacer } from './preview-pacing.ts';
 import type { ImageModel } from '../engine/models/image-model.ts';
 
@@ -21,9 +21,9 @@ if (!parentPort) throw new Error('engine-worker.ts must run on a worker thread (
 const port = parentPort;
 const options = WorkerOptionsSchema.parse(workerData);
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  // Checked here too, so a bad message fails loudly on the side that made it.
-  port.postMessage(FromWorkerSchema.parse(message), transfer);
+/** Typed here and validated once, where it is received (EngineHost). */
+function post(message: FromWorker): void {
+  port.postMessage(message);
 }
 
 type Job = Extract<ToWorker, { type: 'generate' | 'calibrate' }>;
@@ -70,24 +70,24 @@ async function run(job: Job): Promise<void> {
   try {
     const resolvedRun = gen.resolve(job.request);
     const resolved = resolvedRun.request;
-    post({ type: 'started', jobId: job.jobId, request: resolved, timesteps: [...resolvedRun.timesteps] });
+    post({ type: 'jobStarted', jobId: job.jobId, request: resolved, timesteps: [...resolvedRun.timesteps] });
     const previews = new PreviewPacer(options.previewIntervalMs);
     const result = await gen.generateResolved(resolvedRun, {
       signal,
       onStep: (event, previewRgb) => {
-        post({ type: 'step', jobId: job.jobId, event });
+        post({ type: 'steps', jobId: job.jobId, events: [event] });
         const started = performance.now();
-        // The final image arrives with "done"; previews only fill the wait before it.
+        // The final image arrives with the "result"; previews only fill the wait before it.
         if (event.index + 1 < event.total && previews.due(started)) {
-          const png = encodePng(previewRgb(), resolved.width, resolved.height);
+          const dataUrl = pngDataUrl(encodePng(previewRgb(), resolved.width, resolved.height));
           previews.made(started, performance.now());
-          post({ type: 'preview', jobId: job.jobId, index: event.index, width: resolved.width, height: resolved.height, png });
+          post({ type: 'preview', jobId: job.jobId, index: event.index, image: { width: resolved.width, height: resolved.height, dataUrl } });
         }
       },
     });
-    post({ type: 'done', jobId: job.jobId, result: { ...recordFields(result), png: recordPng(result) } });
+    post({ type: 'result', jobId: job.jobId, result: { ...recordFields(result), png: recordPng(result) } });
   } catch (error) {
-    post({ type: 'failed', jobId: job.jobId, error: toErrorPayload(error) });
+    post({ type: 'jobFailed', jobId: job.jobId, error: toErrorPayload(error) });
   } finally {
     current = undefined;
   }
@@ -106,7 +106,7 @@ async function calibrate(job: Extract<ToWorker, { type: 'calibrate' }>): Promise
     let run = 1;
     const progress = (step: number, steps: number) => {
       const index = run - 1;
-      post({ type: 'calibration-progress', jobId: job.jobId, progress: { run, runs, prompt: prompts[Math.floor(index / seeds.length)]!, seed: seeds[index % seeds.length]!, step, steps } });
+      post({ type: 'calibrationProgress', jobId: job.jobId, run, runs, prompt: prompts[Math.floor(index / seeds.length)]!, seed: seeds[index % seeds.length]!, step, steps });
     };
     const steps = job.request.steps ?? gen.model.defaults.steps;
     progress(0, steps);
@@ -128,12 +128,12 @@ async function calibrate(job: Extract<ToWorker, { type: 'calibrate' }>): Promise
     const stored = await saveCalibration(place, outcome.calibration);
     useCalibration(stored);
     post({
-      type: 'calibration-done',
+      type: 'calibrationDone',
       jobId: job.jobId,
       result: { ...calibrationSummary(stored), modelId: outcome.calibration.modelId, runs: outcome.calibration.runs, flux1: outcome.flux1, model: engineInfo().model },
     });
   } catch (error) {
-    post({ type: 'failed', jobId: job.jobId, error: calibrationError(error) });
+    post({ type: 'calibrationFailed', jobId: job.jobId, error: calibrationError(error) });
   } finally {
     current = undefined;
   }
@@ -150,7 +150,7 @@ function calibrationError(error: unknown): ErrorPayload {
 /** Runs `job` now; a job sent before "ready" or beside another breaks the host's side of the protocol. */
 function start(job: Job): void {
   if (!generator || current) {
-    post({ type: 'failed', jobId: job.jobId, error: { code: 'INTERNAL', message: `The engine worker got job ${job.jobId} while ${generator ? `running ${current!.jobId}` : 'still loading'}; the host sends one job at a time, once the worker is ready.` } });
+    post({ type: job.type === 'calibrate' ? 'calibrationFailed' : 'jobFailed', jobId: job.jobId, error: { code: 'INTERNAL', message: `The engine worker got job ${job.jobId} while ${generator ? `running ${current!.jobId}` : 'still loading'}; the host sends one job at a time, once the worker is ready.` } });
     return;
   }
   void run(job);

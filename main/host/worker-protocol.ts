@@ -1,18 +1,9 @@
-// The messages between EngineHost (main thread) and the engine worker, as zod schemas both sides check on
-// receipt: a worker is a process boundary too. Pure: no Node or Electron imports.
+// The messages between EngineHost (main thread) and the engine worker, as zod schemas each side checks on
+// receipt (and only there): a worker is a process boundary too. Pure: no Node or Electron imports.
 
 import { z } from 'zod';
-import { GenerationRequestSchema, ResolvedRequestSchema } from '../core/request.ts';
-import {
-  CalibrationProgressSchema,
-  CalibrationRequestSchema,
-  CalibrationResultSchema,
-  EngineInfoSchema,
-  ErrorPayloadSchema,
-  IdSchema,
-  RunRecordSchema,
-  StepEventSchema,
-} from '../core/contract.ts';
+import { GenerationRequestSchema } from '../core/request.ts';
+import { CalibrationRequestSchema, EngineInfoSchema, ErrorPayloadSchema, events, IdSchema, RunRecordSchema } from '../core/contract.ts';
 
 export const WorkerOptionsSchema = z.object({
   /** A model folder; the built-in model when omitted. */
@@ -44,18 +35,25 @@ export type ToWorker = z.infer<typeof ToWorkerSchema>;
 export const WorkerResultSchema = RunRecordSchema.extend({ png: Bytes });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 
+/**
+ * What the worker sends: its own lifecycle (ready, load-failed, protocol-error, a job's result) and contract events,
+ * tagged with their contract name and shaped as the contract says, which the host passes on as they are (it adds
+ * jobStarted's baselineOf and fewerStepsOf, which only it knows, and gathers steps into fewer of the same event).
+ */
 export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), info: EngineInfoSchema }),
   z.object({ type: z.literal('load-failed'), error: ErrorPayloadSchema }),
-  z.object({ type: z.literal('started'), jobId: IdSchema, request: ResolvedRequestSchema, timesteps: z.array(z.number()) }),
-  z.object({ type: z.literal('step'), jobId: IdSchema, event: StepEventSchema }),
-  z.object({ type: z.literal('preview'), jobId: IdSchema, index: z.number().int().nonnegative(), width: z.number().int().positive(), height: z.number().int().positive(), png: Bytes }),
-  z.object({ type: z.literal('done'), jobId: IdSchema, result: WorkerResultSchema }),
-  z.object({ type: z.literal('failed'), jobId: IdSchema, error: ErrorPayloadSchema }),
-  z.object({ type: z.literal('calibration-progress'), jobId: IdSchema, progress: CalibrationProgressSchema }),
-  /** Saved, and in force for the next run. */
-  z.object({ type: z.literal('calibration-done'), jobId: IdSchema, result: CalibrationResultSchema }),
+  /** A finished generation; the service records it and announces it as jobDone. */
+  z.object({ type: z.literal('result'), jobId: IdSchema, result: WorkerResultSchema }),
   /** The host sent something the worker could not read: a bug on the host side. */
   z.object({ type: z.literal('protocol-error'), jobId: IdSchema.optional(), message: z.string() }),
+  events.jobStarted.omit({ baselineOf: true, fewerStepsOf: true }).extend({ type: z.literal('jobStarted') }),
+  events.steps.extend({ type: z.literal('steps') }),
+  events.preview.extend({ type: z.literal('preview') }),
+  events.jobFailed.extend({ type: z.literal('jobFailed') }),
+  events.calibrationProgress.extend({ type: z.literal('calibrationProgress') }),
+  /** Saved, and in force for the next run. */
+  events.calibrationDone.extend({ type: z.literal('calibrationDone') }),
+  events.calibrationFailed.extend({ type: z.literal('calibrationFailed') }),
 ]);
 export type FromWorker = z.infer<typeof FromWorkerSchema>;

@@ -1,21 +1,31 @@
 // The right sidebar: the host's queue (with Cancel) above every stored run, newest first, each uncached
-// reference grouped under the run it measures; rows give seed, size, time and the cache setting. Delete offers
+// reference and plain-steps run grouped under the run it measures; rows give seed, size, time and the cache setting. Delete offers
 // Undo for a few seconds. Kept by the host, so it survives restarts. Renderer only.
 
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { measuringRunLabel } from '../lib/labels.ts';
+import { measuredRunOf } from '../../main/core/run-links.ts';
+import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { ApplyIcon, CloseIcon, TrashIcon } from './icons.tsx';
 import { StoredImage } from './run-image.tsx';
 
-/** Runs with their references under them; a reference whose run is gone stands alone. */
+/** Runs with their references (uncached and plain-steps) under them; a reference whose run is gone stands alone. */
 export function groupRuns(history: readonly RunEntry[]): { entry: RunEntry; references: RunEntry[] }[] {
   const ids = new Set(history.map((e) => e.id));
-  const groups = history.filter((e) => e.baselineOf === null || !ids.has(e.baselineOf)).map((entry) => ({ entry, references: [] as RunEntry[] }));
+  const under = (e: RunEntry) => {
+    const measured = measuredRunOf(e);
+    return measured !== null && ids.has(measured) ? measured : null;
+  };
+  const groups = history.filter((e) => under(e) === null).map((entry) => ({ entry, references: [] as RunEntry[] }));
   const byId = new Map(groups.map((g) => [g.entry.id, g]));
-  for (const e of history) if (e.baselineOf !== null && ids.has(e.baselineOf)) byId.get(e.baselineOf)?.references.push(e);
+  for (const e of history) {
+    const measured = under(e);
+    if (measured !== null) byId.get(measured)?.references.push(e);
+  }
   return groups;
 }
 
@@ -35,7 +45,7 @@ export function HistoryPanel() {
       undoRemove: s.undoRemove,
     })),
   );
-  const shown = pendingRemoval ? history.filter((e) => e.id !== pendingRemoval.id && e.baselineOf !== pendingRemoval.id) : history;
+  const shown = pendingRemoval ? history.filter((e) => e.id !== pendingRemoval.id && measuredRunOf(e) !== pendingRemoval.id) : history;
   const groups = groupRuns(shown);
   return (
     <aside className="sidebar history" aria-label="History">
@@ -69,7 +79,7 @@ export function HistoryPanel() {
           {groups.map(({ entry, references }) => (
             <HistoryItem key={entry.id} entry={entry} selectedId={selectedId} onSelect={selectRun} onRemove={removeRunUndoable}>
               {references.length > 0 && (
-                <ul className="history-references" aria-label={`Uncached references of “${entry.request.prompt || 'Untitled'}”`}>
+                <ul className="history-references" aria-label={`References of “${entry.request.prompt || 'Untitled'}”`}>
                   {references.map((reference) => (
                     <HistoryItem key={reference.id} entry={reference} selectedId={selectedId} onSelect={selectRun} onRemove={removeRunUndoable} />
                   ))}
@@ -95,6 +105,7 @@ export function HistoryPanel() {
 function cacheTag(entry: RunEntry): string {
   const { cache } = entry.request;
   if (entry.baselineOf !== null) return 'Uncached';
+  if (entry.fewerStepsOf) return 'Plain steps';
   if (!cache.enabled) return 'Cache off';
   return `${cache.policy === 'teacache' ? 'TeaCache' : cache.policy === 'seed' ? 'Seed rule' : 'Timestep'} τ ${formatThreshold(cache.threshold)}`;
 }
@@ -115,7 +126,7 @@ function HistoryItem({
   const applySettings = useStudio((s) => s.applySettings);
   const { request, stats } = entry;
   const selected = entry.id === selectedId;
-  const reference = entry.baselineOf !== null;
+  const reference = measuredRunOf(entry) !== null;
   const prompt = request.prompt || 'Untitled';
   return (
     <li className={`history-item${selected ? ' is-selected' : ''}${reference ? ' is-reference' : ''}`} data-run-id={entry.id}>
@@ -123,7 +134,7 @@ function HistoryItem({
         <button type="button" className="history-select" aria-current={selected ? 'true' : undefined} onClick={() => onSelect(entry.id)}>
           <StoredImage id={entry.id} alt="" size={reference ? 36 : 48} className="history-thumb" />
           <span className="history-text">
-            <span className="history-prompt">{reference ? 'Uncached reference' : prompt}</span>
+            <span className="history-prompt">{measuringRunLabel(entry) ?? prompt}</span>
             <span className="history-meta">
               <span className={`tag${reference || !request.cache.enabled ? '' : ' tag-accent'}`}>{cacheTag(entry)}</span>
               <span>seed {request.seed}</span>
@@ -155,9 +166,9 @@ function HistoryItem({
   );
 }
 
-/** A run's measured speedup; above the ideal (steps over forwards) it is timing noise, and says so. */
+/** A run's measured speedup; above the ideal (steps over what they cost in forwards) it is timing noise, and says so. */
 function MeasuredSpeedup({ entry, speedup }: { entry: RunEntry; speedup: number }) {
-  const ideal = entry.stats.forwards > 0 ? entry.request.steps / entry.stats.forwards : 1;
+  const ideal = idealSpeedup(entry.request.steps, forwardEquivalentsOf(entry.stats));
   const noisy = speedup > ideal * NOISE_MARGIN;
   return (
     <span className={`history-speedup${noisy ? ' is-noisy' : ''}`} title={noisy ? `Measured ${formatSpeedup(speedup)}, above the ideal ${formatSpeedup(ideal)}: timing noise` : 'Measured against the uncached reference'}>
@@ -195,7 +206,7 @@ function QueueView() {
 
 function QueueRow({ job, place, following, onCancel }: { job: PendingJob; place: number; following: boolean; onCancel: () => void }) {
   const prompt = job.request.prompt || 'Untitled';
-  const what = job.baselineOf ? 'Uncached reference' : prompt;
+  const what = measuringRunLabel(job) ?? prompt;
   return (
     <li className={`queue-row${job.running ? ' is-running' : ''}`}>
       <span className="queue-place" aria-hidden="true">

@@ -1,12 +1,15 @@
 // The main stage: the live run (preview, progress, charts) or the selected run
-// (image, comparison with its uncached baseline, stats, charts). Renderer only.
+// (image, comparison with its uncached baseline and with as many plain steps as it
+// computed forwards, stats, charts). Renderer only.
 
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatDb, formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
-import { POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
+import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
+import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
+import { measuringRunLabel, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
-import type { PendingJob, RunEntry } from '../lib/types.ts';
+import type { PendingJob, Psnr, RunEntry } from '../lib/types.ts';
 import { comparisonKey } from '../store/media-slice.ts';
 import { isActive, type LiveRun } from '../store/run-slice.ts';
 import { useStudio } from '../store/store.ts';
@@ -79,9 +82,11 @@ function statusText(run: LiveRun, ahead: number | null): string {
   }
 }
 
+const PURPOSE_LABELS = { reference: 'Uncached reference', 'fewer-steps': 'Same forwards as plain steps' } as const;
+
 /** What the live run is, above its title: never "Generating" for a run that failed or has not started. */
 function liveEyebrow(run: LiveRun, ahead: number | null): string {
-  const what = run.purpose === 'reference' ? 'Uncached reference' : 'Run';
+  const what = run.purpose === 'run' ? 'Run' : PURPOSE_LABELS[run.purpose];
   switch (run.status) {
     case 'failed':
       return `${what} · failed`;
@@ -89,7 +94,7 @@ function liveEyebrow(run: LiveRun, ahead: number | null): string {
       return `${what} · cancelled`;
     default:
       if (isQueued(run, ahead)) return `${what} · queued`;
-      return run.purpose === 'reference' ? 'Uncached reference' : 'Generating';
+      return run.purpose === 'run' ? 'Generating' : PURPOSE_LABELS[run.purpose];
   }
 }
 
@@ -165,13 +170,14 @@ function ResultView({ entry }: { entry: RunEntry }) {
   const cache = r.cache.enabled
     ? `${POLICY_LABELS[r.cache.policy].label}, threshold ${formatThreshold(r.cache.threshold)} · rescale ${r.cache.rescaleFactor} · skip ${r.cache.skipEarlySteps}${sinceCompute}${reuse}`
     : 'cache off';
-  const parent = entry.baselineOf ? history.find((e) => e.id === entry.baselineOf) : undefined;
+  const measured = measuredRunOf(entry);
+  const parent = measured ? history.find((e) => e.id === measured) : undefined;
   return (
     <div className="stage-content" data-run-id={entry.id}>
       <header className="stage-header">
         <div className="stage-heading">
           <p className="eyebrow">
-            {entry.baselineOf ? 'Uncached reference' : 'Result'} · {formatTime(entry.createdAt)}
+            {measuringRunLabel(entry) ?? 'Result'} · {formatTime(entry.createdAt)}
           </p>
           <h1 className="stage-title">{r.prompt || 'Untitled'}</h1>
           <p className="stage-meta">
@@ -208,6 +214,7 @@ function ResultView({ entry }: { entry: RunEntry }) {
         <ResultImages entry={entry} />
         <ResultTiles entry={entry} />
       </div>
+      {entry.fewerSteps && <FewerStepsSummary entry={entry} plain={entry.fewerSteps} />}
       <Charts steps={steps} threshold={threshold} />
     </div>
   );
@@ -291,7 +298,8 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
   const { stats, request } = entry;
   const baseline = entry.baseline;
   const canMeasure = request.cache.enabled && !entry.baselineOf;
-  const ideal = stats.forwards > 0 ? request.steps / stats.forwards : 1;
+  const cost = forwardEquivalentsOf(stats);
+  const ideal = idealSpeedup(request.steps, cost);
   // Skipped forwards bound the gain; a measured ratio above that is wall-time noise (a busy machine, a warm cache).
   const noisy = baseline !== null && baseline.speedup > ideal * NOISE_MARGIN;
   return (
@@ -299,7 +307,12 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
       <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />
       <Tile label="Reused" value={String(stats.hits)} sub="cache hits" tone="reuse" />
       <Tile label="Wall time" value={formatMs(entry.wallMs)} sub={`${entry.backend.device.toUpperCase()} · ${entry.backend.name} backend`} />
-      <Tile label="Ideal speedup" value={formatSpeedup(ideal)} sub={`${request.steps} steps / ${stats.forwards} forwards`} />
+      <Tile
+        label="Ideal speedup"
+        value={formatSpeedup(ideal)}
+        sub={cost === stats.forwards ? `${request.steps} steps / ${stats.forwards} forwards` : `${request.steps} steps / ${formatForwards(cost)} forwards’ cost`}
+        title={probeNote(entry) ?? undefined}
+      />
       {baseline ? (
         <>
           <Tile
@@ -314,15 +327,118 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
       ) : canMeasure ? (
         <div className="tile tile-action">
           <span className="tile-label">Speedup &amp; PSNR</span>
-          <p className="tile-sub">Run the same settings uncached once; it is kept for comparison.</p>
+          <p className="tile-sub">
+            {entry.fewerSteps
+              ? `Run the same settings uncached once: the cache's PSNR and that of the ${entry.fewerSteps.steps} plain steps are both measured against it.`
+              : 'Run the same settings uncached once; it is kept for comparison.'}
+          </p>
           <button type="button" className="button button-secondary" disabled={isActive(run)} onClick={() => void generateReference(entry.id)}>
             Run uncached reference
           </button>
         </div>
       ) : (
-        <Tile label="Speedup" value="1.00×" sub={entry.baselineOf ? 'this is the uncached reference' : 'caching was off'} />
+        <Tile label="Speedup" value="1.00×" sub={entry.baselineOf ? 'this is the uncached reference' : entry.fewerStepsOf ? 'plain steps, no cache' : 'caching was off'} />
       )}
+      {canMeasure && <FewerStepsTile entry={entry} />}
     </div>
+  );
+}
+
+/** The PSNR of run `entry`'s plain-steps run against its uncached reference (the compare request's), loaded once both exist. */
+function usePlainStepsPsnr(entry: RunEntry) {
+  const loadComparison = useStudio((s) => s.loadComparison);
+  const plainId = entry.fewerSteps?.id ?? null;
+  const baselineId = entry.baseline?.id ?? null;
+  const comparison = useStudio((s) => (plainId && baselineId ? s.comparisons[comparisonKey(plainId, baselineId)] : undefined));
+  useEffect(() => {
+    if (plainId && baselineId) void loadComparison(plainId, baselineId);
+  }, [plainId, baselineId, loadComparison]);
+  return comparison;
+}
+
+/** Why a cached run has no plain-steps rival, as briefly as a tile allows (the stage offers none to references or uncached runs). */
+function noRivalText(entry: RunEntry, plan: Extract<ReturnType<typeof fewerStepsPlan>, { problem: string }>): string {
+  if (plan.problem === 'all-computed') return `Every one of the ${entry.request.steps} steps computed, so as many plain steps is this same run: nothing to compare.`;
+  if (plan.problem === 'no-forwards') return 'No step computed a forward: there are no plain steps to compare with.';
+  return plan.message;
+}
+
+/** The offer to spend this run's forwards on plain steps, or that run's PSNR once made. */
+function FewerStepsTile({ entry }: { entry: RunEntry }) {
+  const { run, generateFewerSteps } = useStudio(useShallow((s) => ({ run: s.run, generateFewerSteps: s.generateFewerSteps })));
+  const comparison = usePlainStepsPsnr(entry);
+  const plain = entry.fewerSteps;
+  if (plain) {
+    const sub = `same ${plain.steps} forwards`;
+    if (!entry.baseline) return <Tile label="Plain steps" value="—" sub="needs the reference" title="Its PSNR is measured against the uncached reference: run that first." />;
+    if (comparison?.state === 'ready') return <Tile label="Plain steps" value={formatPsnr(comparison.value.psnr)} sub={sub} />;
+    return <Tile label="Plain steps" value="—" sub={comparison?.state === 'failed' ? comparison.error.message : 'comparing…'} title={comparison?.state === 'failed' ? comparison.error.message : undefined} />;
+  }
+  const plan = fewerStepsPlan(entry);
+  const probes = probeNote(entry);
+  if ('problem' in plan) {
+    return (
+      <div className="tile tile-action" role="group" aria-label="Against fewer steps">
+        <span className="tile-label">Against fewer steps</span>
+        <p className="tile-sub">{noRivalText(entry, plan)}</p>
+      </div>
+    );
+  }
+  return (
+    <div className="tile tile-action">
+      <span className="tile-label">Against fewer steps</span>
+      <p className="tile-sub">
+        Run {plan.steps} uncached steps, the {plan.steps} forwards this run computed, to see what the cache bought.
+        {probes && ` ${probes}`}
+      </p>
+      <button type="button" className="button button-secondary" disabled={isActive(run)} onClick={() => void generateFewerSteps(entry.id)}>
+        Same forwards as plain steps
+      </button>
+    </div>
+  );
+}
+
+/** A cost in forwards, to the hundredth where First-Block Cache's probes make it a fraction. */
+function formatForwards(forwards: number): string {
+  return Number.isInteger(forwards) ? String(forwards) : forwards.toFixed(2);
+}
+
+/**
+ * Where a run's reused steps cost something (First-Block Cache runs the first block on each to decide), what
+ * it cost in all; null where only its computed forwards count. The plain-steps comparison stays at equal
+ * computed forwards, so this says how much more the cache spent than the plain steps get.
+ */
+function probeNote(entry: RunEntry): string | null {
+  const cost = forwardEquivalentsOf(entry.stats);
+  if (cost === entry.stats.forwards) return null;
+  return `Its ${entry.stats.hits} reused steps each ran the first block too: ${formatForwards(cost)} forwards’ cost in all, not ${entry.stats.forwards}.`;
+}
+
+/** What the cache bought over plain steps, in dB closer to the uncached image; nothing where either matched it exactly. */
+function lead(cache: Psnr, plain: Psnr): string {
+  if (cache === 'identical' || plain === 'identical') return '';
+  const gap = cache - plain;
+  if (Math.abs(gap) < 0.05) return ' (no closer either way)';
+  return gap > 0 ? ` (the cache is ${formatDb(gap)} closer to uncached)` : ` (plain steps are ${formatDb(-gap)} closer to uncached)`;
+}
+
+/** One line: the cache's PSNR beside that of as many plain steps as it computed forwards, both against the uncached reference. */
+function FewerStepsSummary({ entry, plain }: { entry: RunEntry; plain: NonNullable<RunEntry['fewerSteps']> }) {
+  const comparison = usePlainStepsPsnr(entry);
+  const forwards = `${plain.steps} ${plain.steps === 1 ? 'forward' : 'forwards'}`;
+  const plainSteps = `${plain.steps} plain ${plain.steps === 1 ? 'step' : 'steps'}`;
+  let text: string;
+  if (!entry.baseline) text = `${plainSteps} ran at the same ${forwards}. Both PSNRs need the uncached reference: run it to see what the cache bought.`;
+  else if (comparison?.state === 'ready') {
+    const probes = probeNote(entry);
+    text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: ${formatPsnr(comparison.value.psnr)} at the same ${forwards}${lead(entry.baseline.psnr, comparison.value.psnr)}${probes ? `. ${probes}` : ''}`;
+  }
+  else if (comparison?.state === 'failed') text = `Could not compare the ${plainSteps} with the uncached reference: ${comparison.error.message}`;
+  else text = `Cache: ${formatPsnr(entry.baseline.psnr)} · ${plainSteps}: comparing…`;
+  return (
+    <p className="fewer-steps-summary" data-testid="fewer-steps-summary">
+      {text}
+    </p>
   );
 }
 

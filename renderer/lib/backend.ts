@@ -106,10 +106,10 @@ export function createBackend(api: StudioApi): StudioBackend {
     calibrate: (request) => api.calibrate(request),
     onCalibration(listener) {
       const stops = [
-        api.onCalibrationQueued(({ jobId }) => listener({ type: 'queued', jobId })),
-        api.onCalibrationProgress(({ jobId, ...progress }) => listener({ type: 'progress', jobId, progress })),
-        api.onCalibrationDone(({ jobId, result }) => listener({ type: 'done', jobId, result })),
-        api.onCalibrationFailed(({ jobId, error }) => listener({ type: 'failed', jobId, error })),
+        api.onCalibrationQueued((payload) => listener({ type: 'calibrationQueued', ...payload })),
+        api.onCalibrationProgress((payload) => listener({ type: 'calibrationProgress', ...payload })),
+        api.onCalibrationDone((payload) => listener({ type: 'calibrationDone', ...payload })),
+        api.onCalibrationFailed((payload) => listener({ type: 'calibrationFailed', ...payload })),
       ];
       return () => stops.forEach((stop) => stop());
     },
@@ -121,12 +121,16 @@ export function createBackend(api: StudioApi): StudioBackend {
       const { jobId } = await api.generateBaseline(runId);
       return claim(jobId, callbacks);
     },
+    async generateFewerSteps(runId, callbacks) {
+      const { jobId } = await api.generateFewerSteps(runId);
+      return claim(jobId, callbacks);
+    },
     async cancel(jobId) {
       await api.cancel(jobId);
     },
     async jobs() {
       const { jobs } = await api.listJobs();
-      return jobs.map((job) => ({ jobId: job.jobId, running: job.state === 'running', request: job.request, baselineOf: job.baselineOf }));
+      return jobs.map((job) => ({ jobId: job.jobId, running: job.state === 'running', request: job.request, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf ?? null }));
     },
     attach(jobId, callbacks) {
       return claim(jobId, callbacks);
@@ -154,8 +158,8 @@ export function createBackend(api: StudioApi): StudioBackend {
       }
       return image;
     },
-    async compare(id) {
-      const result = await api.compare(id);
+    async compare(id, against) {
+      const result = await api.compare(id, against);
       return { psnr: result.psnr, maxDifference: result.maxDifference, difference: toImage(result.difference) };
     },
     async removeRun(id) {

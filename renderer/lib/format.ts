@@ -17,9 +17,14 @@ export function formatDb(db: number): string {
   return `${db.toFixed(1)} dB`;
 }
 
+/** A PSNR as the contract carries it: "identical" where the images match exactly. */
+export function formatPsnr(psnr: number | 'identical'): string {
+  return psnr === 'identical' ? 'identical' : formatDb(psnr);
+}
+
 /**
- * A measured speedup above the ideal (steps over forwards) by more than this factor is timing noise: skipping
- * forwards cannot save more than they cost.
+ * A measured speedup above the ideal (steps over what they cost in forwards, core/teacache/step-cost.ts) by more
+ * than this factor is timing noise: skipping forwards cannot save more than they cost.
  */
 export const NOISE_MARGIN = 1.02;
 

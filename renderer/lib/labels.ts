@@ -1,4 +1,4 @@
-// Names people read for the engine's policies and reuse modes. Pure.
+// Names people read for the engine's policies and reuse modes, and for the runs made to measure another. Pure.
 
 import type { PolicyName, ReuseMode, TeaCacheAccumulation } from '../../main/core/teacache/policy.ts';
 
@@ -28,3 +28,17 @@ export const ACCUMULATION_HINTS: Record<TeaCacheAccumulation, string> = {
   consecutive: 'Adds each step’s change to the sum, as the original TeaCache does.',
   'since-compute': 'Adds the change since the last computed step, so each reuse weighs more than the one before: computes gather where the model changes fast.',
 };
+
+/** A history entry or queued job, as far as its name goes: which run it measures, and its steps. */
+interface NamedRun {
+  readonly baselineOf: string | null;
+  readonly fewerStepsOf?: string | null | undefined;
+  readonly request: { readonly steps?: number | undefined };
+}
+
+/** What a run made to measure another is called where its prompt would stand; null for a run of its own. */
+export function measuringRunLabel(run: NamedRun): string | null {
+  if (run.baselineOf !== null) return 'Uncached reference';
+  if (run.fewerStepsOf) return run.request.steps === undefined ? 'Plain steps' : `${run.request.steps} plain steps`;
+  return null;
+}

@@ -69,10 +69,15 @@ export type ThresholdAim =
   | { readonly unavailable: string }
   | { readonly error: string };
 
-/** Why a policy that reads the model's outputs during the run has no pattern before it. */
+/**
+ * Why a policy that reads the model's outputs during the run has no pattern, and so no speedup, before it. First-Block
+ * Cache's also says that its reused steps are not free, so the speedup the run then shows is not read as steps over forwards.
+ */
 function duringRunNote(policy: PolicyName): string {
-  const what = policy === 'first-block' ? 'First-Block Cache compares the first block’s output from step to step' : 'EasyCache learns its rate from the model’s outputs';
-  return `${what} as the run goes, so its pattern is known only after the run.`;
+  if (policy === 'first-block') {
+    return 'First-Block Cache compares the first block’s output from step to step as the run goes, so its pattern is known only after the run; each step it reuses still runs that block, and its speedup counts it.';
+  }
+  return 'EasyCache learns its rate from the model’s outputs as the run goes, so its pattern is known only after the run.';
 }
 
 /** A request resolved by the engine's rules, with its schedule; or the engine's refusal. */

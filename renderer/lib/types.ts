@@ -13,6 +13,7 @@ import type {
   ModelFolderProblem,
   ModelSource,
   Psnr,
+  TypedEvent,
 } from '../../main/core/contract.ts';
 import type { ModelDefaults, ModelInfo } from '../../main/core/model-info.ts';
 import type { GenerationRequest, ResolvedRequest } from '../../main/core/request.ts';
@@ -77,6 +78,8 @@ export interface PendingJob {
   readonly request: GenerationRequest;
   /** Set when the job is the uncached baseline of that run. */
   readonly baselineOf: string | null;
+  /** Set when the job is the plain-steps run of that run; absent reads as null. */
+  readonly fewerStepsOf?: string | null;
 }
 
 export interface Comparison {
@@ -86,11 +89,7 @@ export interface Comparison {
 }
 
 /** A calibration job's news, from this window or another (calibrations are broadcast like runs). */
-export type CalibrationEvent =
-  | { readonly type: 'queued'; readonly jobId: string }
-  | { readonly type: 'progress'; readonly jobId: string; readonly progress: CalibrationProgress }
-  | { readonly type: 'done'; readonly jobId: string; readonly result: CalibrationResult }
-  | { readonly type: 'failed'; readonly jobId: string; readonly error: AppError };
+export type CalibrationEvent = TypedEvent<'calibrationQueued' | 'calibrationProgress' | 'calibrationDone' | 'calibrationFailed'>;
 
 /** Everything the store asks of the outside world (renderer/lib/backend.ts over the contract; tests pass a fake). */
 export interface StudioBackend {
@@ -98,6 +97,8 @@ export interface StudioBackend {
   generate(request: GenerationRequest, callbacks: JobCallbacks): Promise<RunHandle>;
   /** The uncached run of history entry `runId`, linked to it as its baseline by the host. */
   generateBaseline(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
+  /** History entry `runId`'s request uncached at as many steps as it computed forwards, linked to it as its plain-steps run by the host. */
+  generateFewerSteps(runId: string, callbacks: JobCallbacks): Promise<RunHandle>;
   cancel(jobId: string): Promise<void>;
   /** Jobs the host has not finished (running first): a reloaded page picks its run back up. */
   jobs(): Promise<PendingJob[]>;
@@ -112,8 +113,8 @@ export interface StudioBackend {
   /** One page of the history, newest first: the entries after run `before` (omitted: from the newest). */
   history(before?: string): Promise<{ entries: RunEntry[]; more: boolean }>;
   image(id: string): Promise<RunImage>;
-  /** Run `id` against its uncached baseline. */
-  compare(id: string): Promise<Comparison>;
+  /** Run `id` against run `against` (omitted: its uncached baseline). */
+  compare(id: string, against?: string): Promise<Comparison>;
   removeRun(id: string): Promise<void>;
   /** The history changed (a run here or in another window): the entries added, rewritten and removed. */
   onHistoryChanged(listener: (delta: HistoryDelta) => void): () => void;

@@ -80,20 +80,22 @@ export const createCalibrationSlice =
         }
       },
       calibrationEvent(event) {
-        if (event.type === 'done') finished(event.result);
+        if (event.type === 'calibrationDone') finished(event.result);
         if (!follows(event.jobId)) return;
         const live = get().calibration;
         switch (event.type) {
-          case 'queued':
+          case 'calibrationQueued':
             set({ calibration: { jobId: event.jobId, status: live?.status === 'cancelling' ? 'cancelling' : 'queued', progress: live?.progress ?? null }, calibrationCancelled: false });
             return;
-          case 'progress':
-            set({ calibration: { jobId: event.jobId, status: live?.status === 'cancelling' ? 'cancelling' : 'running', progress: event.progress }, calibrationCancelled: false });
+          case 'calibrationProgress': {
+            const { type, jobId, ...progress } = event;
+            set({ calibration: { jobId, status: live?.status === 'cancelling' ? 'cancelling' : 'running', progress }, calibrationCancelled: false });
             return;
-          case 'done':
+          }
+          case 'calibrationDone':
             set({ calibration: null, calibrationResult: event.result });
             return;
-          case 'failed':
+          case 'calibrationFailed':
             // A job we never saw start (another window's, long gone) has nothing on screen to end.
             if (live === null) return;
             if (event.error.code === 'CANCELLED') set({ calibration: null, calibrationCancelled: true });

@@ -1,6 +1,7 @@
 // Past runs as the host stores them (they survive restarts there), and which one is on screen. Renderer only.
 
 import { toAppError } from '../lib/errors.ts';
+import { measuredRunOf } from '../../main/core/run-links.ts';
 import type { AppError, HistoryDelta, RunEntry, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
@@ -33,10 +34,10 @@ export const UNDO_MS = 8000;
 
 const newestFirst = (a: RunEntry, b: RunEntry) => b.createdAt.localeCompare(a.createdAt);
 
-/** An uncached reference is a means, not a result: open on the newest real run, never one hidden by a pending delete. */
+/** An uncached reference or plain-steps run is a means, not a result: open on the newest real run, never one hidden by a pending delete. */
 function firstToOpen(entries: readonly RunEntry[], hidden: string | undefined): string | null {
-  const shown = hidden === undefined ? entries : entries.filter((e) => e.id !== hidden && e.baselineOf !== hidden);
-  return (shown.find((e) => e.baselineOf === null) ?? shown[0])?.id ?? null;
+  const shown = hidden === undefined ? entries : entries.filter((e) => e.id !== hidden && measuredRunOf(e) !== hidden);
+  return (shown.find((e) => measuredRunOf(e) === null) ?? shown[0])?.id ?? null;
 }
 
 export const createHistorySlice =
@@ -127,7 +128,7 @@ export const createHistorySlice =
         set({ pendingRemoval: null });
         void get().removeRun(id);
       }, UNDO_MS);
-      const next = get().history.find((e) => e.id !== id && e.baselineOf !== id);
+      const next = get().history.find((e) => e.id !== id && measuredRunOf(e) !== id);
       set({ pendingRemoval: { id, prompt: entry.request.prompt, timer }, ...(get().selectedId === id ? { selectedId: next?.id ?? null } : {}) });
     },
     undoRemove() {

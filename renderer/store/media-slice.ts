@@ -10,7 +10,7 @@ export type Loadable<T> = { readonly state: 'loading' } | { readonly state: 'rea
 
 export interface MediaSlice {
   images: Record<string, Loadable<RunImage>>;
-  /** Keyed by `${runId}:${baselineId}` so a new baseline is compared afresh. */
+  /** Keyed by `${runId}:${baselineId}` so a new baseline is compared afresh (a plain-steps run is compared with its cached run's baseline). */
   comparisons: Record<string, Loadable<Comparison>>;
   loadImage(id: string): Promise<void>;
   loadComparison(id: string, baselineId: string): Promise<void>;
@@ -44,7 +44,7 @@ export const createMediaSlice =
       if (known && known.state !== 'failed') return;
       set({ comparisons: { ...get().comparisons, [key]: { state: 'loading' } } });
       try {
-        const value = await backend.compare(id);
+        const value = await backend.compare(id, baselineId);
         set({ comparisons: { ...get().comparisons, [key]: { state: 'ready', value } } });
       } catch (error) {
         set({ comparisons: { ...get().comparisons, [key]: { state: 'failed', error: toAppError(error) } } });

@@ -3,14 +3,15 @@
 
 import { toRequest } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
-import { uncachedRequest } from '../../main/core/request.ts';
+import { fewerStepsRequest, uncachedRequest } from '../../main/core/request.ts';
+import { fewerStepsPlan } from '../../main/core/run-links.ts';
 import type { AppError, GenerationRequest, JobCallbacks, RunEntry, RunHandle, RunImage, StepEvent, StudioBackend } from '../lib/types.ts';
 import type { SliceCreator } from './types.ts';
 
 export type RunStatus = 'starting' | 'running' | 'cancelling' | 'cancelled' | 'failed';
 
-/** 'reference' runs the same image uncached, for speedup and PSNR. */
-export type RunPurpose = 'run' | 'reference';
+/** 'reference' runs the same image uncached, for speedup and PSNR; 'fewer-steps' spends its forwards on plain steps. */
+export type RunPurpose = 'run' | 'reference' | 'fewer-steps';
 
 export interface LiveRun {
   /** Tells this run's callbacks from a later run's. */
@@ -34,6 +35,8 @@ export interface RunSlice {
   generate(): Promise<void>;
   /** Runs history entry `runId`'s settings with the cache off (its baseline), keeping the selection. */
   generateReference(runId: string): Promise<void>;
+  /** Runs history entry `runId`'s settings uncached at as many steps as it computed forwards, keeping the selection. */
+  generateFewerSteps(runId: string): Promise<void>;
   cancel(): Promise<void>;
   /** Picks up a job the host is still running (after a reload or from another window). */
   resumeJobs(): Promise<void>;
@@ -130,6 +133,17 @@ export const createRunSlice =
         const request = uncachedRequest(entry.request);
         await start(request, 'reference', entry.request.steps, (callbacks) => backend.generateBaseline(runId, callbacks));
       },
+      async generateFewerSteps(runId) {
+        const entry = get().history.find((e) => e.id === runId);
+        if (!entry) return;
+        const plan = fewerStepsPlan(entry);
+        // The stage offers it only where there is something to compare; say why if asked anyway.
+        if ('problem' in plan) {
+          set({ error: { code: 'BAD_REQUEST', message: plan.message, details: { runId, problem: plan.problem } } });
+          return;
+        }
+        await start(fewerStepsRequest(entry.request, plan.steps), 'fewer-steps', plan.steps, (callbacks) => backend.generateFewerSteps(runId, callbacks));
+      },
       async cancel() {
         const { run } = get();
         if (!run || !isActive(run)) return;
@@ -155,7 +169,8 @@ export const createRunSlice =
         const job = open.find((j) => j.running) ?? open[0];
         if (!job) return;
         const total = job.request.steps ?? get().model?.defaults.steps ?? 1;
-        await start(job.request, job.baselineOf === null ? 'run' : 'reference', total, async (callbacks) => backend.attach(job.jobId, callbacks));
+        const purpose: RunPurpose = job.baselineOf !== null ? 'reference' : job.fewerStepsOf ? 'fewer-steps' : 'run';
+        await start(job.request, purpose, total, async (callbacks) => backend.attach(job.jobId, callbacks));
       },
       async reconcileJobs() {
         const { run } = get();

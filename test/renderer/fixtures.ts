@@ -16,6 +16,7 @@ import type {
   StepEvent,
   StudioBackend,
 } from '../../renderer/lib/types.ts';
+import { createStudioStore, type StudioStore } from '../../renderer/store/store.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -81,7 +82,7 @@ export function entry(id: string, overrides: Partial<RunEntry> = {}): RunEntry {
 
 interface PendingJob {
   readonly jobId: string;
-  readonly kind: 'generate' | 'baseline' | 'attach';
+  readonly kind: 'generate' | 'baseline' | 'fewer-steps' | 'attach';
   readonly input: unknown;
   readonly callbacks: JobCallbacks;
   resolve(entry: RunEntry): void;
@@ -110,7 +111,10 @@ export class FakeBackend implements StudioBackend {
   generateBaseline(runId: string, callbacks: JobCallbacks) {
     return this.start('baseline', runId, callbacks);
   }
-  private async start(kind: 'generate' | 'baseline', input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
+  generateFewerSteps(runId: string, callbacks: JobCallbacks) {
+    return this.start('fewer-steps', runId, callbacks);
+  }
+  private async start(kind: 'generate' | 'baseline' | 'fewer-steps', input: unknown, callbacks: JobCallbacks): Promise<RunHandle> {
     if (this.gate) await this.gate;
     const jobId = `job-${++this.counter}`;
     let resolve!: (entry: RunEntry) => void;
@@ -167,8 +171,12 @@ export class FakeBackend implements StudioBackend {
   async image(id: string) {
     return { width: 32, height: 32, src: `data:image/png;base64,${id}` };
   }
-  async compare() {
-    return { psnr: 30 as const, maxDifference: 12, difference: { width: 32, height: 32, src: 'data:image/png;base64,diff' } };
+  /** PSNR compare() answers for run `${id}:${against}`; 30 for any other pair. */
+  psnrs = new Map<string, number>();
+  compareCalls: [string, string | undefined][] = [];
+  async compare(id: string, against?: string) {
+    this.compareCalls.push([id, against]);
+    return { psnr: this.psnrs.get(`${id}:${against}`) ?? 30, maxDifference: 12, difference: { width: 32, height: 32, src: 'data:image/png;base64,diff' } };
   }
   async removeRun(id: string) {
     this.removed.push(id);
@@ -235,6 +243,13 @@ export class FakeBackend implements StudioBackend {
 
 /** Resolves once pending promise callbacks have run. */
 export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A store on `backend` with its model loaded, as a page has it once started; `random` is fixed so seeds are known. */
+export async function loadedStore(backend: FakeBackend): Promise<StudioStore> {
+  const store = createStudioStore(backend, { random: () => 0.5 });
+  await store.getState().loadModel();
+  return store;
+}
 
 /** A finished calibration of MODEL whose polynomial is `coefficients`, as the host reports it. */
 export function calibrationResult(coefficients: number[] = [2, -1, 0.5, 0.1, 0.01], signalThreshold?: number): CalibrationResult {

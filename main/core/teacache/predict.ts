@@ -7,6 +7,7 @@
 
 import { createPolicy, type PolicySettings } from './create-policy.ts';
 import type { CachePolicy, Decision } from './policy.ts';
+import { idealSpeedup } from './step-cost.ts';
 import { TeaCache } from './teacache.ts';
 
 export interface Prediction {
@@ -14,7 +15,7 @@ export interface Prediction {
   /** Model forwards the run will make. */
   readonly forwards: number;
   readonly reused: number;
-  /** Steps over forwards: the speedup if forwards dominate a step's cost. */
+  /** Steps over forwards: the speedup if forwards dominate a step's cost (a predictable policy's reused steps cost none: step-cost.ts). */
   readonly idealSpeedup: number;
   /** The threshold as the policy compares against it (float32 for the timestep rules, as the seed does). */
   readonly threshold: number;
@@ -40,7 +41,7 @@ export function predictDecisions(policy: CachePolicy, timesteps: readonly number
     decisions.push(cache.lastDecision()!);
   }
   const { misses: forwards, hits: reused } = cache.stats();
-  return { decisions, forwards, reused, idealSpeedup: forwards === 0 ? 1 : steps / forwards, threshold: policy.threshold };
+  return { decisions, forwards, reused, idealSpeedup: idealSpeedup(steps, forwards), threshold: policy.threshold };
 }
 
 /** The prediction for a request's cache settings (a fresh policy each call, as a run gets). */
@@ -92,7 +93,7 @@ export function thresholdForSpeedup(
   const at = (threshold: number) => (traces ?? [undefined]).map((trace) => predictSettings({ ...settings, threshold }, timesteps, trace));
   const solution = (threshold: number, lowest: number, predictions: readonly Prediction[], reachable: boolean): SpeedupSolution => {
     const forwards = forwardsOf(predictions);
-    return { threshold, lowest, predictions, idealSpeedup: forwards === 0 ? 1 : steps / forwards, reachable };
+    return { threshold, lowest, predictions, idealSpeedup: idealSpeedup(steps, forwards), reachable };
   };
   const fastest = forwardsOf(at(MAX_THRESHOLD));
   let goal = Math.floor(steps / target + 1e-9);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { calibrationPath, readCalibrationFile, sameWeights, weightsFingerprint } from './calibration-file.ts';
 import { withCalibration } from './calibrated-model.ts';
 import type { ImageModel } from '../models/image-model.ts';
-import { builtinModelDir } from '../models/pixel-flux-model.ts';
+import { builtinModelDir } from '../models/pixel-flux/pixel-flux-model.ts';
 import { CalibrationSchema, type Calibration } from '../../core/teacache/calibration.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 import { StudioError, type CalibrationLocation, type CalibrationSummary } from '../../core/contract.ts';

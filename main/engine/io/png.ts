@@ -54,6 +54,11 @@ export function encodePng(rgb: Uint8Array, width: number, height: number, text: 
   return encode({ width, height, data: rgb, channels: 3, depth: 8, text: chunks });
 }
 
+/** `png` as a data: URL, the form the contract carries images in (an <img> shows it as is). */
+export function pngDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
+
 export interface DecodedImage {
   readonly width: number;
   readonly height: number;

@@ -55,6 +55,8 @@ export function parametersText(result: GenerationResult): string {
       `Model: ${result.model.id}`,
       `TeaCache: ${cache}`,
       `Forwards: ${result.stats.forwards}/${r.steps}`,
+      // Only First-Block Cache's reused steps cost something, so only its runs say what they cost in all.
+      ...(result.stats.forwardEquivalents === result.stats.forwards ? [] : [`Forward-equivalents: ${result.stats.forwardEquivalents.toFixed(2)}`]),
       `Backend: ${result.backend.package} ${result.backend.version}`,
     ].join(', '),
   ].join('\n');

@@ -1,7 +1,7 @@
 // What the generator needs from a text-to-image model, whatever its
 // architecture or checkpoint layout. Runs in the engine.
 
-import type { MxArray } from '../mlx/backend.ts';
+import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import type { TextConditioning } from './flux/transformer.ts';
 
 // The model's defaults and description are plain data the UI reads too, so they live in core.
@@ -22,6 +22,12 @@ export interface PackedNoise {
   readonly cols: number;
 }
 
+/** Seeded standard-normal initial latents in `model`'s noiseShape, packed: what every model's noise() draws. */
+export function seededNoise(mx: MxBackend, model: Pick<ImageModel, 'noiseShape' | 'packNoise'>, seed: number, width: number, height: number): PackedNoise {
+  const latents = mx.random.normal(model.noiseShape(width, height), mx.float32, 0, 1, mx.random.key(seed));
+  return model.packNoise(latents, width, height);
+}
+
 /** One forward split at the transformer blocks (see the sampler's SplitStep); outputs are the raw batched predictions. */
 export interface ModelSplitStep {
   /** The blocks' image-stream input. */
@@ -32,7 +38,7 @@ export interface ModelSplitStep {
   /** The final layer on a block output: the model's prediction. */
   output(blockOutput: MxArray): MxArray;
   /** The first block alone, then the rest (First-Block Cache); absent where the model cannot part them. */
-  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; rest(): MxArray };
+  firstBlock?(): { readonly output: MxArray; readonly residual: MxArray; readonly share: number; rest(): MxArray };
 }
 
 export interface ImageModel {

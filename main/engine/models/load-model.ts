@@ -5,25 +5,14 @@
 // family is a folder with its family.ts, and one line below. Runs in the engine (Node).
 
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MxBackend } from '../mlx/backend.ts';
 import { EngineError } from '../../core/errors.ts';
 import { FLUX1_FAMILY } from './flux1/family.ts';
 import { KLEIN_FAMILY } from './flux2-klein/family.ts';
 import type { ImageModel } from './image-model.ts';
 import type { FolderCheck, LoadModelOptions, ModelFamily, ModelKind } from './model-family.ts';
-import { checkPixelFluxFolder, MANIFEST_FILE, PixelFluxModel } from './pixel-flux-model.ts';
+import { PIXEL_FLUX_FAMILY } from './pixel-flux/family.ts';
 import { Z_IMAGE_FAMILY } from './z-image/family.ts';
-
-/** The built-in model's format: a model.json beside its weights. */
-const PIXEL_FLUX_FAMILY: ModelFamily = {
-  kind: 'pixel-flux',
-  name: 'built-in',
-  expects: `${MANIFEST_FILE} (the built-in model's format)`,
-  recognises: (dir) => existsSync(join(dir, MANIFEST_FILE)),
-  inspect: (dir) => ({ problems: checkPixelFluxFolder(dir) }),
-  load: async (mx, dir) => PixelFluxModel.load(mx, dir),
-};
 
 /** In the order they are tried: the first that recognises a folder reads it. Z-Image and klein come before FLUX.1, whose test accepts most folders of safetensors. */
 const FAMILIES: readonly ModelFamily[] = [PIXEL_FLUX_FAMILY, Z_IMAGE_FAMILY, KLEIN_FAMILY, FLUX1_FAMILY];
@@ -41,7 +30,6 @@ function familyOf(dir: string): ModelFamily {
 export function modelKind(dir: string): ModelKind {
   return familyOf(dir).kind;
 }
-
 
 /**
  * Checks a folder the user picked (or remembered) without loading weights, as

@@ -5,6 +5,7 @@
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import { CancelledError } from '../../core/errors.ts';
 import { NEUTRAL_CACHE_OPTIONS } from '../../core/ranges.ts';
+import { stepCost } from '../../core/teacache/step-cost.ts';
 import type { CacheStats } from '../../core/teacache/teacache.ts';
 import { forecastOrder, forecastsInSteps, forecastWeights } from '../../core/teacache/forecast.ts';
 import type { ReuseMode } from '../../core/teacache/policy.ts';
@@ -19,6 +20,8 @@ export interface FirstBlockStep {
   readonly output: MxArray;
   /** That output minus the blocks' input: what First-Block Cache compares from step to step. */
   readonly residual: MxArray;
+  /** What a step that stops here (embedders, this block, the final layer) costs as a share of the whole forward, as the model counts it. */
+  readonly share: number;
   /** Runs the remaining blocks on the first one's output; returns the blocks' image-stream output. */
   rest(): MxArray;
 }
@@ -85,7 +88,12 @@ export interface SamplerOutput {
   readonly result: MxArray;
   readonly events: StepEvent[];
   /** Forwards skipped and made; with no cache, every step is a miss. */
-  readonly stats: CacheStats;
+  readonly stats: SamplerStats;
+}
+
+export interface SamplerStats extends CacheStats {
+  /** What the steps cost in whole forwards, each step by core/teacache/step-cost.ts (reused First-Block Cache steps count their probe). */
+  readonly forwardEquivalents: number;
 }
 
 export async function sample(mx: MxBackend, input: SamplerInput): Promise<SamplerOutput> {
@@ -184,6 +192,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
   };
 
   let lastMagnitudeRatio: number | undefined;
+  let forwardEquivalents = 0;
   let x = input.noise;
   for (let index = 0; index < total; index++) {
     if (index > 0) await input.betweenSteps?.();
@@ -208,6 +217,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     lastMagnitudeRatio = undefined;
     const computed = cache ? cache.shouldCompute(index, timestep, { totalSteps: total, signal: measured, inputChange }) : true;
     const velocity = computed ? computeWith(x, index, timestep, part, first) : reuseWith(cache!, index, timestep, part, first);
+    forwardEquivalents += stepCost(computed, first?.share ?? 0);
     if (computed && observes) {
       const outputNorm = mx.mean(mx.abs(velocity));
       mx.eval(outputNorm);
@@ -239,7 +249,7 @@ export async function sample(mx: MxBackend, input: SamplerInput): Promise<Sample
     events.push(event);
     input.onStep?.(event, () => mx.subtract(current, mx.multiply(velocity, timestep)));
   }
-  return { result: x, events, stats: cache ? cache.stats() : { hits: 0, misses: total } };
+  return { result: x, events, stats: { ...(cache ? cache.stats() : { hits: 0, misses: total }), forwardEquivalents } };
 }
 
 /** mean|a − b| / mean|b|: TeaCache's relative L1 distance of `a` from the previous `b`. */

@@ -73,6 +73,7 @@ export function createStudioApi(bridge: StudioBridge, extras: TransportExtras = 
     getInfo: () => call('getInfo', {}),
     generate: (request) => call('generate', { request }),
     generateBaseline: (runId) => call('generateBaseline', { runId }),
+    generateFewerSteps: (runId) => call('generateFewerSteps', { runId }),
     cancel: (jobId) => call('cancel', { jobId }),
     listJobs: () => call('listJobs', {}),
     listHistory: (page = {}) => call('listHistory', page),

@@ -1,5 +1,5 @@
-// The run history on disk: survives a restart, keeps newest first, sets unreadable records aside without
-// failing, cleans up after a crash mid-write, and deletes.
+// The run history on disk: survives a restart, keeps newest first, loads records older versions wrote, sets
+// unreadable records aside without failing, cleans up after a crash mid-write, and deletes.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { encodePng } from '../../../main/engine/io/png.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
 import { defaultDataDir, HistoryStore } from '../../../main/app/history-store.ts';
 import { StudioError, type HistoryEntry } from '../../../main/core/contract.ts';
+import { forwardEquivalentsOf } from '../../../main/core/teacache/step-cost.ts';
 
 export function entryFixture(id: string, createdAt: string, overrides: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
@@ -159,6 +160,46 @@ describe('HistoryStore', () => {
     expect(error).toBeInstanceOf(StudioError);
     expect((error as StudioError).code).toBe('NOT_FOUND');
     await expect(store.update(entry)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('loads a record saved before plain-steps links existed unchanged, and keeps the links of a newer one', async () => {
+    const store = HistoryStore.open(dir);
+    // As an older version wrote it: a baseline link, and no fewerSteps or fewerStepsOf field at all.
+    const old = entryFixture('old', '2026-11-25T10:00:00.000Z', { baseline: { id: 'base', wallMs: 30, speedup: 2.5, psnr: 31.2 } });
+    const base = entryFixture('base', '2026-11-25T10:01:00.000Z', { baselineOf: 'old' });
+    for (const entry of [old, base]) {
+      writeFileSync(join(store.runsDir, `${entry.id}.json`), JSON.stringify({ format: 1, entry }));
+      writeFileSync(join(store.runsDir, `${entry.id}.png`), tinyPng());
+    }
+    const reopened = HistoryStore.open(dir);
+    expect(reopened.problems).toEqual([]);
+    expect(reopened.get('old')).toEqual(old);
+    expect(Object.keys(reopened.get('old')!)).not.toContain('fewerSteps');
+    expect(reopened.get('base')).toEqual(base);
+
+    const plain = entryFixture('plain', '2026-11-25T10:02:00.000Z', { fewerStepsOf: 'old' });
+    await reopened.add(plain, tinyPng());
+    await reopened.update({ ...old, fewerSteps: { id: 'plain', steps: 7, wallMs: 4 } });
+    const again = HistoryStore.open(dir);
+    expect(again.problems).toEqual([]);
+    expect(again.get('old')).toEqual({ ...old, fewerSteps: { id: 'plain', steps: 7, wallMs: 4 } });
+    expect(again.get('plain')?.fewerStepsOf).toBe('old');
+  });
+
+  it('loads a record saved before forward-equivalents were counted, reading its cost as its forwards, and keeps a newer one’s', async () => {
+    const store = HistoryStore.open(dir);
+    // As an older version wrote it: stats with no forwardEquivalents field (the fixture's).
+    const old = entryFixture('old', '2026-11-25T10:00:00.000Z');
+    const probed = entryFixture('probed', '2026-11-25T10:01:00.000Z', { stats: { hits: 1, misses: 1, forwards: 1, forwardEquivalents: 1.17 } });
+    writeFileSync(join(store.runsDir, 'old.json'), JSON.stringify({ format: 1, entry: old }));
+    writeFileSync(join(store.runsDir, 'old.png'), tinyPng());
+    await store.add(probed, tinyPng());
+    const reopened = HistoryStore.open(dir);
+    expect(reopened.problems).toEqual([]);
+    expect(reopened.get('old')).toEqual(old);
+    expect(forwardEquivalentsOf(reopened.get('old')!.stats)).toBe(2);
+    expect(reopened.get('probed')).toEqual(probed);
+    expect(forwardEquivalentsOf(reopened.get('probed')!.stats)).toBe(1.17);
   });
 
   it('refuses an entry that does not fit the schema, writing nothing', async () => {

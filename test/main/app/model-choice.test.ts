@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { folderProblems, MODEL_CHOICE_FILE, readModelChoice, saveModelChoice, startupModel } from '../../../main/app/model-choice.ts';
 
 let dataDir: string;

@@ -1,6 +1,7 @@
 // StudioService, the main side of the contract, against the real engine and a real history folder: requests
 // by name with malformed inputs refused, a run recorded and announced, its uncached baseline linked with PSNR
-// and speedup, comparison with a difference image, deletion that leaves no dangling links, and model folders
+// and speedup, its same-forwards plain-steps run linked likewise (and refused, saying why, where there is nothing
+// to compare), comparison with a difference image, deletion that leaves no dangling links, and model folders
 // (a refused one leaves the engine alone; an accepted one restarts it, is announced and remembered), and
 // calibration through the contract (events that fit it, the model's info updated, cancel).
 
@@ -10,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
 import { HistoryStore } from '../../../main/app/history-store.ts';
-import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { userCalibrationDir } from '../../../main/engine/calibration/calibration-store.ts';
-import { EngineHost } from '../../../main/host/engine-host.ts';
+import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { MODEL_CHOICE_FILE, readModelChoice } from '../../../main/app/model-choice.ts';
 import { events as eventSchemas, StudioError, type EventMessage, type HistoryEntry } from '../../../main/core/contract.ts';
 import { StudioService } from '../../../main/app/studio-service.ts';
@@ -183,6 +184,87 @@ describe('StudioService runs, records and compares', () => {
     expect(HistoryStore.open(dir).get(run.id)?.baseline).toBeNull();
   });
 
+  it('runs the same forwards as plain steps on request, links both ways, and compares it with the baseline', async () => {
+    const run = await recordRun();
+    expect(run.stats.forwards).toBeLessThan(run.request.steps);
+    const { jobId, steps } = (await service.dispatch('generateFewerSteps', { runId: run.id })) as { jobId: string; steps: number };
+    expect(steps).toBe(run.stats.forwards);
+    const fewer = await jobDone(jobId);
+    expect(fewer.fewerStepsOf).toBe(run.id);
+    // Its queued and started events say which run it measures, as a baseline's say baselineOf.
+    const announced = seen.flatMap((message) => ((message.name === 'jobQueued' || message.name === 'jobStarted') && message.payload.jobId === jobId ? [message.payload] : []));
+    expect(announced.map((payload) => [payload.baselineOf, payload.fewerStepsOf])).toEqual([
+      [null, run.id],
+      [null, run.id],
+    ]);
+    expect(fewer.baselineOf).toBeNull();
+    expect(fewer.request.cache.enabled).toBe(false);
+    // Every one of its steps is a forward, as many as the cached run computed.
+    expect(fewer.stats).toMatchObject({ hits: 0, misses: run.stats.forwards, forwards: run.stats.forwards });
+    expect({ ...fewer.request, steps: undefined, cache: undefined }).toEqual({ ...run.request, steps: undefined, cache: undefined });
+
+    let linked = service.history.get(run.id)!;
+    expect(linked.fewerSteps).toEqual({ id: jobId, steps, wallMs: fewer.wallMs });
+    expect(seen.filter((message) => message.name === 'historyChanged').at(-1)?.payload).toEqual({ added: [fewer], updated: [linked], removed: [] });
+    // Its PSNR is against the uncached reference, which it needs.
+    expect((await failure(service.dispatch('compare', { id: jobId }))).code).toBe('NO_BASELINE');
+
+    const baseline = await recordBaseline(run);
+    linked = service.history.get(run.id)!;
+    expect(linked.baseline?.id).toBe(baseline.id);
+    expect(linked.fewerSteps?.id).toBe(jobId);
+    const plain = (await service.dispatch('compare', { id: jobId, against: baseline.id })) as { psnr: number | 'identical'; against: string };
+    expect(plain.against).toBe(baseline.id);
+    expect(typeof plain.psnr).toBe('number');
+    expect(plain.psnr).not.toEqual(linked.baseline?.psnr);
+
+    expect((await failure(service.dispatch('generateFewerSteps', { runId: jobId }))).message).toMatch(/itself the plain-steps run of run/);
+    expect((await failure(service.dispatch('generateFewerSteps', { runId: baseline.id }))).message).toMatch(/uncached reference of run/);
+  });
+
+  it('refuses plain steps where there is nothing to compare, saying why, and queues nothing', async () => {
+    const run = await recordRun();
+    const png = await service.history.image(run.id);
+    const uncached = (await service.dispatch('generate', { request: { ...RUN_REQUEST, cache: { enabled: false } } })) as { jobId: string };
+    await jobDone(uncached.jobId);
+    const cases: [string, Partial<HistoryEntry>, RegExp][] = [
+      ['every', { stats: { hits: 0, misses: 8, forwards: 8 } }, /computed every one of its 8 steps.*nothing to compare/],
+      ['none', { stats: { hits: 8, misses: 0, forwards: 0 } }, /computed no forward/],
+      ['elsewhere', { model: { id: 'other-model', name: 'Other model', trained: true } }, /made with Other model, but .+ is loaded: load that model to make its plain-steps run/],
+    ];
+    for (const [id, overrides] of cases) await service.history.add({ ...run, ...overrides, id }, png);
+    try {
+      expect((await failure(service.dispatch('generateFewerSteps', { runId: uncached.jobId }))).message).toMatch(/ran uncached already/);
+      for (const [id, , message] of cases) {
+        const error = await failure(service.dispatch('generateFewerSteps', { runId: id }));
+        expect(error.code, id).toBe('BAD_REQUEST');
+        expect(error.message).toMatch(message);
+      }
+      expect((await failure(service.dispatch('generateFewerSteps', { runId: 'missing' }))).code).toBe('NOT_FOUND');
+      expect(host.jobs()).toEqual([]);
+    } finally {
+      for (const [id] of cases) await service.history.delete(id);
+    }
+  });
+
+  it('deletes either end of a plain-steps link and unlinks the other, as it stays after a restart', async () => {
+    const run = await recordRun();
+    const { jobId } = (await service.dispatch('generateFewerSteps', { runId: run.id })) as { jobId: string };
+    await jobDone(jobId);
+    expect(await service.dispatch('deleteRun', { id: jobId })).toEqual({ deleted: true });
+    expect(service.history.get(run.id)?.fewerSteps).toBeNull();
+    expect(HistoryStore.open(dir).get(run.id)?.fewerSteps).toBeNull();
+
+    const again = (await service.dispatch('generateFewerSteps', { runId: run.id })) as { jobId: string };
+    await jobDone(again.jobId);
+    seen.length = 0;
+    expect(await service.dispatch('deleteRun', { id: run.id })).toEqual({ deleted: true });
+    const orphan = service.history.get(again.jobId)!;
+    expect(orphan.fewerStepsOf).toBeNull();
+    expect(seen).toEqual([{ name: 'historyChanged', payload: { added: [], updated: [orphan], removed: [run.id] } }]);
+    expect(HistoryStore.open(dir).get(again.jobId)?.fewerStepsOf).toBeNull();
+  });
+
   it('pages the history newest first, and says when the run to page on from is gone', async () => {
     const run = await recordRun();
     const png = await service.history.image(run.id);
@@ -328,5 +410,33 @@ describe('StudioService calibration', () => {
     expect(await calService.dispatch('cancel', { jobId })).toEqual({ cancelled: true });
     const failed = await ended;
     expect(failed).toMatchObject({ name: 'calibrationFailed', payload: { jobId, error: { code: 'CANCELLED' } } });
+  });
+});
+
+describe('StudioService history writes, one at a time', () => {
+  it('saves a run that finishes while a delete unlinks the run it measures, writing back no link to the deleted run', async () => {
+    const run = await recordRun();
+    const baseline = await recordBaseline(run);
+    const png = await service.history.image(baseline.id);
+    // A host whose events this case delivers itself, so the result lands while the delete is under way.
+    let deliver: (event: HostEvent) => void = () => undefined;
+    const fakeHost = { on: (listener: (event: HostEvent) => void) => ((deliver = listener), () => undefined) } as unknown as EngineHost;
+    const local = new StudioService(fakeHost, HistoryStore.open(dir));
+    try {
+      const saved = new Promise<void>((done) => local.onEvent((message) => message.name === 'jobDone' && done()));
+      const { id: _id, createdAt: _createdAt, baselineOf: _baselineOf, baseline: _baseline, fewerSteps: _fewerSteps, fewerStepsOf: _fewerStepsOf, ...record } = baseline;
+      const deleting = local.dispatch('deleteRun', { id: baseline.id });
+      deliver({ type: 'result', jobId: 'plain-1', result: { ...record, png }, baselineOf: null, fewerStepsOf: run.id });
+      expect(await deleting).toEqual({ deleted: true });
+      await saved;
+      for (const history of [local.history, HistoryStore.open(dir)]) {
+        const linked = history.get(run.id)!;
+        expect(linked.baseline).toBeNull();
+        expect(linked.fewerSteps?.id).toBe('plain-1');
+        expect(history.get(baseline.id)).toBeUndefined();
+      }
+    } finally {
+      local.close();
+    }
   });
 });

@@ -16,6 +16,8 @@ describe('npm run bench', () => {
     expect(figures).toMatchObject({ backend: 'npm', steps: 6, repeats: 1, cache: { threshold: 0.3 } });
     expect(figures.forwards).toBeGreaterThan(0);
     expect(figures.forwards).toBeLessThan(6);
+    // The seed's rule runs nothing on a reused step: the run cost its forwards.
+    expect(figures.forwardEquivalents).toBe(figures.forwards);
     expect(figures.idealSpeedup).toBeCloseTo(6 / figures.forwards, 3);
     for (const key of ['forwardMs', 'uncachedWallMs', 'cachedWallMs', 'speedup', 'bookkeepingFractionOfForward']) {
       expect(figures[key], key).toBeGreaterThan(0);

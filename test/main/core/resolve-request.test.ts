@@ -9,6 +9,7 @@ import { describeGuidance, resolveRequest } from '../../../main/core/resolve-req
 import { FLUX1_COEFFICIENTS } from '../../../main/core/teacache/teacache-policy.ts';
 import { FLUX1_MAG_RATIOS } from '../../../main/core/teacache/magcache-policy.ts';
 import { presetSettings } from '../../../main/core/teacache/presets.ts';
+import { DEFAULT_CACHE_OPTIONS } from '../../support/cache-options.ts';
 
 const info: ModelInfo = { id: 'm', name: 'Test model', trained: false, notes: [], guidanceEmbedded: false, sizeMultiple: 4, maxSize: 64 };
 const defaults: ModelDefaults = { steps: 20, width: 32, height: 32, guidanceScale: 4, shift: false, teacache: { threshold: 0.1, rescaleFactor: 1 } };
@@ -71,12 +72,7 @@ describe('resolveRequest cache settings', () => {
       threshold: 0.1,
       rescaleFactor: 1,
       skipEarlySteps: 3,
-      reuse: 'output',
-      accumulate: 'consecutive',
-      startFraction: 0,
-      endFraction: 1,
-      maxConsecutiveReuses: null,
-      alwaysComputeLast: false,
+      ...DEFAULT_CACHE_OPTIONS,
       coefficients: [...FLUX1_COEFFICIENTS],
     });
   });

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openGenerator } from '../../../main/engine/engine.ts';
 import { Generator } from '../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../main/engine/mlx/load-backend.ts';
-import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, PixelFluxModel } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { resolveRequest } from '../../../main/core/resolve-request.ts';
 import { scheduleFor } from '../../../main/core/schedule.ts';
 import { predictDecisions } from '../../../main/core/teacache/predict.ts';
@@ -78,6 +78,18 @@ describe('Generator', () => {
     expect(result.stats.forwards).toBe(predicted.forwards);
     expect(result.stats.hits).toBeGreaterThan(0);
     expect(result.events.slice(0, 3).every((e) => e.computed)).toBe(true);
+  });
+
+  it('counts what a First-Block Cache run cost: its forwards, and the first block of every reused step', async () => {
+    // A high threshold past the first two steps, so most steps reuse; 64 px is 256 image and 16 text tokens.
+    const result = await generator.generate({ ...base, cache: { policy: 'first-block', threshold: 10, skipEarlySteps: 2 } });
+    const { hits, misses, forwards, forwardEquivalents } = result.stats;
+    expect(hits).toBeGreaterThan(0);
+    expect(forwards).toBe(misses);
+    // The built-in model's first block, with the embedders and final layer, is 0.173 of a forward (forward-flops.ts).
+    expect(forwardEquivalents).toBeCloseTo(misses + hits * 0.17337, 4);
+    const seed = await generator.generate({ ...base, cache: { threshold: 0.15 } });
+    expect(seed.stats.forwardEquivalents).toBe(seed.stats.forwards);
   });
 
   it('lets the negative prompt and the guidance scale change the image', async () => {

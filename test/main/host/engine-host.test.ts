@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationPath, readCalibrationFile } from '../../../main/engine/calibration/calibration-file.ts';
 import { LANES_VARIABLE } from '../../../main/engine/mlx/load-backend.ts';
-import { builtinModelDir } from '../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { StudioError, type CalibrationSummary } from '../../../main/core/contract.ts';
 
@@ -66,9 +66,9 @@ describe('EngineHost with the real engine', () => {
     const result = await job.done;
     stop();
     const mine = events.filter((event) => event.jobId === job.jobId);
-    expect(mine[0]?.type).toBe('queued');
-    expect(mine[1]?.type).toBe('started');
-    expect(mine.at(-1)?.type).toBe('done');
+    expect(mine[0]?.type).toBe('jobQueued');
+    expect(mine[1]?.type).toBe('jobStarted');
+    expect(mine.at(-1)?.type).toBe('result');
     const steps = mine.flatMap((event) => (event.type === 'steps' ? event.events : []));
     expect(steps.map((step) => step.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(steps.filter((step) => step.computed).length).toBe(result.stats.misses);
@@ -111,9 +111,9 @@ describe('EngineHost with the real engine', () => {
     expect((await rejection(b.done)).code).toBe('CANCELLED');
     await Promise.all([a.done, c.done]);
     stop();
-    const started = events.filter((event) => event.type === 'started').map((event) => event.jobId);
+    const started = events.filter((event) => event.type === 'jobStarted').map((event) => event.jobId);
     expect(started).toEqual([a.jobId, c.jobId]);
-    const done = events.filter((event) => event.type === 'done').map((event) => event.jobId);
+    const done = events.filter((event) => event.type === 'result').map((event) => event.jobId);
     expect(done).toEqual([a.jobId, c.jobId]);
     expect(host.cancel(a.jobId)).toBe(false);
   });
@@ -127,7 +127,7 @@ describe('EngineHost with the real engine', () => {
     expect(error.code).toBe('CANCELLED');
     const stepsRun = events.flatMap((event) => (event.type === 'steps' && event.jobId === long.jobId ? event.events : [])).length;
     expect(stepsRun).toBeLessThan(200);
-    expect(events.at(-1)).toMatchObject({ type: 'failed', jobId: long.jobId, error: { code: 'CANCELLED' } });
+    expect(events.at(-1)).toMatchObject({ type: 'jobFailed', jobId: long.jobId, error: { code: 'CANCELLED' } });
     stop();
     const after = await host.submit({ ...small, steps: 2 }).done;
     expect(after.stats.hits + after.stats.misses).toBe(2);
@@ -272,14 +272,14 @@ describe('EngineHost.calibrate on the built-in model', () => {
     const result = await job.done;
     stop();
     const mine = events.filter((event) => event.jobId === job.jobId);
-    expect(mine[0]).toMatchObject({ type: 'calibration-queued', request: tiny, position: 0 });
-    expect(mine.at(-1)).toEqual({ type: 'calibration-done', jobId: job.jobId, result });
-    const progress = mine.flatMap((event) => (event.type === 'calibration-progress' ? [event.progress] : []));
+    expect(mine[0]).toMatchObject({ type: 'calibrationQueued', request: tiny, position: 0 });
+    expect(mine.at(-1)).toEqual({ type: 'calibrationDone', jobId: job.jobId, result });
+    const progress = mine.flatMap((event) => (event.type === 'calibrationProgress' ? [event] : []));
     expect(progress.length).toBeGreaterThan(0);
     // Never more than one event per step (several may fold into one), and the last says the run finished.
     expect(progress.length).toBeLessThanOrEqual(22);
-    expect(progress.at(-1)).toEqual({ run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 21, steps: 21 });
-    expect(events.some((event) => event.type === 'steps' || event.type === 'failed')).toBe(false);
+    expect(progress.at(-1)).toEqual({ type: 'calibrationProgress', jobId: job.jobId, run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 21, steps: 21 });
+    expect(events.some((event) => event.type === 'steps' || event.type === 'jobFailed')).toBe(false);
 
     expect(result.coefficients).toHaveLength(5);
     expect(result.coefficients.every(Number.isFinite)).toBe(true);
@@ -324,19 +324,19 @@ describe('EngineHost.calibrate on the built-in model', () => {
     expect(host.jobs().map((job) => job.jobId)).toEqual([before.jobId, after.jobId]);
     await Promise.all([before.done, calibration.done, after.done]);
     stop();
-    const order = events.filter((event) => ['started', 'done', 'calibration-progress', 'calibration-done'].includes(event.type)).map((event) => `${event.type}:${event.jobId}`);
+    const order = events.filter((event) => ['jobStarted', 'result', 'calibrationProgress', 'calibrationDone'].includes(event.type)).map((event) => `${event.type}:${event.jobId}`);
     const first = (type: string, jobId: string) => order.indexOf(`${type}:${jobId}`);
     const last = (type: string, jobId: string) => order.lastIndexOf(`${type}:${jobId}`);
-    expect(first('calibration-progress', calibration.jobId)).toBeGreaterThan(first('done', before.jobId));
-    expect(first('started', after.jobId)).toBeGreaterThan(last('calibration-progress', calibration.jobId));
-    expect(first('started', after.jobId)).toBeGreaterThan(first('calibration-done', calibration.jobId));
+    expect(first('calibrationProgress', calibration.jobId)).toBeGreaterThan(first('result', before.jobId));
+    expect(first('jobStarted', after.jobId)).toBeGreaterThan(last('calibrationProgress', calibration.jobId));
+    expect(first('jobStarted', after.jobId)).toBeGreaterThan(first('calibrationDone', calibration.jobId));
   });
 
   it('cancels at a step boundary with CANCELLED and leaves the earlier calibration on disk and in force', async () => {
     const earlier = await savedCalibration();
     const bytes = readFileSync(earlier.file);
     const long = host.calibrate({ prompts: ['blue fish', 'green tree', 'pink flower'], steps: 60 });
-    await waitFor(host, (event) => event.type === 'calibration-progress' && event.jobId === long.jobId && event.progress.step >= 1);
+    await waitFor(host, (event) => event.type === 'calibrationProgress' && event.jobId === long.jobId && event.step >= 1);
     expect(host.cancel(long.jobId)).toBe(true);
     const error = await rejection(long.done);
     expect(error.code).toBe('CANCELLED');

@@ -67,7 +67,7 @@ describe('CalibrationSection', () => {
     expect(backend.calibrations).toEqual([{ prompts: ['red apple', 'blue fish'], steps: 11 }]);
     expect(screen.getByText('Waiting for the engine…')).toBeTruthy();
 
-    backend.emitCalibration({ type: 'progress', jobId: 'cal-1', progress: { run: 2, runs: 2, prompt: 'blue fish', seed: 1, step: 3, steps: 6 } });
+    backend.emitCalibration({ type: 'calibrationProgress', jobId: 'cal-1', run: 2, runs: 2, prompt: 'blue fish', seed: 1, step: 3, steps: 6 });
     const bar = screen.getByRole('progressbar', { name: 'Calibration progress' });
     expect(bar.getAttribute('aria-valuetext')).toBe('Run 2 of 2');
     expect([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')]).toEqual(['9', '12']);
@@ -75,7 +75,7 @@ describe('CalibrationSection', () => {
     expect(screen.getByRole('textbox', { name: 'Calibration prompts' })).toHaveProperty('disabled', true);
 
     const result = calibrationResult([3, 2, 1, 0.5, 0.25]);
-    backend.emitCalibration({ type: 'done', jobId: 'cal-1', result });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'cal-1', result });
     const fit = within(screen.getByRole('group', { name: 'Calibration fit' }));
     expect(fit.getByText('R²').nextElementSibling?.textContent).toBe('0.940');
     expect(fit.getByText('Relative error').nextElementSibling?.textContent).toBe('12%');
@@ -93,12 +93,12 @@ describe('CalibrationSection', () => {
     renderSection();
     fireEvent.click(screen.getByRole('button', { name: 'Calibrate for this model' }));
     await flush();
-    backend.emitCalibration({ type: 'progress', jobId: 'cal-1', progress: { run: 1, runs: 6, prompt: 'red apple', seed: 1, step: 1, steps: 30 } });
+    backend.emitCalibration({ type: 'calibrationProgress', jobId: 'cal-1', run: 1, runs: 6, prompt: 'red apple', seed: 1, step: 1, steps: 30 });
     fireEvent.click(screen.getByRole('button', { name: /Cancel calibration/ }));
     await flush();
     expect(backend.cancelled).toEqual(['cal-1']);
     expect(screen.getByRole('button', { name: /Cancelling…/ })).toHaveProperty('disabled', true);
-    backend.emitCalibration({ type: 'failed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'The calibration was cancelled.' } });
+    backend.emitCalibration({ type: 'calibrationFailed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'The calibration was cancelled.' } });
     expect(screen.getByText(/Calibration cancelled; the earlier polynomial stays in force/).getAttribute('role')).toBe('status');
     expect(screen.getByRole('button', { name: 'Calibrate for this model' })).toBeTruthy();
   });

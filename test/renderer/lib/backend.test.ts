@@ -26,6 +26,7 @@ function fakeApi() {
     }),
     generate: () => new Promise<{ jobId: string }>((resolve) => (answer = (jobId) => resolve({ jobId }))),
     generateBaseline: async (runId: string) => ({ jobId: `base-of-${runId}` }),
+    generateFewerSteps: async (runId: string) => ({ jobId: `fewer-of-${runId}`, steps: 7 }),
     cancel: async (jobId: string) => {
       calls.push(`cancel ${jobId}`);
       return { cancelled: true };
@@ -168,9 +169,9 @@ describe('createBackend calibration', () => {
     stop();
     emit('calibrationQueued', { jobId: 'cal-2', request: {}, position: 0 });
     expect(seen).toEqual([
-      { type: 'queued', jobId: 'cal-1' },
-      { type: 'progress', jobId: 'cal-1', progress: { run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 2, steps: 6 } },
-      { type: 'failed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'stopped' } },
+      { type: 'calibrationQueued', jobId: 'cal-1', request: { prompts: ['red apple'] }, position: 0 },
+      { type: 'calibrationProgress', jobId: 'cal-1', run: 1, runs: 1, prompt: 'red apple', seed: 1, step: 2, steps: 6 },
+      { type: 'calibrationFailed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'stopped' } },
     ]);
   });
 });

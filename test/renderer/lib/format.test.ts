@@ -1,7 +1,7 @@
 // Labels for numbers the UI shows. Pure.
 
 import { describe, expect, it } from 'vitest';
-import { formatAgainst, formatThreshold } from '../../../renderer/lib/format.ts';
+import { formatAgainst, formatPsnr, formatThreshold } from '../../../renderer/lib/format.ts';
 
 describe('formatThreshold', () => {
   it('shows three significant digits without trailing zeros', () => {
@@ -20,5 +20,12 @@ describe('formatAgainst', () => {
     expect(formatAgainst(0.10004, 0.1)).toBe('0.10004 ≥ 0.10000');
     expect(formatAgainst(0.1, 0.1)).toBe('0.100 ≥ 0.100');
     expect(formatAgainst(0.05, 0.1)).toBe('0.050 < 0.100');
+  });
+});
+
+describe('formatPsnr', () => {
+  it('shows decibels to one decimal, and says when the images match exactly', () => {
+    expect(formatPsnr(31.249)).toBe('31.2 dB');
+    expect(formatPsnr('identical')).toBe('identical');
   });
 });

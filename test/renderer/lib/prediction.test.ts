@@ -177,6 +177,12 @@ describe('the published methods in the UI', () => {
     expect(thresholdForTarget(MODEL, withCache({ policy, threshold: 0.2 }), [], 2)).toMatchObject({ unavailable: expect.stringMatching(/known only after the run/) });
   });
 
+  it('claims no speedup for First-Block Cache before the run, and says its reused steps still run the first block', () => {
+    const result = predictRun(MODEL, withCache({ policy: 'first-block', threshold: 0.2 }), [entry('a')]);
+    expect(result).not.toHaveProperty('speedup');
+    expect(result).toMatchObject({ unavailable: expect.stringMatching(/each step it reuses still runs that block, and its speedup counts it/) });
+  });
+
   it("aims with the policy of the slowest preset measured at the target or beyond, and that target's threshold", () => {
     const measured = (speedup: number) => ({ speedup, source: 'test' });
     const model = {

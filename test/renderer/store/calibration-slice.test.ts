@@ -20,7 +20,7 @@ beforeEach(async () => {
 afterEach(() => stop());
 
 const progress = (jobId: string, run: number, step: number) =>
-  backend.emitCalibration({ type: 'progress', jobId, progress: { run, runs: 2, prompt: run === 1 ? 'red apple' : 'blue fish', seed: 1, step, steps: 6 } });
+  backend.emitCalibration({ type: 'calibrationProgress', jobId, run, runs: 2, prompt: run === 1 ? 'red apple' : 'blue fish', seed: 1, step, steps: 6 });
 
 describe('calibrating from the app', () => {
   it('sends the request, follows run i of n, then puts the fitted polynomial in force on the model', async () => {
@@ -28,7 +28,7 @@ describe('calibrating from the app', () => {
     expect(backend.calibrations).toEqual([{ prompts: ['red apple', 'blue fish'], steps: 6 }]);
     expect(store.getState().calibration).toEqual({ jobId: 'cal-1', status: 'starting', progress: null });
 
-    backend.emitCalibration({ type: 'queued', jobId: 'cal-1' });
+    backend.emitCalibration({ type: 'calibrationQueued', jobId: 'cal-1', request: {}, position: 0 });
     expect(store.getState().calibration?.status).toBe('queued');
     progress('cal-1', 1, 3);
     progress('cal-1', 2, 0);
@@ -39,7 +39,7 @@ describe('calibrating from the app', () => {
     });
 
     const result = calibrationResult([3, 2, 1, 0.5, 0.25]);
-    backend.emitCalibration({ type: 'done', jobId: 'cal-1', result });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'cal-1', result });
     const state = store.getState();
     expect(state.calibration).toBeNull();
     expect(state.calibrationResult).toEqual(result);
@@ -55,11 +55,11 @@ describe('calibrating from the app', () => {
     store.getState().setCache({ policy: 'teacache' });
     const before = store.getState().draft!.cache.threshold;
     expect(before).toBe(resolveRequest(store.getState().model!, { prompt: 'x', seed: 1, cache: { policy: 'teacache' } }).cache.threshold);
-    backend.emitCalibration({ type: 'done', jobId: 'cal-1', result: calibrationResult([3, 2, 1, 0.5, 0.25], 0.09) });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'cal-1', result: calibrationResult([3, 2, 1, 0.5, 0.25], 0.09) });
     expect(store.getState().draft!.cache.threshold).toBe(0.09);
 
     store.getState().setCache({ threshold: 0.5 });
-    backend.emitCalibration({ type: 'done', jobId: 'cal-2', result: calibrationResult([1, 2, 3, 0.5, 0.25], 0.2) });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'cal-2', result: calibrationResult([1, 2, 3, 0.5, 0.25], 0.2) });
     expect(store.getState().draft!.cache.threshold).toBe(0.5);
   });
 
@@ -85,7 +85,7 @@ describe('calibrating from the app', () => {
     const started = store.getState().calibrate({ prompts: ['red apple'], steps: 6 });
     progress('cal-1', 1, 2);
     expect(store.getState().calibration).toMatchObject({ jobId: 'cal-1', status: 'running' });
-    backend.emitCalibration({ type: 'done', jobId: 'cal-1', result: calibrationResult() });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'cal-1', result: calibrationResult() });
     open();
     await started;
     expect(store.getState().calibration).toBeNull();
@@ -100,7 +100,7 @@ describe('calibrating from the app', () => {
     // Progress batched before the cancel landed does not undo "cancelling".
     progress('cal-1', 1, 4);
     expect(store.getState().calibration?.status).toBe('cancelling');
-    backend.emitCalibration({ type: 'failed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'The calibration was cancelled.' } });
+    backend.emitCalibration({ type: 'calibrationFailed', jobId: 'cal-1', error: { code: 'CANCELLED', message: 'The calibration was cancelled.' } });
     expect(store.getState()).toMatchObject({ calibration: null, calibrationCancelled: true, error: null });
     expect(store.getState().model?.defaults.teacache.coefficients).toBeUndefined();
 
@@ -118,7 +118,7 @@ describe('calibrating from the app', () => {
   it('shows a failure on the error banner and keeps the model as it was', async () => {
     await store.getState().calibrate({ prompts: ['red apple'], steps: 6 });
     const error = { code: 'HISTORY_IO' as const, message: 'Could not save the calibration: no space left on device.' };
-    backend.emitCalibration({ type: 'failed', jobId: 'cal-1', error });
+    backend.emitCalibration({ type: 'calibrationFailed', jobId: 'cal-1', error });
     expect(store.getState()).toMatchObject({ calibration: null, calibrationCancelled: false, error });
     expect(store.getState().model).toEqual(MODEL);
   });
@@ -140,11 +140,11 @@ describe('calibrating from the app', () => {
     expect(backend.calibrations).toEqual([]);
     progress('someone-else', 2, 5);
     expect(store.getState().calibration?.jobId).toBe('theirs');
-    backend.emitCalibration({ type: 'done', jobId: 'theirs', result: calibrationResult([7, 7]) });
+    backend.emitCalibration({ type: 'calibrationDone', jobId: 'theirs', result: calibrationResult([7, 7]) });
     expect(store.getState().calibration).toBeNull();
     expect(store.getState().model?.defaults.teacache.coefficients).toEqual([7, 7]);
     // A job that ended long ago, never seen start, puts nothing on screen.
-    backend.emitCalibration({ type: 'failed', jobId: 'old', error: { code: 'INTERNAL', message: 'x' } });
+    backend.emitCalibration({ type: 'calibrationFailed', jobId: 'old', error: { code: 'INTERNAL', message: 'x' } });
     expect(store.getState().error).toBeNull();
   });
 });

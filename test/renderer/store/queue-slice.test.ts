@@ -2,17 +2,16 @@
 // host reports it, and cancelling a queued job. Fake backend.
 
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
+import { bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
 import { MAX_BATCH } from '../../../renderer/store/queue-slice.ts';
-import { entry, FakeBackend, flush } from '../fixtures.ts';
+import { entry, FakeBackend, flush, loadedStore } from '../fixtures.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
 
 beforeEach(async () => {
   backend = new FakeBackend();
-  store = createStudioStore(backend, { random: () => 0.5 });
-  await store.getState().loadModel();
+  store = await loadedStore(backend);
 });
 
 describe('a batch', () => {

@@ -1,5 +1,6 @@
-// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), resuming, history, and
-// switching model folders (refusals kept with their problems, switches reloading the model).
+// The studio store with a fake backend: settings, a run's life (stream, cancel, fail), its uncached reference and
+// plain-steps run, resuming, history, and switching model folders (refusals kept with their problems, switches
+// reloading the model).
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
@@ -8,33 +9,24 @@ import { errorTitle } from '../../../renderer/lib/errors.ts';
 import { UNDO_MS } from '../../../renderer/store/history-slice.ts';
 import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
-import { entry, FakeBackend, flush, MODEL, stepEvent } from '../fixtures.ts';
+import { DEFAULT_CACHE_OPTIONS } from '../../support/cache-options.ts';
+import { entry, FakeBackend, flush, loadedStore, MODEL, stepEvent } from '../fixtures.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
 
 beforeEach(async () => {
   backend = new FakeBackend();
-  store = createStudioStore(backend, { random: () => 0.5 });
-  await store.getState().loadModel();
+  store = await loadedStore(backend);
 });
+
+/** The built-in model's cache settings as the draft starts from them (skip-early left to the policy). */
+const DRAFT_CACHE = { enabled: true, policy: 'seed', threshold: 0.1, rescaleFactor: 1, skipEarlySteps: null, ...DEFAULT_CACHE_OPTIONS };
 
 describe('settings', () => {
   it('starts from the model’s defaults once the model is known', () => {
     expect(store.getState().draft).toEqual(draftDefaults(MODEL));
-    expect(store.getState().draft?.cache).toEqual({
-      enabled: true,
-      policy: 'seed',
-      threshold: 0.1,
-      rescaleFactor: 1,
-      skipEarlySteps: null,
-      reuse: 'output',
-      accumulate: 'consecutive',
-      startFraction: 0,
-      endFraction: 1,
-      maxConsecutiveReuses: null,
-      alwaysComputeLast: false,
-    });
+    expect(store.getState().draft?.cache).toEqual(DRAFT_CACHE);
   });
 
   it('clamps slider values into their ranges', () => {
@@ -49,8 +41,7 @@ describe('settings', () => {
 
   it("keeps Z-Image's guidance 0 (CFG off, its Turbo default) through every edit, and clamps below it", async () => {
     backend.modelResult = { ...MODEL, defaults: { ...MODEL.defaults, guidanceScale: 0, guidanceRule: 'z-image' } };
-    store = createStudioStore(backend, { random: () => 0.5 });
-    await store.getState().loadModel();
+    store = await loadedStore(backend);
     expect(store.getState().draft!.guidanceScale).toBe(0);
     store.getState().setDraft({ prompt: 'blue star' });
     expect(store.getState().draft!.guidanceScale).toBe(0);
@@ -62,19 +53,7 @@ describe('settings', () => {
     const { setCache, resetCache } = store.getState();
     setCache({ enabled: false, policy: 'timestep-consecutive', threshold: 0.4, rescaleFactor: 2, skipEarlySteps: 9, reuse: 'taylor', accumulate: 'since-compute', endFraction: 0.8, maxConsecutiveReuses: 2, alwaysComputeLast: true });
     resetCache();
-    expect(store.getState().draft!.cache).toEqual({
-      enabled: false,
-      policy: 'timestep-consecutive',
-      threshold: 0.1,
-      rescaleFactor: 1,
-      skipEarlySteps: null,
-      reuse: 'output',
-      accumulate: 'consecutive',
-      startFraction: 0,
-      endFraction: 1,
-      maxConsecutiveReuses: null,
-      alwaysComputeLast: false,
-    });
+    expect(store.getState().draft!.cache).toEqual({ ...DRAFT_CACHE, enabled: false, policy: 'timestep-consecutive' });
   });
 
   it('forces the last step for the teacache policy, as the original and the engine do, unless the user chose otherwise', () => {
@@ -242,6 +221,45 @@ describe('a run', () => {
     expect(store.getState().selectedId).toBe('run1');
     expect(store.getState().history.find((e) => e.id === 'run1')?.baseline?.speedup).toBe(2.5);
   });
+
+  it('runs a stored run’s forwards as plain steps without moving the selection', async () => {
+    // 10 forwards of 30 steps.
+    const cached = entry('run1');
+    backend.entries = [cached];
+    await store.getState().loadHistory();
+    const done = store.getState().generateFewerSteps('run1');
+    await flush();
+    const job = backend.last();
+    expect(job).toMatchObject({ kind: 'fewer-steps', input: 'run1' });
+    expect(store.getState().run).toMatchObject({ purpose: 'fewer-steps', total: 10, request: { steps: 10, seed: 42, prompt: 'red heart', guidanceScale: 4, cache: { enabled: false } } });
+
+    const plain = entry('run2', { fewerStepsOf: 'run1', request: { ...cached.request, steps: 10, cache: { ...cached.request.cache, enabled: false } } });
+    job.resolve(plain);
+    await done;
+    store.getState().applyHistoryDelta({ added: [plain], updated: [{ ...cached, fewerSteps: { id: 'run2', steps: 10, wallMs: 400 } }], removed: [] });
+    expect(store.getState().selectedId).toBe('run1');
+    expect(store.getState().history.find((e) => e.id === 'run1')?.fewerSteps?.id).toBe('run2');
+  });
+
+  it('says why a run that computed every step has no plain-steps run, and starts none', async () => {
+    backend.entries = [entry('run1', { stats: { hits: 0, misses: 30, forwards: 30 } })];
+    await store.getState().loadHistory();
+    await store.getState().generateFewerSteps('run1');
+    expect(backend.jobs_).toEqual([]);
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/computed every one of its 30 steps.*nothing to compare/) });
+  });
+
+  it('shows the host’s refusal (another model loaded) as baseline refusals are shown', async () => {
+    backend.entries = [entry('run1')];
+    await store.getState().loadHistory();
+    const done = store.getState().generateFewerSteps('run1');
+    await flush();
+    backend.last().reject({ code: 'BAD_REQUEST', message: 'Run run1 was made with Built-in emoji model, but Other is loaded: load that model to make its plain-steps run.' });
+    await done;
+    expect(store.getState().run?.status).toBe('failed');
+    expect(store.getState().error?.message).toMatch(/load that model to make its plain-steps run/);
+  });
 });
 
 describe('resuming', () => {
@@ -323,6 +341,20 @@ describe('resuming', () => {
     expect(store.getState().run).toBeNull();
     expect(backend.jobs_).toEqual([]);
   });
+
+  it('picks a plain-steps job back up as one, leaving the selection alone when it ends', async () => {
+    backend.entries = [entry('run1')];
+    await store.getState().loadHistory();
+    backend.hostJobs = [{ jobId: 'job-4', running: true, request: { prompt: 'red heart', seed: 42, steps: 10 }, baselineOf: null, fewerStepsOf: 'run1' }];
+    const resumed = store.getState().resumeJobs();
+    await flush();
+    expect(store.getState().run).toMatchObject({ purpose: 'fewer-steps', total: 10 });
+    backend.hostJobs = [];
+    backend.last().resolve(entry('job-4', { fewerStepsOf: 'run1' }));
+    await resumed;
+    expect(store.getState().run).toBeNull();
+    expect(store.getState().selectedId).toBe('run1');
+  });
 });
 
 describe('history', () => {
@@ -394,6 +426,21 @@ describe('history', () => {
     await store.getState().removeRun('run2');
     expect(backend.removed).toEqual(['run2']);
     expect(store.getState().history.map((e) => e.id)).toEqual(['run1']);
+    expect(store.getState().selectedId).toBe('run1');
+  });
+
+  it('compares a plain-steps run with the baseline it is named against, and opens neither kind of reference first', async () => {
+    backend.entries = [entry('run1'), entry('run2', { baselineOf: 'run1' }), entry('run3', { fewerStepsOf: 'run1' })];
+    await store.getState().loadHistory();
+    expect(store.getState().selectedId).toBe('run1');
+    backend.psnrs.set('run3:run2', 22);
+    await store.getState().loadComparison('run3', 'run2');
+    expect(backend.compareCalls).toEqual([['run3', 'run2']]);
+    expect(store.getState().comparisons['run3:run2']).toMatchObject({ state: 'ready', value: { psnr: 22 } });
+    // A pending delete of the run hides its plain-steps run too.
+    store.getState().removeRunUndoable('run1');
+    expect(store.getState().selectedId).toBeNull();
+    store.getState().undoRemove();
     expect(store.getState().selectedId).toBe('run1');
   });
 

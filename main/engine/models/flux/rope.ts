@@ -52,6 +52,28 @@ export function rotaryTables(mx: MxBackend, ids: readonly (readonly number[])[],
   return { cos: mx.reshape(mx.array(cos), shape), sin: mx.reshape(mx.array(sin), shape) };
 }
 
+/** Rotary tables by token layout, each computed and evaluated once: a run asks for the same ones at every step. */
+export class RotaryCache {
+  private readonly tables = new Map<string, RotaryTables>();
+
+  constructor(
+    private readonly mx: MxBackend,
+    private readonly axesDim: readonly number[],
+    private readonly theta: number,
+  ) {}
+
+  /** The tables for layout `key`, from its position ids (`ids()`, called only the first time). */
+  get(key: string, ids: () => readonly (readonly number[])[]): RotaryTables {
+    let tables = this.tables.get(key);
+    if (!tables) {
+      tables = rotaryTables(this.mx, ids(), this.axesDim, this.theta);
+      this.mx.eval(tables.cos, tables.sin);
+      this.tables.set(key, tables);
+    }
+    return tables;
+  }
+}
+
 /** Rotates q or k of shape [B, H, L, D] by the precomputed tables. */
 export function applyRotary(mx: MxBackend, x: MxArray, tables: RotaryTables): MxArray {
   const shape = x.shape;

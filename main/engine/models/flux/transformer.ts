@@ -21,7 +21,8 @@ import {
 } from '../layers.ts';
 import type { ModelSplitStep } from '../image-model.ts';
 import { TIME_EMBED_DIM, type FluxConfig } from './config.ts';
-import { applyRotary, imagePositionIds, rotaryTables, type RotaryTables } from './rope.ts';
+import { firstBlockShare } from './forward-flops.ts';
+import { applyRotary, imagePositionIds, RotaryCache, type RotaryTables } from './rope.ts';
 
 /** FLUX feeds timesteps in [0, 1] to its embedder scaled by this factor. */
 const TIME_FACTOR = 1000;
@@ -100,7 +101,7 @@ export class FluxTransformer {
   private readonly singleBlocks: SingleBlock[];
   private readonly finalLinear: Linear;
   private readonly finalMod: Linear;
-  private readonly rotaryCache = new Map<string, RotaryTables>();
+  private readonly rotaryCache: RotaryCache;
   private compiledBlocks: ((img: MxArray, txt: MxArray, vec: MxArray, cos: MxArray, sin: MxArray) => MxArray) | undefined;
   /** The first block, and the rest after it, each as its own compiled graph (First-Block Cache). */
   private compiledParts: { first: BlockRange; rest: BlockRange } | undefined;
@@ -115,6 +116,7 @@ export class FluxTransformer {
     // (`_Map_base::at`) when a traced function closes over pending arrays.
     mx.eval(Object.values(params));
     this.headDim = config.hiddenSize / config.numHeads;
+    this.rotaryCache = new RotaryCache(mx, config.axesDim, config.theta);
     this.imgIn = linear(mx, params, 'img_in');
     this.txtIn = linear(mx, params, 'txt_in');
     this.timeIn = mlpEmbedder(mx, params, 'time_in');
@@ -167,7 +169,7 @@ export class FluxTransformer {
    * The first block on its own, and the others run from its output: together the same pass as
    * blocks() (to float rounding), parted so First-Block Cache can skip the rest.
    */
-  firstBlock(input: EmbeddedInput): { output: MxArray; residual: MxArray; rest(): MxArray } {
+  firstBlock(input: EmbeddedInput): { output: MxArray; residual: MxArray; share: number; rest(): MxArray } {
     const { mx } = this;
     const { img, txt, vec, rotary } = input;
     const total = this.doubleBlocks.length + this.singleBlocks.length;
@@ -184,6 +186,7 @@ export class FluxTransformer {
     return {
       output: firstImg,
       residual: mx.subtract(firstImg, img),
+      share: firstBlockShare(this.config, imageLength, txt.shape[1]!),
       rest: () => mx.split(parts.rest(firstImg, firstTxt, vec, rotary.cos, rotary.sin), [imageLength], 1)[0]!,
     };
   }
@@ -284,16 +287,10 @@ export class FluxTransformer {
   }
 
   private rotary(textLength: number, rows: number, cols: number): RotaryTables {
-    const key = `${textLength}:${rows}x${cols}`;
-    let tables = this.rotaryCache.get(key);
-    if (!tables) {
-      const { axesDim, theta } = this.config;
-      const textIds = Array.from({ length: textLength }, () => axesDim.map(() => 0));
-      tables = rotaryTables(this.mx, [...textIds, ...imagePositionIds(rows, cols)], axesDim, theta);
-      this.mx.eval(tables.cos, tables.sin);
-      this.rotaryCache.set(key, tables);
-    }
-    return tables;
+    return this.rotaryCache.get(`${textLength}:${rows}x${cols}`, () => {
+      const textIds = Array.from({ length: textLength }, () => this.config.axesDim.map(() => 0));
+      return [...textIds, ...imagePositionIds(rows, cols)];
+    });
   }
 
   private qkv(fused: MxArray, norm: QkNorm): [MxArray, MxArray, MxArray] {

@@ -3,20 +3,19 @@
 // FLUX transformer and the autoencoder's decoder (resident, optionally 4-/8-bit
 // quantized), 2×2 latent packing. Runs in the engine (Node); no Electron.
 
-import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
+import { checkpointPlans, materialize, type TensorPlan } from '../../io/materialize.ts';
 import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack, unpack } from '../packing.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
+import { CheckpointModel, chooseLoadQuantization, memoryLimitBytes, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
 import { fluxParamShapes } from '../flux/config.ts';
 import { ClipTextEncoder, clipParamShapes } from '../text/clip.ts';
 import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
 import { decodeTiled, DEFAULT_TILES, WHOLE } from '../vae/tiled-decode.ts';
 import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
-import { chooseQuantization, memoryNote, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
+import { estimateFlux1Memory, memoryNote, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
 
 /** Token limits of FLUX.1's reference pipeline. */
 export const T5_TOKENS: Readonly<Record<Flux1Variant, number>> = { dev: 512, schnell: 256 };
@@ -42,58 +41,36 @@ export const FLUX1_DEFAULTS: Readonly<Record<Flux1Variant, ModelDefaults>> = {
   schnell: { steps: 4, width: 1024, height: 1024, guidanceScale: 1, shift: false, guidanceRule: 'above-one-with-negative', teacache: { threshold: 0.1, rescaleFactor: 1 } },
 };
 
-export interface Flux1LoadOptions {
-  /** 4 or 8 to quantize linear weights on load, 'none' for float32, 'auto' (default) for the lightest that fits. */
-  readonly quantize?: Quantization | 'auto';
-  /** Memory the engine may use; defaults to 85% of this machine's RAM. */
-  readonly memoryLimitBytes?: number;
-}
+export type Flux1LoadOptions = CheckpointLoadOptions;
 
-export class Flux1Model implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
+export class Flux1Model extends CheckpointModel implements ImageModel {
   private readonly decode: (latents: MxArray) => MxArray;
 
   private constructor(
-    private readonly mx: MxBackend,
+    mx: MxBackend,
     readonly parts: Flux1Parts,
     readonly memory: MemoryEstimate,
     private readonly transformer: FluxTransformer,
     vae: VaeDecoder,
     private readonly memoryLimitBytes: number,
   ) {
-    const { variant } = parts;
-    this.defaults = FLUX1_DEFAULTS[variant];
-    this.info = {
-      id: `flux1-${variant}`,
-      name: `FLUX.1 [${variant}]`,
-      trained: true,
+    super(mx, FLUX1_DEFAULTS[parts.variant], {
+      id: `flux1-${parts.variant}`,
+      name: `FLUX.1 [${parts.variant}]`,
       notes: [memoryNote(memory)],
       guidanceEmbedded: parts.transformer.config.guidanceEmbed,
       sizeMultiple: SIZE_MULTIPLE,
-      maxSize: 2048,
-    };
+    });
     // The transformer compiles its blocks itself.
     this.decode = vae.compiledDecode();
-  }
-
-  /** Loads a folder, freeing memory as it goes (the way the app and CLI load). */
-  static async load(mx: MxBackend, dir: string, options: Flux1LoadOptions = {}): Promise<Flux1Model> {
-    return runReleasing(Flux1Model.loadStepwise(mx, dir, options));
   }
 
   static *loadStepwise(mx: MxBackend, dir: string, options: Flux1LoadOptions): Generator<void, Flux1Model, void> {
     const parts = inspectFlux1Folder(dir);
     const defaults = FLUX1_DEFAULTS[parts.variant];
-    const memoryLimitBytes = options.memoryLimitBytes ?? totalmem() * 0.85;
-    const memory = chooseQuantization(
-      { transformer: parts.transformer.config, t5: parts.t5.config, clip: parts.clip.config, vae: parts.vae.config },
-      `FLUX.1 [${parts.variant}]`,
-      options.quantize ?? 'auto',
-      { width: defaults.width, height: defaults.height, batch: 1, textTokens: T5_TOKENS[parts.variant] },
-      memoryLimitBytes,
-    );
+    const configs = { transformer: parts.transformer.config, t5: parts.t5.config, clip: parts.clip.config, vae: parts.vae.config };
+    const size = { width: defaults.width, height: defaults.height, batch: 1, textTokens: T5_TOKENS[parts.variant] };
+    const memory = chooseLoadQuantization(options, `FLUX.1 [${parts.variant}]`, size, (q) => estimateFlux1Memory(configs, q, size));
     const transformerParams = yield* materialize(mx, transformerPlans(mx, parts), memory.quantization);
     parts.transformer.checkpoint.close();
     // Uncompiled: this MLX's CPU compiler aborted the process on FLUX.1-size
@@ -101,20 +78,11 @@ export class Flux1Model implements ImageModel {
     // abort cannot be caught. The built-in model's small graphs compile fine.
     const transformer = new FluxTransformer(mx, parts.transformer.config, transformerParams, { compile: false });
     const { vae } = parts;
-    const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
-    vae.checkpoint.close();
-    return new Flux1Model(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams), memoryLimitBytes);
+    const vaeParams = yield* vaeDecoderWeights(mx, vae, vaeDecoderParamShapes(vae.config));
+    return new Flux1Model(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams), memoryLimitBytes(options));
   }
 
-  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
-    return runSync(this.encodeStepwise(prompts));
-  }
-
-  /** Loads T5 and CLIP, encodes, and lets them go, releasing memory between layers. */
-  encodeTextReleasing(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }> {
-    return runReleasing(this.encodeStepwise(prompts));
-  }
-
+  /** T5 and CLIP are loaded for each encoding and let go after it. */
   *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
     const { mx, parts } = this;
     const missing = this.encodings.missing(prompts);
@@ -138,11 +106,6 @@ export class Flux1Model implements ImageModel {
       yield;
     }
     return this.encodings.batch(mx, prompts);
-  }
-
-  noise(seed: number, width: number, height: number): PackedNoise {
-    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
-    return this.packNoise(latents, width, height);
   }
 
   noiseShape(width: number, height: number): number[] {
@@ -189,16 +152,4 @@ function transformerPlans(mx: MxBackend, parts: Flux1Parts): TensorPlan[] {
     linearWeight: name.endsWith('.weight') && shapes[name]!.length === 2,
     bytes: checkpoint.bytes(pieces.map((piece) => piece.stored)),
   }));
-}
-
-/** BFL stores the autoencoder's attention projections as 1×1 convolutions; the decoder takes them as matrices. */
-export function asBflVaeShape(plan: TensorPlan): TensorPlan {
-  if (!/^decoder\.mid_block\.attentions\.0\.(to_q|to_k|to_v|to_out\.0)\.weight$/.test(plan.name)) return plan;
-  return {
-    ...plan,
-    build: () => {
-      const value = plan.build();
-      return value.ndim === 4 ? value.reshape(value.shape[0]!, value.shape[1]!) : value;
-    },
-  };
 }

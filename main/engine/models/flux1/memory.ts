@@ -173,15 +173,9 @@ export function formatGb(bytes: number): string {
 }
 
 /**
- * The quantization to use: the one asked for, or with `auto` the lightest
- * that fits (none, then 8-bit, then 4-bit). Refuses, naming what would fit,
- * when the choice cannot.
+ * The quantization to use, from a model's estimate at each level: the one asked for, or with `auto` the lightest
+ * that fits (none, then 8-bit, then 4-bit). Refuses, naming what would fit, when the choice cannot.
  */
-export function chooseQuantization(configs: Flux1Configs, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
-  return chooseQuantizationBy((q) => estimateFlux1Memory(configs, q, size), name, asked, size, limitBytes);
-}
-
-/** The same choice for any model family, from its estimate at each level. */
 export function chooseQuantizationBy(estimateAt: (q: Quantization) => MemoryEstimate, name: string, asked: Quantization | 'auto', size: SizeInput, limitBytes: number): MemoryEstimate {
   const levels: Quantization[] = ['none', 8, 4];
   const estimates = levels.map(estimateAt);

@@ -4,16 +4,14 @@
 // BatchNorm de-normalised decode; and the Qwen3 prompt encoder it takes.
 // Runs in the engine (Node); no Electron.
 
-import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { checkpointPlans, materialize, runReleasing, runSync, type Quantization } from '../../io/materialize.ts';
-import { asBflVaeShape } from '../flux1/flux1-model.ts';
-import { chooseQuantizationBy, formatGb } from '../flux1/memory.ts';
+import { checkpointPlans, materialize, runSync, type Quantization } from '../../io/materialize.ts';
+import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
+import { formatGb } from '../flux1/memory.ts';
 import { bflKleinPlans } from './bfl-layout.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { pack } from '../packing.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
 import type { Qwen3Tokenizer } from '../text/qwen3-prompt.ts';
 import { encodeKleinPrompts, type Qwen3Source } from '../text/qwen3-text-encoder.ts';
 import { decodeTiled } from '../vae/tiled-decode.ts';
@@ -84,40 +82,27 @@ export function kleinName(parts: Pick<KleinFolderParts, 'variant' | 'size'>): st
   return `FLUX.2 [klein]${parts.size ? ` ${parts.size}` : ''}${parts.variant === 'base' ? ' Base' : ''}`;
 }
 
-export interface KleinLoadOptions {
-  /** The transformer's and text encoder's weights (the autoencoder stays float32): 4, 8, 'none' or 'auto' (the lightest that fits; the default). */
-  readonly quantize?: Quantization | 'auto';
-  /** Memory the engine may use; 85% of RAM by default. */
-  readonly memoryLimitBytes?: number;
+/** `quantize` applies to the transformer's and text encoder's weights; the autoencoder stays float32. */
+export interface KleinLoadOptions extends CheckpointLoadOptions {
   /** The prompt encoder; the folder's Qwen3 when omitted. */
   readonly promptEncoder?: KleinPromptEncoder;
 }
 
-export class Flux2KleinModel implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
+export class Flux2KleinModel extends CheckpointModel implements ImageModel {
   private readonly pixelsPerToken: number;
 
   constructor(
-    private readonly mx: MxBackend,
+    mx: MxBackend,
     readonly parts: KleinParts,
   ) {
-    this.defaults = KLEIN_DEFAULTS[parts.variant];
-    this.pixelsPerToken = flux2PixelsPerToken(parts.vae.config);
-    this.info = {
+    super(mx, KLEIN_DEFAULTS[parts.variant], {
       id: `flux2-klein-${parts.variant}`,
       name: parts.name ?? kleinName({ variant: parts.variant, size: undefined }),
-      trained: true,
       notes: [...(parts.notes ?? [])],
       guidanceEmbedded: false,
-      sizeMultiple: this.pixelsPerToken,
-      maxSize: 2048,
-    };
-  }
-
-  static async load(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Promise<Flux2KleinModel> {
-    return runReleasing(Flux2KleinModel.loadStepwise(mx, dir, options));
+      sizeMultiple: flux2PixelsPerToken(parts.vae.config),
+    });
+    this.pixelsPerToken = this.info.sizeMultiple;
   }
 
   static loadSync(mx: MxBackend, dir: string, options: KleinLoadOptions = {}): Flux2KleinModel {
@@ -134,12 +119,8 @@ export class Flux2KleinModel implements ImageModel {
     const defaults = KLEIN_DEFAULTS[parts.variant];
     const name = kleinName(parts);
     const size = { width: defaults.width, height: defaults.height, batch: defaults.guidanceRule === 'never' ? 1 : 2, textTokens: KLEIN_TEXT_TOKENS };
-    const memory = chooseQuantizationBy(
-      (q) => estimateKleinMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder: parts.textEncoder.config }, q, size),
-      name,
-      options.quantize ?? 'auto',
-      size,
-      options.memoryLimitBytes ?? totalmem() * 0.85,
+    const memory = chooseLoadQuantization(options, name, size, (q) =>
+      estimateKleinMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder: parts.textEncoder.config }, q, size),
     );
     const quantization = memory.quantization;
     const t = parts.transformer;
@@ -147,8 +128,7 @@ export class Flux2KleinModel implements ImageModel {
     const params = yield* materialize(mx, plans, quantization);
     t.checkpoint.close();
     const v = parts.vae;
-    const vaeParams = yield* materialize(mx, checkpointPlans(mx, v.checkpoint, flux2VaeDecodeParamShapes(v.config), v.storedName).map(asBflVaeShape), 'none');
-    v.checkpoint.close();
+    const vaeParams = yield* vaeDecoderWeights(mx, v, flux2VaeDecodeParamShapes(v.config));
     return new Flux2KleinModel(mx, {
       variant: parts.variant,
       transformer: new Flux2Transformer(mx, t.config, params),
@@ -157,14 +137,6 @@ export class Flux2KleinModel implements ImageModel {
       name,
       notes: [`${quantization === 'none' ? 'Unquantized (float32)' : `${quantization}-bit quantized`} weights; estimated peak memory ${formatGb(memory.peakBytes)} at ${memory.width}×${memory.height}.`],
     });
-  }
-
-  encodeText(prompts: readonly string[]): TextConditioning & { unknownWords: string[] } {
-    return runSync(this.encodeStepwise(prompts));
-  }
-
-  encodeTextReleasing(prompts: readonly string[]): Promise<TextConditioning & { unknownWords: string[] }> {
-    return runReleasing(this.encodeStepwise(prompts));
   }
 
   *encodeStepwise(prompts: readonly string[]): Generator<void, TextConditioning & { unknownWords: string[] }, void> {
@@ -181,11 +153,6 @@ export class Flux2KleinModel implements ImageModel {
     const lengths = new Set(rows.map((row) => row.shape[1]));
     if (lengths.size > 1) throw new Error(`klein's prompt features differ in length (${[...lengths].join(', ')}); the pipeline pads every prompt to the same length.`);
     return { context: rows.length === 1 ? rows[0]! : mx.concatenate(rows, 0), pooled: mx.zeros([rows.length, 1]), unknownWords: [] };
-  }
-
-  noise(seed: number, width: number, height: number): PackedNoise {
-    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
-    return this.packNoise(latents, width, height);
   }
 
   /** The pipeline's initial latents: already patchified, [1, in_channels, H/16, W/16]. */

@@ -7,7 +7,7 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { linear, mergeHeads, modulate, param, rmsNormedHeads, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
 import { scaledDotProductAttention } from '../attention.ts';
-import { applyRotary, rotaryTables, type RotaryTables } from '../flux/rope.ts';
+import { applyRotary, RotaryCache, type RotaryTables } from '../flux/rope.ts';
 import { flux2Width, type Flux2Config } from './config.ts';
 
 /** diffusers multiplies the timestep (a sigma in [0, 1]) and the guidance by this before embedding them. */
@@ -62,7 +62,7 @@ export class Flux2Transformer {
   private readonly projOut: Linear;
   private readonly doubles: DoubleBlock[];
   private readonly singles: SingleBlock[];
-  private readonly rotaryCache = new Map<string, RotaryTables>();
+  private readonly rotaryCache: RotaryCache;
 
   constructor(
     private readonly mx: MxBackend,
@@ -70,6 +70,7 @@ export class Flux2Transformer {
     params: Params,
   ) {
     this.width = flux2Width(config);
+    this.rotaryCache = new RotaryCache(mx, config.axes_dims_rope, config.rope_theta);
     const lin = (name: string) => linear(mx, params, name);
     this.timeIn = lin('time_guidance_embed.timestep_embedder.linear_1');
     this.timeOut = lin('time_guidance_embed.timestep_embedder.linear_2');
@@ -173,17 +174,12 @@ export class Flux2Transformer {
 
   /** Text positions (0, 0, 0, l), then image positions (0, h, w, 0), as Flux2KleinPipeline builds them. */
   private rotary(textTokens: number, rows: number, cols: number): RotaryTables {
-    const key = `${textTokens}:${rows}x${cols}`;
-    let tables = this.rotaryCache.get(key);
-    if (!tables) {
+    return this.rotaryCache.get(`${textTokens}:${rows}x${cols}`, () => {
       const ids: number[][] = [];
       for (let l = 0; l < textTokens; l++) ids.push([0, 0, 0, l]);
       for (let h = 0; h < rows; h++) for (let w = 0; w < cols; w++) ids.push([0, h, w, 0]);
-      tables = rotaryTables(this.mx, ids, this.config.axes_dims_rope, this.config.rope_theta);
-      this.mx.eval(tables.cos, tables.sin);
-      this.rotaryCache.set(key, tables);
-    }
-    return tables;
+      return ids;
+    });
   }
 
   /** [1, L, H·D] → [1, H, L, D], RMS-normalised per head. */

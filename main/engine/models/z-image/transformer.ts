@@ -7,7 +7,7 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { layerNormNoAffine, linear, mergeHeads, param, rmsNormedHeads, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
 import { scaledDotProductAttention } from '../attention.ts';
-import { applyRotary, rotaryTables, type RotaryTables } from '../flux/rope.ts';
+import { applyRotary, RotaryCache, type RotaryTables } from '../flux/rope.ts';
 import { ADALN_EMBED_DIM, QK_NORM_EPS, SEQ_MULTIPLE, type ZImageConfig } from './config.ts';
 
 interface Block {
@@ -62,7 +62,7 @@ export class ZImageTransformer {
   private readonly noiseRefiner: Block[];
   private readonly contextRefiner: Block[];
   private readonly layers: Block[];
-  private readonly rotaryCache = new Map<string, RotaryTables>();
+  private readonly rotaryCache: RotaryCache;
 
   constructor(
     private readonly mx: MxBackend,
@@ -70,6 +70,7 @@ export class ZImageTransformer {
     params: Params,
   ) {
     this.headDim = config.dim / config.heads;
+    this.rotaryCache = new RotaryCache(mx, config.axesDims, config.ropeTheta);
     this.xEmbedder = linear(mx, params, 'x_embedder');
     this.finalLinear = linear(mx, params, 'final_layer.linear');
     this.finalAdaLN = linear(mx, params, 'final_layer.adaLN_modulation.1');
@@ -167,9 +168,7 @@ export class ZImageTransformer {
    * image pads at (0, 0, 0), as diffusers' patchify_and_embed places them.
    */
   private rotary(captionPadded: number, rows: number, cols: number, imagePad: number): RotaryTables {
-    const key = `${captionPadded}:${rows}x${cols}`;
-    let tables = this.rotaryCache.get(key);
-    if (!tables) {
+    return this.rotaryCache.get(`${captionPadded}:${rows}x${cols}`, () => {
       const ids: number[][] = [];
       for (let h = 0; h < rows; h++) for (let w = 0; w < cols; w++) ids.push([captionPadded + 1, h, w]);
       for (let i = 0; i < imagePad; i++) ids.push([0, 0, 0]);
@@ -179,11 +178,8 @@ export class ZImageTransformer {
       if (beyond) {
         throw new Error(`A ${rows}×${cols}-token image with a ${captionPadded}-token caption needs positions up to (${beyond.join(', ')}), past the model's axes_lens (${limit.join(', ')}): use a smaller image or a shorter prompt.`);
       }
-      tables = rotaryTables(this.mx, ids, this.config.axesDims, this.config.ropeTheta);
-      this.mx.eval(tables.cos, tables.sin);
-      this.rotaryCache.set(key, tables);
-    }
-    return tables;
+      return ids;
+    });
   }
 
   /** adaLN without SiLU: [1, 1, dim] chunks (scale, gate, scale, gate) in checkpoint order, scales as 1 + s, gates as tanh. */

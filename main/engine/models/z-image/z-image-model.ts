@@ -4,14 +4,12 @@
 // 4-/8-bit quantized), 2×2 patches in (ph, pw, c) order. Runs in the engine
 // (Node); no Electron.
 
-import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../../io/materialize.ts';
-import { asBflVaeShape } from '../flux1/flux1-model.ts';
-import { chooseQuantizationBy, memoryNote, type MemoryEstimate } from '../flux1/memory.ts';
+import { checkpointPlans, materialize, type Quantization, type TensorPlan } from '../../io/materialize.ts';
+import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
+import { memoryNote, type MemoryEstimate } from '../flux1/memory.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
-import { rgbBytes, type ImageModel, type ModelDefaults, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
-import { RecentEncodings } from '../recent-encodings.ts';
+import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { qwen3ParamShapes } from '../text/qwen3.ts';
 import { encodeZImagePrompts } from '../text/qwen3-text-encoder.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
@@ -54,44 +52,32 @@ export interface ZImageConditioning extends TextConditioning {
   readonly lengths: readonly number[];
 }
 
-export interface ZImageLoadOptions {
-  readonly quantize?: Quantization | 'auto';
-  readonly memoryLimitBytes?: number;
+export interface ZImageLoadOptions extends CheckpointLoadOptions {
   /** The prompt encoder; the checkpoint's Qwen3 when omitted. */
   readonly promptEncoder?: ZImagePromptEncoder;
 }
 
 const PATCH_PIXELS = 16;
 
-export class ZImageModel implements ImageModel {
-  readonly info: ModelInfo;
-  readonly defaults: ModelDefaults;
-  private readonly encodings = new RecentEncodings();
+export class ZImageModel extends CheckpointModel<ZImageConditioning> implements ImageModel {
   private readonly decode: (latents: MxArray) => MxArray;
 
   private constructor(
-    private readonly mx: MxBackend,
+    mx: MxBackend,
     readonly parts: ZImageParts,
     readonly memory: MemoryEstimate,
     readonly transformer: ZImageTransformer,
     vae: VaeDecoder,
     private readonly promptEncoder: ZImagePromptEncoder,
   ) {
-    this.defaults = { ...Z_IMAGE_DEFAULTS[parts.variant], flowShift: parts.shift };
-    this.info = {
+    super(mx, { ...Z_IMAGE_DEFAULTS[parts.variant], flowShift: parts.shift }, {
       id: `z-image-${parts.variant}`,
       name: parts.variant === 'turbo' ? 'Z-Image-Turbo' : 'Z-Image',
-      trained: true,
       notes: [memoryNote(memory)],
       guidanceEmbedded: false,
       sizeMultiple: PATCH_PIXELS * (parts.transformer.config.patch / 2),
-      maxSize: 2048,
-    };
+    });
     this.decode = vae.compiledDecode();
-  }
-
-  static async load(mx: MxBackend, dir: string, options: ZImageLoadOptions = {}): Promise<ZImageModel> {
-    return runReleasing(ZImageModel.loadStepwise(mx, dir, options));
   }
 
   static *loadStepwise(mx: MxBackend, dir: string, options: ZImageLoadOptions): Generator<void, ZImageModel, void> {
@@ -102,29 +88,14 @@ export class ZImageModel implements ImageModel {
     const qwen = parts.textEncoder.source.config;
     // hidden_states[-2]: the encoder's last layer is never loaded.
     const textEncoder = { shapes: qwen3ParamShapes(qwen, qwen.num_hidden_layers - 1), hiddenSize: qwen.hidden_size };
-    const memory = chooseQuantizationBy(
-      (q) => estimateZImageMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder }, q, size),
-      name,
-      options.quantize ?? 'auto',
-      size,
-      options.memoryLimitBytes ?? totalmem() * 0.85,
-    );
+    const memory = chooseLoadQuantization(options, name, size, (q) => estimateZImageMemory({ transformer: parts.transformer.config, vae: parts.vae.config, textEncoder }, q, size));
     const params = yield* materialize(mx, zImageTransformerPlans(mx, parts), memory.quantization);
     parts.transformer.checkpoint.close();
     const transformer = new ZImageTransformer(mx, parts.transformer.config, params);
     const { vae } = parts;
-    const vaeParams = yield* materialize(mx, checkpointPlans(mx, vae.checkpoint, vaeDecoderParamShapes(vae.config), vae.storedName).map(asBflVaeShape), 'none');
-    vae.checkpoint.close();
+    const vaeParams = yield* vaeDecoderWeights(mx, vae, vaeDecoderParamShapes(vae.config));
     const promptEncoder = options.promptEncoder ?? qwen3PromptEncoder(mx, parts, memory.quantization);
     return new ZImageModel(mx, parts, memory, transformer, new VaeDecoder(mx, vae.config, vaeParams), promptEncoder);
-  }
-
-  encodeText(prompts: readonly string[]): ZImageConditioning & { unknownWords: string[] } {
-    return runSync(this.encodeStepwise(prompts));
-  }
-
-  encodeTextReleasing(prompts: readonly string[]): Promise<ZImageConditioning & { unknownWords: string[] }> {
-    return runReleasing(this.encodeStepwise(prompts));
   }
 
   *encodeStepwise(prompts: readonly string[]): Generator<void, ZImageConditioning & { unknownWords: string[] }, void> {
@@ -140,11 +111,6 @@ export class ZImageModel implements ImageModel {
       yield;
     }
     return conditioningOf(mx, this.encodings.rows(prompts).map((row) => row.context));
-  }
-
-  noise(seed: number, width: number, height: number): PackedNoise {
-    const latents = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
-    return this.packNoise(latents, width, height);
   }
 
   noiseShape(width: number, height: number): number[] {

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { calibrationPath, readCalibrationFile, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
 import { calibrateModel } from '../../../../main/engine/calibration/calibrate.ts';
 import { Generator } from '../../../../main/engine/generate.ts';
-import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { calibrationInForce, calibrationPlace } from '../../../../main/engine/calibration/calibration-store.ts';
 import { resolveRequest } from '../../../../main/core/resolve-request.ts';
 import { scheduleFor } from '../../../../main/core/schedule.ts';

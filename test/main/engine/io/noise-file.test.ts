@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../../main/engine/generate.ts';
 import { readNoiseFile } from '../../../../main/engine/io/noise-file.ts';
 import { loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
-import { builtinModelDir, PixelFluxModel } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, PixelFluxModel } from '../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { Flux1Model } from '../../../../main/engine/models/flux1/flux1-model.ts';
 import { tinyWeights, writeTinyFlux1 } from '../../../support/flux1-fixture.ts';
 import { mx } from '../../../support/mlx.ts';

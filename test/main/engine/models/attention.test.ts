@@ -33,6 +33,15 @@ describe('scaledDotProductAttention', () => {
     expect(wide).toEqual([16, 32]);
   });
 
+  it('holds FLUX.1 at 1024² to chunks of 16 queries, where the budget alone would give 9', () => {
+    // Only the shapes are read: 24 heads over 4 096 image and 512 text tokens.
+    const tokens = { shape: [1, 24, 4608, 128] } as unknown as MxArray;
+    expect(Math.floor(CPU_SCORE_BUDGET_BYTES / (24 * 4608 * 4))).toBe(9);
+    const bounds = queryChunkBounds(tokens, tokens);
+    expect(bounds.length).toBe(4608 / 16 - 1);
+    expect(bounds.slice(0, 2)).toEqual([16, 32]);
+  });
+
   const masks: ReadonlyArray<[string, MxArray | undefined]> = [
     ['no mask', undefined],
     ['a [queries, keys] mask', mx.multiply(ramp([700, 900], 4), 3)],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGenerator } from '../../../../main/engine/engine.ts';
 import { Flux1Model } from '../../../../main/engine/models/flux1/flux1-model.ts';
 import { checkModelFolder, loadModel } from '../../../../main/engine/models/load-model.ts';
-import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, TEXT_ENCODER_FILE, TRANSFORMER_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, TEXT_ENCODER_FILE, TRANSFORMER_FILE } from '../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { tinyWeights, writeTinyFlux1 } from '../../../support/flux1-fixture.ts';
 import { mx } from '../../../support/mlx.ts';
 

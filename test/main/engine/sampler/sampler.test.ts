@@ -58,6 +58,8 @@ describe('sample', () => {
     expect(model.calls).toHaveLength(stats.misses);
     expect(stats.hits + stats.misses).toBe(10);
     expect(stats.hits).toBeGreaterThan(0);
+    // A reused step of a step-level policy runs nothing worth counting: the run cost its forwards.
+    expect(stats.forwardEquivalents).toBe(stats.misses);
   });
 
   it('differs from the uncached run only from the first reused step on', async () => {
@@ -93,7 +95,7 @@ describe('sample', () => {
       guidance: recordingModel().guidance,
       cache: cacheWith({ threshold: 0, rescaleFactor: 1, skipEarlySteps: 0 }),
     });
-    expect(cached.stats).toEqual({ hits: 0, misses: 8 });
+    expect(cached.stats).toEqual({ hits: 0, misses: 8, forwardEquivalents: 8 });
     expect(values(cached.result)).toEqual(values(plain.result));
   });
 
@@ -119,7 +121,7 @@ describe('sample', () => {
       cache: cacheWith({ threshold: 0.015, rescaleFactor: 1, skipEarlySteps: 0 }),
     });
     expect(forwards).toBe(2);
-    expect(stats).toEqual({ hits: 1, misses: 2 });
+    expect(stats).toEqual({ hits: 1, misses: 2, forwardEquivalents: 2 });
     // Every step's velocity is neg + 3·(pos − neg), reused or not; the steps sum to −1.
     const guided = values(neg).map((n, i) => n + 3 * (values(pos)[i]! - n));
     values(result).forEach((v, i) => expect(v).toBeCloseTo(-guided[i]!, 5));
@@ -182,7 +184,7 @@ describe('reuse modes', () => {
     const noise = ramp([1, 4, 3]);
     const plain = await sample(mx, { noise, timesteps, guidance: splitModel().guidance });
     const cached = await sample(mx, { noise, timesteps, guidance: splitModel().guidance, reuse, cache: cacheFor('seed', 0) });
-    expect(cached.stats).toEqual({ hits: 0, misses: 6 });
+    expect(cached.stats).toEqual({ hits: 0, misses: 6, forwardEquivalents: 6 });
     expect(values(cached.result)).toEqual(values(plain.result));
   });
 
@@ -287,7 +289,7 @@ describe('reuse modes', () => {
   });
 });
 
-/** The split stand-in with its first block parted off: first h ↦ h + tanh(h), the rest adds sin. */
+/** The split stand-in with its first block parted off: first h ↦ h + tanh(h), the rest adds sin; the first block a quarter of the forward. */
 function firstBlockModel() {
   const calls = { first: 0, rest: 0 };
   const base = splitModel();
@@ -301,6 +303,7 @@ function firstBlockModel() {
         return {
           output,
           residual: mx.subtract(output, part.blockInput),
+          share: 0.25,
           rest: () => {
             calls.rest++;
             return mx.add(output, mx.sin(output));
@@ -318,9 +321,11 @@ describe('first-block cache', () => {
     const velocities: MxArray[] = [];
     const timesteps = [1, 0.99, 0];
     const noise = ramp([1, 4, 3]);
-    const { events } = await sample(mx, { noise, timesteps, guidance: model.guidance, cache: cacheFor('first-block', 10), onVelocity: (_, v) => velocities.push(v) });
+    const { events, stats } = await sample(mx, { noise, timesteps, guidance: model.guidance, cache: cacheFor('first-block', 10), onVelocity: (_, v) => velocities.push(v) });
     expect(events.map((e) => e.computed)).toEqual([true, false]);
     expect(model.calls).toEqual({ first: 2, rest: 1 });
+    // One forward, and the reused step's first block: what the run cost, not just what it computed.
+    expect(stats).toEqual({ hits: 1, misses: 1, forwardEquivalents: 1.25 });
     // Step 1: its first block's output f1 plus the rest's residual sin(f0), through the final layer.
     const h = (x: MxArray, t: number) => mx.add(mx.multiply(x, 2), t);
     const f0 = mx.add(h(noise, 1), mx.tanh(h(noise, 1)));

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { FLUX1_DEV, fluxParamShapes } from '../../../../../main/engine/models/flux/config.ts';
-import { chooseQuantization, decodeBytes, estimateFlux1Memory, linearBytes, paramsBytes, wholeDecodeFits, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
+import { chooseQuantizationBy, decodeBytes, estimateFlux1Memory, linearBytes, paramsBytes, wholeDecodeFits, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
+import type { Quantization } from '../../../../../main/engine/io/materialize.ts';
 import { CLIP_L, clipParamShapes } from '../../../../../main/engine/models/text/clip.ts';
 import { T5_XXL, t5ParamShapes } from '../../../../../main/engine/models/text/t5.ts';
 import { FLUX1_VAE, vaeDecoderParamShapes } from '../../../../../main/engine/models/vae/decoder.ts';
@@ -10,6 +11,9 @@ import { FLUX1_VAE, vaeDecoderParamShapes } from '../../../../../main/engine/mod
 const GB = 1024 ** 3;
 const configs: Flux1Configs = { transformer: FLUX1_DEV, t5: T5_XXL, clip: CLIP_L, vae: FLUX1_VAE };
 const size = { width: 1024, height: 1024, batch: 1, textTokens: 512 };
+/** The choice from FLUX.1's estimate at each level, as Flux1Model.load makes it. */
+const chooseQuantization = (c: Flux1Configs, name: string, asked: Quantization | 'auto', at: typeof size, limitBytes: number) =>
+  chooseQuantizationBy((q) => estimateFlux1Memory(c, q, at), name, asked, at, limitBytes);
 
 describe('parameter counts at full size', () => {
   it('match FLUX.1’s published sizes: 11.9B transformer, 4.76B T5 encoder, 123M CLIP text, 49.5M decoder', () => {

@@ -4,7 +4,6 @@
 // (guidance ignored) and Base (CFG against the negative embeddings), in-process
 // and through `npm run generate` with --noise.
 
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,6 @@ import { Generator } from '../../../../../main/engine/generate.ts';
 import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
-import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { Flux2ConfigSchema } from '../../../../../main/engine/models/flux2-klein/config.ts';
 import { checkKleinFolder, inspectKleinFolder } from '../../../../../main/engine/models/flux2-klein/inspect.ts';
@@ -26,6 +24,7 @@ import { resolveRequest } from '../../../../../main/core/resolve-request.ts';
 import { CALIBRATION_FORMAT } from '../../../../../main/core/teacache/calibration.ts';
 import { weightsFingerprint, writeCalibration } from '../../../../../main/engine/calibration/calibration-file.ts';
 import { openGenerator } from '../../../../../main/engine/engine.ts';
+import { generateWithCli } from '../../../../support/cli-generate.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_BASE_FIXTURE, FLUX2_KLEIN_FIXTURE, expectedKlein, float32Params, maxRelativeError } from './support.ts';
 
@@ -164,17 +163,11 @@ describe.each(['distilled', 'base'] as const)('klein %s through the CLI', (varia
   const run = RUNS[variant];
 
   it('`npm run generate -- --model DIR --noise noise.safetensors` reproduces Flux2KleinPipeline(prompt=…) (PSNR ≥ 45 dB)', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'klein-cli-')), `${variant}.png`);
-    const cli = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'main/cli/generate.ts', '--model', dir, '--noise', join(dir, 'noise.safetensors'), '--prompt', 'a red cat',
-        '--steps', String(run.steps), '--guidance', String(run.guidance), '--width', String(run.width), '--height', String(run.height), '--no-cache', '--quantize', 'none', '--out', out],
-      { encoding: 'utf8' },
-    );
+    const cli = generateWithCli(dir, run);
     expect(cli.stderr).toContain(variant === 'distilled' ? 'FLUX.2 [klein] on' : 'FLUX.2 [klein] Base on');
     expect(cli.status).toBe(0);
     const reference = Uint8Array.from(values(e[`prompt_run.${variant}.rgb`]!));
-    expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
+    expect(psnr(cli.rgb!, reference)).toBeGreaterThan(45);
   });
 });
 

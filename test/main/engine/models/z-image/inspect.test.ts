@@ -10,7 +10,7 @@ import { bflVaeName, bflVaeShape, vaeDecoderParamShapes } from '../../../../../m
 import { checkModelFolder, loadModel, modelKind } from '../../../../../main/engine/models/load-model.ts';
 import { zImageConfigFromShapes, zImageParamShapes, COMFY_PREFIX } from '../../../../../main/engine/models/z-image/config.ts';
 import { inspectZImageFolder } from '../../../../../main/engine/models/z-image/inspect.ts';
-import { builtinModelDir } from '../../../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir } from '../../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { mx } from '../../../../support/mlx.ts';
 import { Generator } from '../../../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';

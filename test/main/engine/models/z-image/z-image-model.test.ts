@@ -4,19 +4,16 @@
 // (ZImagePipeline from fixed noise, from prompt embeddings and from a prompt,
 // in-process and through the CLI), Turbo and Base.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../../../main/engine/generate.ts';
 import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
 import type { MxArray } from '../../../../../main/engine/mlx/backend.ts';
-import { decodePng } from '../../../../../main/engine/io/png.ts';
 import { runSync } from '../../../../../main/engine/io/materialize.ts';
 import { psnr } from '../../../../../main/engine/metrics/psnr.ts';
 import { staticShiftSchedule } from '../../../../../main/core/schedule.ts';
 import { modelTime, patchify, unpatchify, ZImageModel, type ZImagePromptEncoder } from '../../../../../main/engine/models/z-image/z-image-model.ts';
+import { generateWithCli } from '../../../../support/cli-generate.ts';
 import { mx, values } from '../../../../support/mlx.ts';
 
 const { info } = loadNpmBackend();
@@ -112,16 +109,10 @@ describe.each(Object.keys(RUNS) as (keyof typeof RUNS)[])('%s from a prompt, as 
   });
 
   it('`npm run generate -- --model DIR --noise noise.safetensors` reproduces it (PSNR ≥ 45 dB)', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'z-image-cli-')), `${variant}.png`);
-    const cli = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'main/cli/generate.ts', '--model', dir, '--noise', join(dir, 'noise.safetensors'), '--prompt', 'a red cat',
-        '--steps', String(run.steps), '--guidance', String(run.guidanceScale), '--width', String(run.width), '--height', String(run.height), '--no-cache', '--quantize', 'none', '--out', out],
-      { encoding: 'utf8' },
-    );
+    const cli = generateWithCli(dir, { ...run, guidance: run.guidanceScale });
     expect(cli.stderr).toContain(variant === 'z-image-turbo' ? 'Z-Image-Turbo' : 'Z-Image');
     expect(cli.status).toBe(0);
-    expect(psnr(decodePng(readFileSync(out)).rgb, reference)).toBeGreaterThan(45);
+    expect(psnr(cli.rgb!, reference)).toBeGreaterThan(45);
   });
 });
 

@@ -6,14 +6,14 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { WordEncoder } from '../../../../main/engine/models/text/word-encoder.ts';
-import { weightsFingerprint, writeCalibration } from '../../../../main/engine/calibration/calibration-file.ts';
-import { calibrationPlace, findCalibration } from '../../../../main/engine/calibration/calibration-store.ts';
-import { openGenerator } from '../../../../main/engine/engine.ts';
-import { pack } from '../../../../main/engine/models/packing.ts';
-import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { CALIBRATION_FORMAT, type Calibration } from '../../../../main/core/teacache/calibration.ts';
-import { mx, values } from '../../../support/mlx.ts';
+import { WordEncoder } from '../../../../../main/engine/models/text/word-encoder.ts';
+import { weightsFingerprint, writeCalibration } from '../../../../../main/engine/calibration/calibration-file.ts';
+import { calibrationPlace, findCalibration } from '../../../../../main/engine/calibration/calibration-store.ts';
+import { openGenerator } from '../../../../../main/engine/engine.ts';
+import { pack } from '../../../../../main/engine/models/packing.ts';
+import { builtinModelDir, MANIFEST_FILE, PixelFluxModel, VOCAB_FILE } from '../../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
+import { CALIBRATION_FORMAT, type Calibration } from '../../../../../main/core/teacache/calibration.ts';
+import { mx, values } from '../../../../support/mlx.ts';
 
 /** A copy of the built-in model's description without weights (so it runs on seeded random ones). */
 function bareModelDir(): string {

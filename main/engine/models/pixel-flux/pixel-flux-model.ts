@@ -7,18 +7,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { MxArray, MxBackend } from '../mlx/backend.ts';
-import { EngineError } from '../../core/errors.ts';
-import { electronResourcesPath, findShippedFile } from '../shipped-file.ts';
-import { Checkpoint } from '../io/checkpoint.ts';
-import { checkParams, loadSafetensors } from '../io/weights.ts';
-import { FluxConfigSchema, fluxParamShapes } from './flux/config.ts';
-import { FluxTransformer, transformerInput, type TextConditioning } from './flux/transformer.ts';
-import { ModelDefaultsSchema, rgbBytes, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from './image-model.ts';
-import { randomParams, type ParamShapes } from './layers.ts';
-import { pack, unpack } from './packing.ts';
-import { RecentEncodings } from './recent-encodings.ts';
-import { WordEncoder, WordEncoderConfigSchema, WordTokenizer, wordEncoderParamShapes } from './text/word-encoder.ts';
+import type { MxArray, MxBackend } from '../../mlx/backend.ts';
+import { EngineError } from '../../../core/errors.ts';
+import { electronResourcesPath, findShippedFile } from '../../shipped-file.ts';
+import { Checkpoint } from '../../io/checkpoint.ts';
+import { checkParams, loadSafetensors } from '../../io/weights.ts';
+import { FluxConfigSchema, fluxParamShapes } from '../flux/config.ts';
+import { FluxTransformer, transformerInput, type TextConditioning } from '../flux/transformer.ts';
+import { ModelDefaultsSchema, rgbBytes, seededNoise, type ImageModel, type ModelInfo, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
+import { randomParams, type ParamShapes } from '../layers.ts';
+import { pack, unpack } from '../packing.ts';
+import { RecentEncodings } from '../recent-encodings.ts';
+import { WordEncoder, WordEncoderConfigSchema, WordTokenizer, wordEncoderParamShapes } from '../text/word-encoder.ts';
 
 export const PIXEL_FLUX_FORMAT = 'teacache-studio/pixel-flux@1';
 
@@ -57,7 +57,7 @@ export function builtinModelDir(
 ): string {
   if (env.TEACACHE_MODEL_DIR !== undefined) return env.TEACACHE_MODEL_DIR;
   const manifest = findShippedFile(join('models', 'builtin', MANIFEST_FILE), moduleUrl, resourcesPath);
-  return manifest ? dirname(manifest) : fileURLToPath(new URL('../../../models/builtin/', moduleUrl));
+  return manifest ? dirname(manifest) : fileURLToPath(new URL('../../../../models/builtin/', moduleUrl));
 }
 
 function readJson(file: string): unknown {
@@ -215,8 +215,7 @@ export class PixelFluxModel implements ImageModel {
   }
 
   noise(seed: number, width: number, height: number): PackedNoise {
-    const image = this.mx.random.normal(this.noiseShape(width, height), this.mx.float32, 0, 1, this.mx.random.key(seed));
-    return this.packNoise(image, width, height);
+    return seededNoise(this.mx, this, seed, width, height);
   }
 
   noiseShape(width: number, height: number): number[] {

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Generator } from '../../../../main/engine/generate.ts';
-import type { BackendInfo, MxArray, MxBackend } from '../../../../main/engine/mlx/backend.ts';
-import { loadNpmBackend } from '../../../../main/engine/mlx/load-backend.ts';
-import { builtinModelDir, PixelFluxModel, VOCAB_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
-import { WordTokenizer } from '../../../../main/engine/models/text/word-encoder.ts';
+import { Generator } from '../../../../../main/engine/generate.ts';
+import type { BackendInfo, MxArray, MxBackend } from '../../../../../main/engine/mlx/backend.ts';
+import { loadNpmBackend } from '../../../../../main/engine/mlx/load-backend.ts';
+import { builtinModelDir, PixelFluxModel, VOCAB_FILE } from '../../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
+import { WordTokenizer } from '../../../../../main/engine/models/text/word-encoder.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../fixtures/builtin-parity.safetensors', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../fixtures/builtin-parity.safetensors', import.meta.url));
 const FIXTURE_INFO = FIXTURE.replace(/\.safetensors$/, '.json');
 
 /**

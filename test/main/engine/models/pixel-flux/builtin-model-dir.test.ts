@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { builtinModelDir, MANIFEST_FILE } from '../../../../main/engine/models/pixel-flux-model.ts';
+import { builtinModelDir, MANIFEST_FILE } from '../../../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../../../', import.meta.url));
 const CHECKOUT_MODEL = join(REPO, 'models', 'builtin');
-const SOURCE_URL = pathToFileURL(join(REPO, 'main/engine/models/pixel-flux-model.ts')).href;
+const SOURCE_URL = pathToFileURL(join(REPO, 'main/engine/models/pixel-flux/pixel-flux-model.ts')).href;
 
 let scratch: string;
 beforeEach(() => {
@@ -66,7 +66,8 @@ describe('builtinModelDir', () => {
   });
 
   it('falls back to the path beside the sources when no model is found, so the load error names it', () => {
-    const lost = pathToFileURL(join(scratch, 'a', 'b', 'c', 'module.js')).href;
+    // As deep below the root as the source file (main/engine/models/pixel-flux/).
+    const lost = pathToFileURL(join(scratch, 'a', 'b', 'c', 'd', 'module.js')).href;
     expect(builtinModelDir({}, undefined, lost)).toBe(join(scratch, 'models', 'builtin') + '/');
   });
 });
