@@ -64,12 +64,13 @@ export const BLAS_THREADS_VARIABLE = 'OPENBLAS_NUM_THREADS';
 export const LANES_VARIABLE = 'TEACACHE_LANES';
 
 /**
- * Lanes where TEACACHE_LANES is unset: one, so none. Two (the halves of a CFG batch on two cores) are safe in any
- * process now, but on the 2-core test machine they lost: ×2.5 → ×2.9 PyTorch at 64 px, winning only at 128 px
- * (×3.9 → ×2.9) before attention was chunked, and since then slower at both sizes in alternated runs (64 px:
- * 101–157 ms without lanes, 127–182 with; 128 px: 867–939 against 981–1606), since lanes need BLAS on one thread.
+ * Lanes where TEACACHE_LANES is unset: two, the halves of a CFG batch on two cores (fewer where the machine has
+ * fewer). `npm run bench:engine` on the 2-core test machine, alternated runs with and without: 128 px 464–474 ms
+ * against 793–884 (×2.0–2.7 PyTorch against ×3.9–4.4), 64 px 101–111 against 127–128, 32 px 34–37 against 33–36.
+ * With the machine loaded by other work they lose (the second core is not free), and a batch of one (no CFG)
+ * gains nothing while BLAS runs on one thread; TEACACHE_LANES=1 turns them off.
  */
-export const DEFAULT_LANES = 1;
+export const DEFAULT_LANES = 2;
 
 /**
  * How many CPU lanes to use: TEACACHE_LANES, else DEFAULT_LANES, never more than the cores. An engine that
