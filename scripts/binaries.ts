@@ -1,7 +1,7 @@
 // What the packaged app needs in native binaries and where each comes from: identifies a binary's format and CPU
 // from its header, and names the platform binaries `npm run fetch:binaries` fetches. Reads files only; no network.
 
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export type CpuArch = 'x64' | 'arm64' | 'other';
 
@@ -102,4 +102,62 @@ export function isMetallib(file: string): boolean {
 export function isLfsPointer(file: string): boolean {
   const head = readHead(file, 64);
   return head !== null && head.toString('utf8').startsWith('version https://git-lfs.github.com/spec/');
+}
+
+/** What a Mach-O binary asks the dynamic loader for: the libraries it links and where @rpath looks, in order. */
+export interface MachOLinks {
+  readonly libraries: readonly string[];
+  readonly rpaths: readonly string[];
+}
+
+const LC_REQ_DYLD = 0x80000000;
+const LC_LOAD_DYLIB = 0xc;
+const LC_LOAD_WEAK_DYLIB = (0x18 | LC_REQ_DYLD) >>> 0;
+const LC_REEXPORT_DYLIB = (0x1f | LC_REQ_DYLD) >>> 0;
+const LC_RPATH = (0x1c | LC_REQ_DYLD) >>> 0;
+const CPU_TYPES: Record<CpuArch, number> = { x64: 0x01000007, arm64: 0x0100000c, other: -1 };
+
+/**
+ * The load commands of the `arch` slice of a 64-bit Mach-O file (thin or universal) that name libraries and
+ * rpaths; null when the file is no such binary or has no slice for `arch`.
+ */
+export function machOLinks(file: string, arch: CpuArch): MachOLinks | null {
+  if (!existsSync(file)) return null;
+  const bytes = readFileSync(file);
+  const offset = machOSlice(bytes, arch);
+  if (offset === null || bytes.length < offset + 32 || bytes.readUInt32LE(offset) !== 0xfeedfacf) return null;
+  const libraries: string[] = [];
+  const rpaths: string[] = [];
+  const commands = bytes.readUInt32LE(offset + 16);
+  let at = offset + 32;
+  for (let i = 0; i < commands && at + 12 <= bytes.length; i++) {
+    const cmd = bytes.readUInt32LE(at);
+    const size = bytes.readUInt32LE(at + 4);
+    if (size < 8 || at + size > bytes.length) return null;
+    // Both commands hold their string at an offset from the command's start (an lc_str), NUL-terminated.
+    const text = () => {
+      const start = at + bytes.readUInt32LE(at + 8);
+      const end = bytes.indexOf(0, start);
+      return bytes.toString('utf8', start, end < 0 || end > at + size ? at + size : end);
+    };
+    if (cmd === LC_LOAD_DYLIB || cmd === LC_LOAD_WEAK_DYLIB || cmd === LC_REEXPORT_DYLIB) libraries.push(text());
+    else if (cmd === LC_RPATH) rpaths.push(text());
+    at += size;
+  }
+  return { libraries, rpaths };
+}
+
+/** Where the `arch` slice starts: 0 in a thin file, its fat_arch offset in a universal one. */
+function machOSlice(bytes: Buffer, arch: CpuArch): number | null {
+  if (bytes.length < 8) return null;
+  if (bytes.readUInt32LE(0) === 0xfeedfacf) return bytes.readUInt32LE(4) === CPU_TYPES[arch] ? 0 : null;
+  const magic = bytes.readUInt32BE(0);
+  if (magic !== 0xcafebabe && magic !== 0xcafebabf) return null;
+  const entry = magic === 0xcafebabe ? 20 : 32;
+  for (let i = 0; i < bytes.readUInt32BE(4) && 8 + (i + 1) * entry <= bytes.length; i++) {
+    const base = 8 + i * entry;
+    if (bytes.readUInt32BE(base) !== CPU_TYPES[arch]) continue;
+    return entry === 20 ? bytes.readUInt32BE(base + 8) : Number(bytes.readBigUInt64BE(base + 8));
+  }
+  return null;
 }

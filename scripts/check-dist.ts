@@ -1,12 +1,13 @@
 // The gate `npm run dist` passes before electron-builder runs: the production bundle is built, the native binaries
 // are the target platform's (not the Linux build npm ships, on a Mac), mlx.metallib sits beside mlx.node, the
-// default model has its weights, and electron-builder.yml will put each of them where the app loads it.
+// default model has its weights, electron-builder.yml will put each of them where the app loads it, and on the Mac
+// our native addon (when built) finds libmlx and mlx.metallib inside the app through its own rpaths.
 // Reads files only; it never downloads or fixes anything, it says what to run.
 //
 //   npx tsx scripts/check-dist.ts [--mac | --linux]      (default: this machine's platform)
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BuildError, checkBuildOutput, ROOT } from './build-app.ts';
@@ -20,6 +21,7 @@ import {
   MLX_BINDING,
   MLX_METALLIB,
   MLX_PACKAGE_DIR,
+  machOLinks,
   mlxDownloadUrls,
   NATIVE_BUILD_DIR,
   runsOn,
@@ -115,12 +117,67 @@ function checkNativeAddon(root: string, platform: PackPlatform, plan: PackagePla
     }
     checkUnpacked(plan, source, report.problems);
   }
+  if (platform.target === 'mac') {
+    for (const name of files.filter((file) => file.endsWith('.node'))) checkAddonFindsMlx(root, `${NATIVE_BUILD_DIR}/${name}`, plan, report);
+    return;
+  }
   if (!files.some((name) => /^libmlx\.(dylib|so)/.test(name))) {
     report.notes.push(
       `The native addon links the MLX library where it was built, not a copy beside it: the packaged app uses the ` +
         `native backend only on machines with MLX at that path and falls back to @frost-beta/mlx elsewhere.`,
     );
   }
+}
+
+const LOADER_PATH = '@loader_path';
+
+/**
+ * On the Mac the packaged addon must find libmlx inside the app through its own load commands, the way dyld
+ * will: @rpath names tried rpath by rpath, @loader_path being the addon's folder; and MLX loads mlx.metallib
+ * from beside the binary that holds it (libmlx.dylib, or the addon itself when MLX is linked in statically).
+ */
+function checkAddonFindsMlx(root: string, addon: string, plan: PackagePlan, report: DistReport): void {
+  const links = machOLinks(join(root, addon), MAC_ARM64.arch);
+  if (!links) return; // Not an arm64 Mach-O: refused above already.
+  const name = links.libraries.find((library) => /(^|\/)libmlx[^/]*\.dylib$/.test(library));
+  let holder = addon;
+  if (name !== undefined) {
+    const candidates = name.startsWith('@rpath/') ? links.rpaths.map((rpath) => `${rpath}/${name.slice('@rpath/'.length)}`) : [name];
+    const inside = candidates.findIndex((candidate) => candidate.startsWith(LOADER_PATH) && existsSync(join(root, inApp(addon, candidate))));
+    if (inside < 0) {
+      const fix = links.rpaths.some((rpath) => rpath.startsWith(LOADER_PATH))
+        ? `Copy the MLX library it was built against beside it (e.g. cp "$(brew --prefix mlx)/lib/libmlx.dylib" ${NATIVE_BUILD_DIR}/)`
+        : `Rebuild it with npm run build:native (which adds an ${LOADER_PATH} rpath) and copy libmlx.dylib beside it`;
+      report.problems.push(
+        `${addon} would not find libmlx in the packaged app: it loads ${name}` +
+          (name.startsWith('@rpath/') ? ` through its rpaths (${links.rpaths.join(', ') || 'none'}), and none of them reaches a copy inside the app. ` : `, a path outside the app. `) +
+          `${fix}, or delete ${NATIVE_BUILD_DIR} to ship on @frost-beta/mlx alone.`,
+      );
+      return;
+    }
+    const outside = candidates.slice(0, inside).filter((candidate) => !candidate.startsWith(LOADER_PATH));
+    if (outside.length > 0) {
+      report.notes.push(`${addon} looks for libmlx at ${outside.join(', ')} before its own copy: on a Mac with MLX there, that one loads instead.`);
+    }
+    holder = inApp(addon, candidates[inside]!);
+    if (!holder.startsWith(`${NATIVE_BUILD_DIR}/`)) checkUnpacked(plan, holder, report.problems);
+  }
+  const metallib = posix.join(posix.dirname(holder), 'mlx.metallib');
+  if (!existsSync(join(root, metallib))) {
+    report.problems.push(
+      `${metallib} is missing: MLX loads its GPU kernels from beside ${posix.basename(holder)}, so the native backend would fail on ` +
+        `every operation. Copy mlx.metallib from the MLX the addon was built against (e.g. "$(brew --prefix mlx)/lib/mlx.metallib") there.`,
+    );
+  } else if (!isMetallib(join(root, metallib))) {
+    report.problems.push(`${metallib} is not a Metal library (no MTLB header): copy it again from the MLX the addon was built against.`);
+  } else if (!metallib.startsWith(`${NATIVE_BUILD_DIR}/`)) {
+    checkUnpacked(plan, metallib, report.problems);
+  }
+}
+
+/** An @loader_path candidate of `addon` as a project path, which the packaged app mirrors. */
+function inApp(addon: string, candidate: string): string {
+  return posix.normalize(posix.join(posix.dirname(addon), candidate.slice(LOADER_PATH.length)));
 }
 
 function checkModel(root: string, plan: PackagePlan, report: DistReport): void {

@@ -113,6 +113,8 @@ export const BackendInfoSchema = z.object({
   package: z.string(),
   version: z.string(),
   device: z.enum(['cpu', 'gpu']),
+  /** CPU lanes the engine runs on, where more than one. */
+  lanes: z.number().int().positive().optional(),
 });
 export type BackendInfoPayload = z.infer<typeof BackendInfoSchema>;
 

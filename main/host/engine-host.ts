@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GenerationRequestSchema, type GenerationRequest } from '../core/request.ts';
-import { preferSingleThreadedBlas } from '../engine/mlx/load-backend.ts';
+import { preferSingleThreadedBlas, singleLaneEnv } from '../engine/mlx/load-backend.ts';
 import {
   CalibrationRequestSchema,
   parsePayload,
@@ -100,17 +100,34 @@ function defaultWorkerUrl(): URL {
   return new URL(dev ? './engine-worker.ts' : './engine-worker.js', import.meta.url);
 }
 
+/** The worker of this process's hosts that may use CPU lanes, while it runs. */
+let laneHolder: Worker | undefined;
+
 /**
  * Starts `url` on a Worker. A .ts entry (development, tests) goes through tsx's ESM API first, registered in
  * the worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's entry module.
  */
 function startWorker(url: URL, workerData: WorkerOptions): Worker {
   preferSingleThreadedBlas();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(require.resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  // One engine of this process at a time may use CPU lanes (singleLaneEnv says why): the first worker started
+  // while no other holds them. The app runs one host, so its worker always gets them.
+  const env = laneHolder ? singleLaneEnv() : process.env;
+  let worker: Worker;
+  if (url.pathname.endsWith('.ts')) {
+    const require = createRequire(import.meta.url);
+    const tsxApi = pathToFileURL(require.resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
+    worker = new Worker(bootstrap, { eval: true, workerData, env });
+  } else {
+    worker = new Worker(url, { workerData, env });
+  }
+  if (!laneHolder) {
+    laneHolder = worker;
+    worker.once('exit', () => {
+      if (laneHolder === worker) laneHolder = undefined;
+    });
+  }
+  return worker;
 }
 
 let jobCounter = 0;

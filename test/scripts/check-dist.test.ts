@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LINUX_X64, MAC_ARM64, MLX_BINDING, MLX_METALLIB } from '../../scripts/binaries.ts';
 import { checkDist, MODEL_DIR, MODEL_FILES, platformFromArgs } from '../../scripts/check-dist.ts';
-import { elfHeader, MACH_ARM64, MACH_X64, machOHeader, METALLIB } from '../support/fake-binaries.ts';
+import { elfHeader, MACH_ARM64, MACH_X64, machOHeader, machOLinking, METALLIB } from '../support/fake-binaries.ts';
+
+/** How `npm run build:native` links the addon against Homebrew's MLX (native/CMakeLists.txt): build folder first, then its own. */
+const ADDON_MLX = '@rpath/libmlx.dylib';
+const ADDON_RPATHS = ['/opt/homebrew/lib', '@loader_path'];
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const roots: string[] = [];
@@ -105,10 +109,53 @@ describe('checkDist', () => {
     const root = readyProject('mac');
     put(root, 'native/build/Release/teacache_mlx.node', elfHeader(0x3e));
     expect((await checkDist(root, MAC_ARM64, 'darwin')).problems.join('\n')).toMatch(/teacache_mlx\.node is a Linux \(ELF\) x64 binary/);
-    put(root, 'native/build/Release/teacache_mlx.node', machOHeader(MACH_ARM64));
+    put(root, 'native/build/Release/teacache_mlx.node', machOLinking(MACH_ARM64, [ADDON_MLX], ADDON_RPATHS));
+    put(root, 'native/build/Release/libmlx.dylib', machOHeader(MACH_ARM64));
+    put(root, 'native/build/Release/mlx.metallib', METALLIB);
     const report = await checkDist(root, MAC_ARM64, 'darwin');
     expect(report.problems).toEqual([]);
-    expect(report.notes.join('\n')).toMatch(/links the MLX library where it was built/);
+    const linux = readyProject('linux');
+    put(linux, 'native/build/Release/teacache_mlx.node', elfHeader(0x3e));
+    expect((await checkDist(linux, LINUX_X64, 'linux')).notes.join('\n')).toMatch(/links the MLX library where it was built/);
+  });
+
+  describe('on the Mac, the addon finds libmlx and mlx.metallib inside the app through its own rpaths', () => {
+    const addon = 'native/build/Release/teacache_mlx.node';
+    /** A Mac-ready project with the addon as `npm run build:native` links it; `beside` lists what was copied next to it. */
+    function withAddon(binary: Buffer, beside: readonly ('libmlx.dylib' | 'mlx.metallib')[]): string {
+      const root = readyProject('mac');
+      put(root, addon, binary);
+      if (beside.includes('libmlx.dylib')) put(root, 'native/build/Release/libmlx.dylib', machOHeader(MACH_ARM64));
+      if (beside.includes('mlx.metallib')) put(root, 'native/build/Release/mlx.metallib', METALLIB);
+      return root;
+    }
+
+    it('passes libmlx and its kernels beside the addon, noting an rpath outside the app that dyld tries first', async () => {
+      for (const universal of [false, true]) {
+        const root = withAddon(machOLinking(MACH_ARM64, ['/usr/lib/libc++.1.dylib', ADDON_MLX], ADDON_RPATHS, universal), ['libmlx.dylib', 'mlx.metallib']);
+        const report = await checkDist(root, MAC_ARM64, 'darwin');
+        expect(report.problems).toEqual([]);
+        expect(report.notes.join('\n')).toMatch(/looks for libmlx at \/opt\/homebrew\/lib\/libmlx\.dylib before its own copy/);
+      }
+    });
+
+    it('refuses an addon whose rpaths reach no libmlx inside the app, saying what to copy', async () => {
+      const { problems } = await checkDist(withAddon(machOLinking(MACH_ARM64, [ADDON_MLX], ADDON_RPATHS), ['mlx.metallib']), MAC_ARM64, 'darwin');
+      expect(problems).toEqual([
+        expect.stringMatching(/teacache_mlx\.node would not find libmlx in the packaged app: it loads @rpath\/libmlx\.dylib through its rpaths \(\/opt\/homebrew\/lib, @loader_path\).*cp "\$\(brew --prefix mlx\)\/lib\/libmlx\.dylib"/),
+      ]);
+      const absolute = withAddon(machOLinking(MACH_ARM64, ['/opt/homebrew/lib/libmlx.dylib'], []), ['libmlx.dylib', 'mlx.metallib']);
+      expect((await checkDist(absolute, MAC_ARM64, 'darwin')).problems).toEqual([
+        expect.stringMatching(/loads \/opt\/homebrew\/lib\/libmlx\.dylib, a path outside the app\. Rebuild it with npm run build:native/),
+      ]);
+    });
+
+    it('wants mlx.metallib beside libmlx, or beside the addon when MLX is linked into it', async () => {
+      const { problems } = await checkDist(withAddon(machOLinking(MACH_ARM64, [ADDON_MLX], ADDON_RPATHS), ['libmlx.dylib']), MAC_ARM64, 'darwin');
+      expect(problems).toEqual([expect.stringMatching(/native\/build\/Release\/mlx\.metallib is missing: MLX loads its GPU kernels from beside libmlx\.dylib/)]);
+      const staticMlx = await checkDist(withAddon(machOLinking(MACH_ARM64, ['/usr/lib/libc++.1.dylib'], ['@loader_path']), []), MAC_ARM64, 'darwin');
+      expect(staticMlx.problems).toEqual([expect.stringMatching(/mlx\.metallib is missing: MLX loads its GPU kernels from beside teacache_mlx\.node/)]);
+    });
   });
 
   it('catches a configuration that would pack the binaries inside app.asar', async () => {

@@ -109,6 +109,8 @@ export interface BackendInfo {
   readonly package: string;
   readonly version: string;
   readonly device: 'cpu' | 'gpu';
+  /** How many CPU lanes the backend has (MxBackend.lanes), where it has more than one. */
+  readonly lanes?: number;
   /** The MLX release underneath, where the backend can tell (the native addon can). */
   readonly mlxVersion?: string;
   /** Set when `auto` found a built native addon that would not load, and fell back: why. */

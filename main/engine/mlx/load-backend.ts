@@ -60,17 +60,36 @@ let cached: LoadedBackend | undefined;
 /** The variable OpenBLAS (MLX's BLAS on Linux) reads its thread count from, once, as it loads. */
 export const BLAS_THREADS_VARIABLE = 'OPENBLAS_NUM_THREADS';
 
-/** The variable that turns on CPU lanes: its value is how many (at most the cores); unset or 1, none. */
+/** The variable that sets how many CPU lanes (at most the cores); 1 turns them off. Unset: DEFAULT_LANES. */
 export const LANES_VARIABLE = 'TEACACHE_LANES';
 
 /**
- * How many CPU lanes the user asked for. Off by default: this MLX's default stream is process-wide, so two
- * engines in one process (two EngineHosts, each on its worker thread) that both switch streams stall each
- * other (a two-host calibration took over 60 s with lanes, 12 s without).
+ * Lanes where TEACACHE_LANES is unset: two, the halves of a CFG batch on two cores (fewer where the machine has
+ * fewer). `npm run bench:engine` on the 2-core test machine, alternated runs with and without: 128 px 464–474 ms
+ * against 793–884 (×2.0–2.7 PyTorch against ×3.9–4.4), 64 px 101–111 against 127–128, 32 px 34–37 against 33–36.
+ * With the machine loaded by other work they lose (the second core is not free), and a batch of one (no CFG)
+ * gains nothing while BLAS runs on one thread; TEACACHE_LANES=1 turns them off.
+ */
+export const DEFAULT_LANES = 2;
+
+/**
+ * How many CPU lanes to use: TEACACHE_LANES, else DEFAULT_LANES, never more than the cores. An engine that
+ * shares its process with another must run with one (see singleLaneEnv).
  */
 export function requestedLanes(env: NodeJS.ProcessEnv = process.env): number {
-  const count = Number(env[LANES_VARIABLE]);
+  const raw = env[LANES_VARIABLE];
+  const count = raw === undefined || raw.trim() === '' ? DEFAULT_LANES : Number(raw);
   return Number.isInteger(count) && count > 1 ? Math.min(count, availableParallelism()) : 1;
+}
+
+/**
+ * `env` for an engine that starts while another engine of this process may be running: lanes off. This MLX's
+ * default stream is process-wide, and lanes work by switching it, so two engines that both switch restore each
+ * other's streams and stall (a two-engine calibration ran past 60 s with lanes in both, 25 s without). One
+ * engine switching while the others never do is safe: their ops at worst run on its lane's thread.
+ */
+export function singleLaneEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, [LANES_VARIABLE]: '1' };
 }
 
 /**
@@ -137,7 +156,7 @@ export function loadNpmBackend(): LoadedBackend {
   const version = (require(`${NPM_PACKAGE}/package.json`) as { version: string }).version;
   cached = {
     mx,
-    info: { name: 'npm', package: NPM_PACKAGE, version, device },
+    info: { name: 'npm', package: NPM_PACKAGE, version, device, ...(mx.lanes ? { lanes: mx.lanes.count } : {}) },
   };
   return cached;
 }
@@ -249,5 +268,5 @@ function withUsableCompile(loaded: LoadedBackend, env: NodeJS.ProcessEnv): Loade
 /** One line for logs, the CLI and the UI: which backend, which MLX, which device, and any fallback. */
 export function describeBackend(info: BackendInfo): string {
   const what = info.name === 'native' ? `native addon (MLX ${info.mlxVersion ?? info.version})` : `${info.package} ${info.version}`;
-  return `${what} on the ${info.device}${info.fallbackReason ? ` (the native addon is built but was not used: ${info.fallbackReason.split('\n')[0]})` : ''}`;
+  return `${what} on the ${info.device}${info.lanes ? ` (${info.lanes} CPU lanes)` : ''}${info.fallbackReason ? ` (the native addon is built but was not used: ${info.fallbackReason.split('\n')[0]})` : ''}`;
 }

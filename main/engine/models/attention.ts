@@ -9,7 +9,8 @@ import type { MxArray, MxBackend } from '../mlx/backend.ts';
  * on the built-in model that tensor is 34.6 MB, above glibc's 32 MB mmap threshold, so every call maps
  * fresh pages and faults them in, and it streams through memory twice. Chunks of at most this many
  * bytes stay in the cache between the three passes. Measured on the q=k=v [2, 4, 1040, 32] attention
- * of a 128 px forward (2-core EPYC, 1 MB L2 per core, paired rounds): 141 ms whole, 85–93 ms at 1–8 MB.
+ * of a 128 px forward (2-core EPYC, 1 MB L2 per core, paired rounds): 141 ms whole, 85–93 ms at 1–8 MB, best
+ * at 2–4 MB; the whole forward, paired in one process: 1018 ms chunked against 1276 ms whole.
  */
 export const CPU_SCORE_BUDGET_BYTES = 4 * 2 ** 20;
 

@@ -149,6 +149,16 @@ export function splitHeads(mx: MxBackend, x: MxArray, heads: number): MxArray {
   return mx.transpose(mx.reshape(x, batch, length, heads, width / heads), 0, 2, 1, 3);
 }
 
+/**
+ * [B, L, H·D] → [B, H, L, D], each head RMS-normalised (QK norm). Normalised before the transpose, while each
+ * token's heads lie contiguous: MLX's CPU rmsNorm is unfused and walks a transposed input element by element,
+ * index arithmetic included (measured on a 64 px forward's q: 1.84 ms transposed, 1.53 ms contiguous). Same values.
+ */
+export function rmsNormedHeads(mx: MxBackend, x: MxArray, heads: number, weight: MxArray, eps: number): MxArray {
+  const [batch, length, width] = x.shape as [number, number, number];
+  return mx.transpose(mx.fast.rmsNorm(mx.reshape(x, batch, length, heads, width / heads), weight, eps), 0, 2, 1, 3);
+}
+
 /** [B, H, L, D] → [B, L, H·D] */
 export function mergeHeads(mx: MxBackend, x: MxArray): MxArray {
   const [batch, heads, length, dim] = x.shape as [number, number, number, number];

@@ -5,10 +5,11 @@
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationPath, readCalibrationFile } from '../../../main/engine/calibration/calibration-file.ts';
+import { LANES_VARIABLE } from '../../../main/engine/mlx/load-backend.ts';
 import { builtinModelDir } from '../../../main/engine/models/pixel-flux/pixel-flux-model.ts';
 import { EngineHost, type HostEvent } from '../../../main/host/engine-host.ts';
 import { StudioError, type CalibrationSummary } from '../../../main/core/contract.ts';
@@ -172,6 +173,29 @@ describe('EngineHost when the worker dies', () => {
       expect((await host.info()).model.id).toBeTruthy();
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe('two EngineHosts in one process', () => {
+  it('gives CPU lanes to the first engine only, and both generate side by side without stalling each other', async () => {
+    // Lanes switch MLX's process-wide default stream: two engines doing so at once stalled past the test timeout.
+    // Both ask for two lanes (workers copy this process's environment as they start).
+    const asked = process.env[LANES_VARIABLE];
+    process.env[LANES_VARIABLE] = '2';
+    const hosts = [new EngineHost(), new EngineHost()];
+    try {
+      const infos = await Promise.all(hosts.map((each) => each.info()));
+      const cpu = infos[0]!.backend.device === 'cpu';
+      expect(infos.map((info) => info.backend.lanes ?? 1)).toEqual([cpu ? Math.min(2, availableParallelism()) : 1, 1]);
+      const request = { ...small, steps: 12, width: 64, height: 64 };
+      const [first, second] = await Promise.all(hosts.map((each) => each.submit(request).done));
+      // Lanes change where the work runs, never its result.
+      expect(first!.stats).toEqual(second!.stats);
+    } finally {
+      await Promise.all(hosts.map((each) => each.close()));
+      if (asked === undefined) delete process.env[LANES_VARIABLE];
+      else process.env[LANES_VARIABLE] = asked;
     }
   });
 });

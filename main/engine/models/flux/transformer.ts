@@ -13,6 +13,7 @@ import {
   modulate,
   modulation,
   param,
+  rmsNormedHeads,
   sinusoidalEmbedding,
   splitHeads,
   type Linear,
@@ -297,8 +298,8 @@ export class FluxTransformer {
     const [q, k, v] = mx.split(fused, 3, -1) as [MxArray, MxArray, MxArray];
     const heads = this.config.numHeads;
     return [
-      mx.fast.rmsNorm(splitHeads(mx, q, heads), norm.query, RMS_EPS),
-      mx.fast.rmsNorm(splitHeads(mx, k, heads), norm.key, RMS_EPS),
+      rmsNormedHeads(mx, q, heads, norm.query, RMS_EPS),
+      rmsNormedHeads(mx, k, heads, norm.key, RMS_EPS),
       splitHeads(mx, v, heads),
     ];
   }

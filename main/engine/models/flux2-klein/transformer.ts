@@ -5,7 +5,7 @@
 // Runs in the engine; no Node or Electron imports.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { linear, mergeHeads, modulate, param, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
+import { linear, mergeHeads, modulate, param, rmsNormedHeads, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
 import { scaledDotProductAttention } from '../attention.ts';
 import { applyRotary, RotaryCache, type RotaryTables } from '../flux/rope.ts';
 import { flux2Width, type Flux2Config } from './config.ts';
@@ -184,7 +184,7 @@ export class Flux2Transformer {
 
   /** [1, L, H·D] → [1, H, L, D], RMS-normalised per head. */
   private heads(x: MxArray, weight: MxArray): MxArray {
-    return this.mx.fast.rmsNorm(splitHeads(this.mx, x, this.config.num_attention_heads), weight, this.config.eps);
+    return rmsNormedHeads(this.mx, x, this.config.num_attention_heads, weight, this.config.eps);
   }
 
   private attend(q: MxArray, k: MxArray, v: MxArray, rotary: RotaryTables): MxArray {

@@ -5,7 +5,7 @@
 // tokens; 3-axis RoPE. Runs in the engine; no Node or Electron imports.
 
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
-import { layerNormNoAffine, linear, mergeHeads, param, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
+import { layerNormNoAffine, linear, mergeHeads, param, rmsNormedHeads, silu, sinusoidalEmbedding, splitHeads, type Linear, type Params } from '../layers.ts';
 import { scaledDotProductAttention } from '../attention.ts';
 import { applyRotary, RotaryCache, type RotaryTables } from '../flux/rope.ts';
 import { ADALN_EMBED_DIM, QK_NORM_EPS, SEQ_MULTIPLE, type ZImageConfig } from './config.ts';
@@ -212,8 +212,8 @@ export class ZImageTransformer {
     const { mx } = this;
     const heads = this.config.heads;
     const [q, k, v] = mx.split(block.qkv.apply(x), 3, -1) as [MxArray, MxArray, MxArray];
-    const query = applyRotary(mx, mx.fast.rmsNorm(splitHeads(mx, q, heads), block.qNorm, QK_NORM_EPS), rotary);
-    const key = applyRotary(mx, mx.fast.rmsNorm(splitHeads(mx, k, heads), block.kNorm, QK_NORM_EPS), rotary);
+    const query = applyRotary(mx, rmsNormedHeads(mx, q, heads, block.qNorm, QK_NORM_EPS), rotary);
+    const key = applyRotary(mx, rmsNormedHeads(mx, k, heads, block.kNorm, QK_NORM_EPS), rotary);
     const out = scaledDotProductAttention(mx, query, key, splitHeads(mx, v, heads), 1 / Math.sqrt(this.headDim));
     return block.out.apply(mergeHeads(mx, out));
   }

@@ -6,7 +6,7 @@ import { mapAcrossLanes } from '../../../../main/engine/mlx/lanes.ts';
 import { withCpuLanes } from '../../../../main/engine/mlx/load-backend.ts';
 import { mx as plain, ramp, values } from '../../../support/mlx.ts';
 
-// Lanes are opt-in (TEACACHE_LANES); these tests ask for two as the engine would.
+// These tests ask for two lanes, as the engine takes by default (TEACACHE_LANES).
 // withCpuLanes builds on plain (Object.create), so the test ops stay reachable.
 const mx = withCpuLanes(plain, 2) as typeof plain;
 

@@ -2,7 +2,7 @@
 // (native, npm, auto) must pick what was asked or say why it could not.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { missingOps } from '../../../../main/engine/mlx/backend.ts';
@@ -11,6 +11,9 @@ import {
   compileUnavailableReason,
   preferSingleThreadedBlas,
   backendPreferenceFromEnv,
+  DEFAULT_LANES,
+  requestedLanes,
+  singleLaneEnv,
   describeBackend,
   explainLoadFailure,
   loadBackend,
@@ -103,6 +106,7 @@ describe('describeBackend', () => {
     expect(
       describeBackend({ name: 'npm', package: '@frost-beta/mlx', version: '0.0.7', device: 'cpu', fallbackReason: 'native backend failed to load: bad ELF\n  - Rebuild it' }),
     ).toBe('@frost-beta/mlx 0.0.7 on the cpu (the native addon is built but was not used: native backend failed to load: bad ELF)');
+    expect(describeBackend({ name: 'npm', package: '@frost-beta/mlx', version: '0.0.7', device: 'cpu', lanes: 2 })).toBe('@frost-beta/mlx 0.0.7 on the cpu (2 CPU lanes)');
   });
 });
 
@@ -129,12 +133,28 @@ describe('compileUnavailableReason', () => {
   });
 });
 
+describe('requestedLanes', () => {
+  const cores = availableParallelism();
+  it('takes DEFAULT_LANES where TEACACHE_LANES is unset, the count asked for otherwise, never more than the cores', () => {
+    expect(requestedLanes({})).toBe(Math.min(DEFAULT_LANES, cores));
+    expect(requestedLanes({ TEACACHE_LANES: '' })).toBe(Math.min(DEFAULT_LANES, cores));
+    expect(requestedLanes({ TEACACHE_LANES: '1' })).toBe(1);
+    expect(requestedLanes({ TEACACHE_LANES: String(cores + 5) })).toBe(cores);
+    expect(requestedLanes({ TEACACHE_LANES: 'two' })).toBe(1);
+  });
+
+  it('turns lanes off for an engine that shares its process, whatever the user asked', () => {
+    expect(requestedLanes(singleLaneEnv({ TEACACHE_LANES: '2', PATH: '/bin' }))).toBe(1);
+    expect(singleLaneEnv({ PATH: '/bin' }).PATH).toBe('/bin');
+  });
+});
+
 describe('preferSingleThreadedBlas', () => {
   it('asks for one BLAS thread under lanes, leaving a count the user set alone', () => {
     const env: NodeJS.ProcessEnv = { TEACACHE_LANES: '2' };
     preferSingleThreadedBlas(env);
     expect(env.OPENBLAS_NUM_THREADS).toBe('1');
-    const withoutLanes: NodeJS.ProcessEnv = {};
+    const withoutLanes: NodeJS.ProcessEnv = { TEACACHE_LANES: '1' };
     preferSingleThreadedBlas(withoutLanes);
     expect(withoutLanes.OPENBLAS_NUM_THREADS).toBeUndefined();
     const chosen: NodeJS.ProcessEnv = { TEACACHE_LANES: '2', OPENBLAS_NUM_THREADS: '2' };

@@ -41,7 +41,7 @@ function maxDifference(a: readonly number[], b: readonly number[]): number {
 /** The same backend with `compile` hidden, as a backend without it would be; one lane, like the compiled graph. */
 const withoutCompile = Object.create(mx, { compile: { value: undefined }, lanes: { value: undefined } }) as MxBackend;
 /** Uncompiled, each batch row on its own CPU lane, as the engine runs on the CPU. */
-// Lanes are opt-in (TEACACHE_LANES); ask for two as the engine would.
+// Ask for two lanes, as the engine takes by default (TEACACHE_LANES).
 const onLanes = withCpuLanes(withoutCompile, 2);
 
 describe('FluxTransformer', () => {
