@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GenerationRequestSchema, type GenerationRequest } from '../core/request.ts';
-import { preferSingleThreadedBlas, singleLaneEnv } from '../engine/mlx/load-backend.ts';
+import { shareBlasThreadsAmongLanes, singleLaneEnv } from '../engine/mlx/load-backend.ts';
 import {
   CalibrationRequestSchema,
   parsePayload,
@@ -108,7 +108,7 @@ let laneHolder: Worker | undefined;
  * the worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's entry module.
  */
 function startWorker(url: URL, workerData: WorkerOptions): Worker {
-  preferSingleThreadedBlas();
+  shareBlasThreadsAmongLanes();
   // One engine of this process at a time may use CPU lanes (singleLaneEnv says why): the first worker started
   // while no other holds them. The app runs one host, so its worker always gets them.
   const env = laneHolder ? singleLaneEnv() : process.env;

@@ -68,7 +68,7 @@ export const LANES_VARIABLE = 'TEACACHE_LANES';
  * fewer). `npm run bench:engine` on the 2-core test machine, alternated runs with and without: 128 px 464–474 ms
  * against 793–884 (×2.0–2.7 PyTorch against ×3.9–4.4), 64 px 101–111 against 127–128, 32 px 34–37 against 33–36.
  * With the machine loaded by other work they lose (the second core is not free), and a batch of one (no CFG)
- * gains nothing while BLAS runs on one thread; TEACACHE_LANES=1 turns them off.
+ * gains nothing while BLAS gets only its lane's share of the cores (one thread on two cores); TEACACHE_LANES=1 turns them off.
  */
 export const DEFAULT_LANES = 2;
 
@@ -93,14 +93,15 @@ export function singleLaneEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
 }
 
 /**
- * With lanes on, makes BLAS single-threaded unless the user chose otherwise: a
- * multi-threaded OpenBLAS under two lanes spins its idle threads in sched_yield
- * against the other lane (measured: a 64 px forward 92 ms with one BLAS thread,
- * 289 ms with two). Must run on the main thread before MLX loads: a worker's
- * process.env is a copy that never reaches the C library.
+ * With lanes on, gives each lane an equal share of the cores for BLAS unless the user chose a count: a
+ * multi-threaded OpenBLAS under two lanes on two cores spins its idle threads in sched_yield against the
+ * other lane (measured: a 64 px forward 92 ms with one BLAS thread, 289 ms with two), while one thread on a
+ * machine with many more cores would leave most of them idle. Must run on the main thread before MLX loads:
+ * a worker's process.env is a copy that never reaches the C library.
  */
-export function preferSingleThreadedBlas(env: NodeJS.ProcessEnv = process.env): void {
-  if (requestedLanes(env) > 1) env[BLAS_THREADS_VARIABLE] ??= '1';
+export function shareBlasThreadsAmongLanes(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): void {
+  const lanes = requestedLanes(env);
+  if (lanes > 1) env[BLAS_THREADS_VARIABLE] ??= String(Math.max(1, Math.floor(cores / lanes)));
 }
 
 interface NpmCore {
@@ -135,7 +136,7 @@ export function loadNpmBackend(): LoadedBackend {
   if (cached) return cached;
   let core: MxBackend & NpmCore;
   try {
-    preferSingleThreadedBlas();
+    shareBlasThreadsAmongLanes();
     core = (require(NPM_PACKAGE) as { core: typeof core }).core;
   } catch (error) {
     throw explainLoadFailure(error);

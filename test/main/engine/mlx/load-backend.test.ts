@@ -9,7 +9,7 @@ import { missingOps } from '../../../../main/engine/mlx/backend.ts';
 import {
   BackendLoadError,
   compileUnavailableReason,
-  preferSingleThreadedBlas,
+  shareBlasThreadsAmongLanes,
   backendPreferenceFromEnv,
   DEFAULT_LANES,
   requestedLanes,
@@ -149,16 +149,19 @@ describe('requestedLanes', () => {
   });
 });
 
-describe('preferSingleThreadedBlas', () => {
-  it('asks for one BLAS thread under lanes, leaving a count the user set alone', () => {
-    const env: NodeJS.ProcessEnv = { TEACACHE_LANES: '2' };
-    preferSingleThreadedBlas(env);
-    expect(env.OPENBLAS_NUM_THREADS).toBe('1');
+describe('shareBlasThreadsAmongLanes', () => {
+  it("splits the cores between the lanes for BLAS, leaving a count the user set alone", () => {
+    const twoCores: NodeJS.ProcessEnv = { TEACACHE_LANES: '2' };
+    shareBlasThreadsAmongLanes(twoCores, 2);
+    expect(twoCores.OPENBLAS_NUM_THREADS).toBe('1');
+    const sixteenCores: NodeJS.ProcessEnv = { TEACACHE_LANES: '2' };
+    shareBlasThreadsAmongLanes(sixteenCores, 16);
+    expect(sixteenCores.OPENBLAS_NUM_THREADS).toBe('8');
     const withoutLanes: NodeJS.ProcessEnv = { TEACACHE_LANES: '1' };
-    preferSingleThreadedBlas(withoutLanes);
+    shareBlasThreadsAmongLanes(withoutLanes, 16);
     expect(withoutLanes.OPENBLAS_NUM_THREADS).toBeUndefined();
     const chosen: NodeJS.ProcessEnv = { TEACACHE_LANES: '2', OPENBLAS_NUM_THREADS: '2' };
-    preferSingleThreadedBlas(chosen);
+    shareBlasThreadsAmongLanes(chosen, 2);
     expect(chosen.OPENBLAS_NUM_THREADS).toBe('2');
   });
 });
