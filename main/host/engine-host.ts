@@ -64,10 +64,15 @@ interface JobBase {
 interface GenerationJob extends JobBase {
   readonly kind: 'generate';
   readonly request: GenerationRequest;
-  readonly baselineOf: string | null;
-  /** The run this job is the plain-steps run of, passed on with its events like baselineOf. */
-  readonly fewerStepsOf?: string;
+  /** Which run the job was queued to measure, passed on with each of its events that names it. */
+  readonly links: JobLinks;
   resolve(result: WorkerResult): void;
+}
+
+/** The run a job measures: as its uncached baseline, or as its plain-steps run. */
+interface JobLinks {
+  readonly baselineOf: string | null;
+  readonly fewerStepsOf?: string;
 }
 
 interface CalibrationJob extends JobBase {
@@ -207,9 +212,10 @@ export class EngineHost {
     const request = parsePayload(GenerationRequestSchema, input, 'generation request');
     const jobId = meta.jobId ?? newJobId();
     const { promise: done, resolve, reject } = deferred<WorkerResult>();
-    const job: GenerationJob = { kind: 'generate', jobId, request, baselineOf: meta.baselineOf ?? null, fewerStepsOf: meta.fewerStepsOf, state: 'queued', resolve, reject };
+    const links: JobLinks = { baselineOf: meta.baselineOf ?? null, ...(meta.fewerStepsOf ? { fewerStepsOf: meta.fewerStepsOf } : {}) };
+    const job: GenerationJob = { kind: 'generate', jobId, request, links, state: 'queued', resolve, reject };
     this.queue.push(job);
-    this.emit({ type: 'jobQueued', jobId, request, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf, position: this.position() });
+    this.emit({ type: 'jobQueued', jobId, request, ...links, position: this.position() });
     this.pump();
     return { jobId, done };
   }
@@ -255,8 +261,7 @@ export class EngineHost {
       jobId: job.jobId,
       state: job.state,
       request: job.request,
-      baselineOf: job.baselineOf,
-      fewerStepsOf: job.fewerStepsOf,
+      ...job.links,
     }));
   }
 
@@ -367,7 +372,7 @@ export class EngineHost {
     }
     switch (message.type) {
       case 'jobStarted':
-        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
+        this.emit({ ...message, ...job.links });
         return;
       case 'steps':
         this.queueSteps(message);
@@ -380,7 +385,7 @@ export class EngineHost {
         this.flushSteps();
         this.running = undefined;
         job.resolve(message.result);
-        this.emit({ ...message, baselineOf: job.baselineOf, fewerStepsOf: job.fewerStepsOf });
+        this.emit({ ...message, ...job.links });
         this.pump();
         return;
       case 'jobFailed':
