@@ -2,7 +2,7 @@
 // the cached run they measure, and that run names them back; plus whether a run can have a plain-steps rival.
 // Pure: the service refuses with these sentences and the renderer shows them before anyone asks.
 
-import type { HistoryEntry } from './contract.ts';
+import type { HistoryEntry, Psnr } from './contract.ts';
 import { REQUEST_LIMITS } from './ranges.ts';
 
 /** The cached run that `entry` was made to measure (as its uncached reference or its plain-steps run); null for a run of its own. */
@@ -51,4 +51,18 @@ export function fewerStepsPlan(entry: Pick<HistoryEntry, 'id' | 'request' | 'sta
     };
   }
   return { steps: stats.forwards };
+}
+
+/** Nearer than this in dB, neither the cache nor plain steps came closer to the uncached image. */
+const EVEN_DB = 0.05;
+
+/**
+ * How many dB closer to the uncached image the cache came than plain steps at the same forwards (negative where
+ * plain steps came closer; 0 within EVEN_DB), as the app and the CLI both word it; null where either image
+ * matched the uncached one exactly, which leaves no gap in dB to give.
+ */
+export function cacheLeadDb(cache: Psnr, plain: Psnr): number | null {
+  if (cache === 'identical' || plain === 'identical') return null;
+  const gap = cache - plain;
+  return Math.abs(gap) < EVEN_DB ? 0 : gap;
 }

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
-import { fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
+import { cacheLeadDb, fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
 import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
 import { measuringRunLabel, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
@@ -416,9 +416,9 @@ function probeNote(entry: RunEntry): string | null {
 
 /** What the cache bought over plain steps, in dB closer to the uncached image; nothing where either matched it exactly. */
 function lead(cache: Psnr, plain: Psnr): string {
-  if (cache === 'identical' || plain === 'identical') return '';
-  const gap = cache - plain;
-  if (Math.abs(gap) < 0.05) return ' (no closer either way)';
+  const gap = cacheLeadDb(cache, plain);
+  if (gap === null) return '';
+  if (gap === 0) return ' (no closer either way)';
   return gap > 0 ? ` (the cache is ${formatDb(gap)} closer to uncached)` : ` (plain steps are ${formatDb(-gap)} closer to uncached)`;
 }
 

@@ -1,8 +1,9 @@
 // The links between history entries: which run an uncached reference or a plain-steps run measures, clearing
-// every link to a deleted run, and how many plain steps spend a cached run's forwards (or why none can).
+// every link to a deleted run, how many plain steps spend a cached run's forwards (or why none can), and what
+// the cache bought over them.
 
 import { describe, expect, it } from 'vitest';
-import { fewerStepsPlan, measuredRunOf, withoutLinksTo } from '../../../main/core/run-links.ts';
+import { cacheLeadDb, fewerStepsPlan, measuredRunOf, withoutLinksTo } from '../../../main/core/run-links.ts';
 import { fewerStepsRequest, uncachedRequest } from '../../../main/core/request.ts';
 import { entry } from '../../renderer/fixtures.ts';
 import type { HistoryEntry } from '../../../main/core/contract.ts';
@@ -59,5 +60,20 @@ describe('fewerStepsRequest', () => {
     const { request } = cached();
     expect(fewerStepsRequest(request, 7)).toEqual({ ...uncachedRequest(request), steps: 7 });
     expect(fewerStepsRequest(request, 7).cache?.enabled).toBe(false);
+  });
+});
+
+describe('cacheLeadDb', () => {
+  it('gives the dB the cache came closer to the uncached image than plain steps, either way', () => {
+    expect(cacheLeadDb(31.25, 22)).toBeCloseTo(9.25, 10);
+    expect(cacheLeadDb(20, 22.5)).toBeCloseTo(-2.5, 10);
+  });
+
+  it('calls a gap under 0.05 dB even, and gives no gap where either image matched the uncached one', () => {
+    expect(cacheLeadDb(30.04, 30)).toBe(0);
+    expect(cacheLeadDb(30, 30.04)).toBe(0);
+    expect(cacheLeadDb(30.06, 30)).toBeCloseTo(0.06, 10);
+    expect(cacheLeadDb('identical', 22)).toBeNull();
+    expect(cacheLeadDb(22, 'identical')).toBeNull();
   });
 });
