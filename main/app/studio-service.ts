@@ -4,7 +4,7 @@
 
 import { decodePng, encodePng, pngDataUrl } from '../engine/io/png.ts';
 import { differenceMap } from '../engine/metrics/diff-map.ts';
-import { psnr } from '../engine/metrics/psnr.ts';
+import { psnrOf } from '../engine/metrics/psnr.ts';
 import { fewerStepsRequest, uncachedRequest } from '../core/request.ts';
 import { fewerStepsPlan, withoutLinksTo } from '../core/run-links.ts';
 import { resolveRequest } from '../core/resolve-request.ts';
@@ -23,18 +23,12 @@ import {
   type Image,
   type ModelInfoPayload,
   type ModelSource,
-  type Psnr,
   type RequestInput,
   type RequestName,
   type RequestOutput,
 } from '../core/contract.ts';
 
 type Handlers = { readonly [K in RequestName]: (input: RequestInput<K>) => Promise<RequestOutput<K>> };
-
-function psnrOf(a: Uint8Array, b: Uint8Array): Psnr {
-  const value = psnr(a, b);
-  return Number.isFinite(value) ? value : 'identical';
-}
 
 export interface StudioServiceOptions {
   /** Where the loaded model came from (main/app/model-choice.ts startupModel); the built-in model by default. */
