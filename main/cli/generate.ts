@@ -2,7 +2,7 @@
 // a PNG carrying its parameters and a JSON record of every step. Runs in Node.
 
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { openGenerator } from '../engine/engine.ts';
 import { describeBackend } from '../engine/mlx/load-backend.ts';
 import type { Quantization } from '../engine/io/materialize.ts';
@@ -11,9 +11,12 @@ import { skipNote } from './skip-note.ts';
 import { recordPng, runRecord } from '../engine/io/run-record.ts';
 import { describeGuidance } from '../core/resolve-request.ts';
 import type { ModelDefaults } from '../engine/models/image-model.ts';
-import type { GenerationRequest } from '../core/request.ts';
+import { fewerStepsRequest, uncachedRequest, type GenerationRequest } from '../core/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
 import { presetSettings } from '../core/teacache/presets.ts';
+import { besideOut, comparePlan, compareRefusal, comparisonBlock, comparisonFields, NO_CACHE_REFUSAL, predictedPlan, probesNote } from './compare.ts';
+import type { GenerationResult, Generator, ResolvedRun } from '../engine/generate.ts';
+import type { MxArray } from '../engine/mlx/backend.ts';
 import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
@@ -24,7 +27,7 @@ const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"
          [--reuse output|residual|taylor|taylor2|hermite]
          [--accumulate consecutive|since-compute] [--last-step always|rule]
          [--max-reuses N] [--window START,END]
-         [--model DIR [--quantize 4|8|none|auto]] [--noise FILE.safetensors] --out FILE.png
+         [--model DIR [--quantize 4|8|none|auto]] [--noise FILE.safetensors] [--compare] --out FILE.png
 
 Writes FILE.png (parameters in its "parameters" text chunk) and FILE.json
 (every parameter, every step's cache decision, hits, misses and wall time).
@@ -40,6 +43,13 @@ fractions of the run, e.g. 0.1,0.9. --noise: start from these latents instead
 of the seed's (one float32 tensor named "noise", diffusers' unpacked layout
 [1, C, H/8, W/8]; FLUX.2 klein's pipeline latents [1, 128, H/16, W/16];
 [1, 3, H, W] for the built-in model), to repeat a reference run.
+--compare: after the cached run, make its uncached reference (same seed and
+noise) and spend its N forwards on N plain uncached steps, as the app's "Same
+forwards as plain steps" does; print each image's PSNR and SSIM against the
+reference and what the cache bought, write FILE.uncached.png and
+FILE.stepsN.png, and add "baseline" and "fewerSteps" to FILE.json. Refused
+with --no-cache, or where the cache computes every step (before the run
+where the policy reads only the schedule).
 --guidance means what the model's reference pipeline makes of guidance_scale:
 true CFG for the built-in model (1 turns it off), embedded guidance for
 FLUX.1-dev; FLUX.1-schnell ignores it unless it is above 1 and --negative is
@@ -117,38 +127,8 @@ function withPreset(request: GenerationRequest, model: { readonly info: { readon
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), {
-    ...generationOptions,
-    out: { type: 'string', short: 'o' },
-    quantize: { type: 'string' },
-    noise: { type: 'string' },
-    preset: { type: 'string' },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (!values.out) throw new UsageError('--out FILE.png is required.');
-  if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got "${values.out}".`);
-  const request = requestFromOptions(values);
-  const out = resolve(values.out);
-  const jsonFile = out.replace(/\.png$/i, '.json');
-  checkWritable([out, jsonFile]);
-
-  const generator = await openGenerator({ ...(values.model ? { modelDir: values.model } : {}), quantize: quantizeOption(values.quantize) });
-  const { info } = generator.model;
-  process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
-  for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
-  // Flags given beside a preset override its settings.
-  const presetRequest = values.preset === undefined ? request : withPreset(request, generator.model, values.preset);
-  const run = generator.resolve(presetRequest);
-  const resolved = run.request;
-  process.stderr.write(`guidance: ${describeGuidance(generator.model, resolved.guidanceScale, resolved.negativePrompt)}\n`);
-  const note = skipNote(resolved, run.timesteps);
-  if (note) process.stderr.write(`note: ${note}\n`);
-
-  const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
+/** Runs `run` with each step's progress on stderr (one line redrawn on a terminal, a line a step otherwise). */
+async function runWithProgress(generator: Generator, run: ResolvedRun, noise: MxArray | undefined): Promise<GenerationResult> {
   const tty = process.stderr.isTTY;
   const result = await generator.generateResolved(run, {
     ...(noise ? { noise } : {}),
@@ -158,6 +138,72 @@ async function main(): Promise<void> {
     },
   });
   if (tty) process.stderr.write('\n');
+  return result;
+}
+
+/**
+ * --compare after the cached run: its uncached reference and its forwards as plain steps, both from the same
+ * noise, their images beside `out`, and FILE.json written again with what they measured.
+ */
+async function compareRuns(generator: Generator, cached: GenerationResult, noise: MxArray | undefined, out: string, jsonFile: string): Promise<void> {
+  const plan = comparePlan(cached, basename(out));
+  if ('problem' in plan) throw new CliError(`${compareRefusal(plan, cached.request, 'ran')} (${out} and ${jsonFile} are written.)`);
+  const uncachedFile = besideOut(out, 'uncached');
+  const plainFile = besideOut(out, plan);
+  checkWritable([uncachedFile, plainFile]);
+  process.stderr.write(`--compare: the uncached reference, ${cached.request.steps} steps\n`);
+  const uncached = await runWithProgress(generator, generator.resolve(uncachedRequest(cached.request)), noise);
+  process.stderr.write(`--compare: the same ${plan.steps} forwards as plain steps\n`);
+  const plain = await runWithProgress(generator, generator.resolve(fewerStepsRequest(cached.request, plan.steps)), noise);
+  write(uncachedFile, recordPng(uncached));
+  write(plainFile, recordPng(plain));
+  const fields = comparisonFields(cached, { result: uncached, file: uncachedFile }, { result: plain, file: plainFile });
+  write(jsonFile, `${JSON.stringify({ ...runRecord(cached), ...fields }, null, 2)}\n`);
+  process.stderr.write(`${comparisonBlock(cached, fields)}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    ...generationOptions,
+    out: { type: 'string', short: 'o' },
+    quantize: { type: 'string' },
+    noise: { type: 'string' },
+    preset: { type: 'string' },
+    compare: { type: 'boolean' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.out) throw new UsageError('--out FILE.png is required.');
+  if (!/\.png$/i.test(values.out)) throw new UsageError(`--out must name a .png file, got "${values.out}".`);
+  // Before the request is built, so this conflict is named rather than another one it would meet.
+  if (values.compare && values['no-cache']) throw new UsageError(NO_CACHE_REFUSAL);
+  const request = requestFromOptions(values);
+  const out = resolve(values.out);
+  const jsonFile = out.replace(/\.png$/i, '.json');
+  checkWritable([out, jsonFile, ...(values.compare ? [besideOut(out, 'uncached')] : [])]);
+
+  const generator = await openGenerator({ ...(values.model ? { modelDir: values.model } : {}), quantize: quantizeOption(values.quantize) });
+  const { info } = generator.model;
+  process.stderr.write(`${info.name} on ${describeBackend(generator.backend)}\n`);
+  for (const note of info.notes) process.stderr.write(`note: ${note}\n`);
+  // Flags given beside a preset override its settings.
+  const presetRequest = values.preset === undefined ? request : withPreset(request, generator.model, values.preset);
+  const run = generator.resolve(presetRequest);
+  const resolved = run.request;
+  if (values.compare) {
+    // Where the decisions follow from the schedule, a run with nothing to compare is refused before it starts.
+    const predicted = predictedPlan(run, basename(out));
+    if (predicted && 'problem' in predicted) throw new CliError(compareRefusal(predicted, resolved, 'predicted'));
+    if (predicted) checkWritable([besideOut(out, predicted)]);
+  }
+  process.stderr.write(`guidance: ${describeGuidance(generator.model, resolved.guidanceScale, resolved.negativePrompt)}\n`);
+  const note = skipNote(resolved, run.timesteps);
+  if (note) process.stderr.write(`note: ${note}\n`);
+
+  const noise = values.noise === undefined ? undefined : readNoiseFile(generator.mx, resolve(values.noise));
+  const result = await runWithProgress(generator, run, noise);
   if (result.unknownWords.length > 0) {
     process.stderr.write(`note: the model does not know ${result.unknownWords.map((w) => `"${w}"`).join(', ')}; those words were ignored.\n`);
   }
@@ -166,11 +212,12 @@ async function main(): Promise<void> {
   const png = recordPng(result, record);
   write(out, png);
   write(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
-  const { hits, misses, forwardEquivalents } = result.stats;
-  const probes = forwardEquivalents === misses ? '' : ` (${forwardEquivalents.toFixed(2)} forward-equivalents with the reused steps' first blocks)`;
+  const { hits, misses } = result.stats;
+  const probes = probesNote(result.stats);
   process.stderr.write(
     `wrote ${out} and ${jsonFile}\n${misses} forwards computed${probes}, ${hits} reused of ${result.request.steps} steps; wall ${result.wallMs.toFixed(0)} ms\n`,
   );
+  if (values.compare) await compareRuns(generator, result, noise, out, jsonFile);
 }
 
 await runCli(main, USAGE);
