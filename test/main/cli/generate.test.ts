@@ -1,11 +1,13 @@
 // The generate command as a user runs it: files, metadata, progress, errors.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from '../../../main/engine/io/png.ts';
+import { psnr } from '../../../main/engine/metrics/psnr.ts';
+import { ssim } from '../../../main/engine/metrics/ssim.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-generate-'));
 
@@ -90,6 +92,80 @@ describe('npm run generate', () => {
     expect(run.stderr).toMatch(new RegExp(`^error: cannot write ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(run.stderr).toMatch(why);
     expect(run.stderr).not.toMatch(/step|\n\s+at /);
+  });
+
+  describe('--compare', () => {
+    // 12 steps at 32 px and threshold 0.3: the seed rule computes 6 of them (CCCRRCRRCRRC), a second or two a run.
+    const small = ['--prompt', 'red heart', '--seed', '1', '--steps', '12', '--width', '32', '--height', '32'];
+    const quality = (rgb: Uint8Array, reference: Uint8Array) => ({ psnr: psnr(reference, rgb), ssim: ssim(reference, rgb, 32, 32) });
+
+    it('runs the uncached reference and as many plain steps as the cache computed forwards, and prints what the cache bought', () => {
+      const out = join(dir, 'compare', 'heart.png');
+      const run = generate(...small, '--threshold', '0.3', '--compare', '--out', out);
+      expect(run.stderr).not.toMatch(/error/);
+      expect(run.status).toBe(0);
+      const uncachedFile = join(dir, 'compare', 'heart.uncached.png');
+      const plainFile = join(dir, 'compare', 'heart.steps6.png');
+      const record = JSON.parse(readFileSync(join(dir, 'compare', 'heart.json'), 'utf8'));
+      expect(record.stats.forwards).toBe(6);
+      expect(record.events).toHaveLength(12);
+
+      // The figures are the images' own: recomputed here from the files written.
+      const [cached, uncached, plain] = [out, uncachedFile, plainFile].map((file) => decodePng(readFileSync(file)));
+      const cache = quality(cached!.rgb, uncached!.rgb);
+      const steps = quality(plain!.rgb, uncached!.rgb);
+      expect(Number.isFinite(cache.psnr)).toBe(true);
+      // On the built-in model caching beats fewer steps by several dB at this setting (8.1 dB when written).
+      expect(cache.psnr).toBeGreaterThan(steps.psnr + 3);
+      expect(cache.ssim).toBeGreaterThan(steps.ssim);
+      expect(record.baseline).toMatchObject({ file: uncachedFile, steps: 12, psnr: cache.psnr, ssim: cache.ssim });
+      expect(record.baseline.speedup).toBeCloseTo(record.baseline.wallMs / record.wallMs, 10);
+      expect(record.fewerSteps).toMatchObject({ file: plainFile, steps: 6, psnr: steps.psnr, ssim: steps.ssim });
+      expect(record.fewerSteps.cacheLeadDb).toBeCloseTo(cache.psnr - steps.psnr, 10);
+      expect(uncached!.text.parameters).toMatch(/Steps: 12, .*Seed: 1, .*TeaCache: off, Forwards: 12\/12/);
+      expect(plain!.text.parameters).toMatch(/Steps: 6, .*Seed: 1, .*TeaCache: off, Forwards: 6\/6/);
+
+      expect(run.stderr).toContain('6 forwards of 12 steps, 2.00× ideal');
+      expect(run.stderr).toContain(`PSNR ${cache.psnr.toFixed(2)} dB  SSIM ${cache.ssim.toFixed(4)}`);
+      expect(run.stderr).toContain(`PSNR ${steps.psnr.toFixed(2)} dB  SSIM ${steps.ssim.toFixed(4)}`);
+      expect(run.stderr).toContain(`At the same 6 forwards the cache came ${(cache.psnr - steps.psnr).toFixed(2)} dB closer to the uncached image than 6 plain steps`);
+      expect(run.stderr).toContain(`wrote ${uncachedFile} (the uncached reference) and ${plainFile} (the 6 plain steps)`);
+
+      // Same seed, same noise: the two extra images are the plain runs of those settings, byte for byte.
+      const offFile = join(dir, 'compare', 'off12.png');
+      const sixFile = join(dir, 'compare', 'off6.png');
+      expect(generate(...small, '--no-cache', '--out', offFile).status).toBe(0);
+      expect(generate(...small, '--steps', '6', '--no-cache', '--out', sixFile).status).toBe(0);
+      expect(decodePng(readFileSync(offFile)).rgb).toEqual(uncached!.rgb);
+      expect(decodePng(readFileSync(sixFile)).rgb).toEqual(plain!.rgb);
+    });
+
+    it('refuses --no-cache before loading anything, saying what to do', () => {
+      const run = generate(...small, '--no-cache', '--compare', '--out', join(dir, 'nc.png'));
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/^--compare cannot be combined with --no-cache: .*Drop --no-cache/);
+      expect(run.stderr).not.toMatch(/Built-in emoji model|step +1\/12/);
+    });
+
+    it('refuses, before running, a schedule-only rule that would compute every step', () => {
+      const out = join(dir, 'every.png');
+      const run = generate(...small, '--threshold', '0', '--compare', '--out', out);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error: --compare: at threshold 0 \(seed rule\) this 12-step run computes every step, .*Raise --threshold/m);
+      expect(run.stderr).not.toMatch(/step +1\/12/);
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('refuses after the run where the decisions depend on it and it computed every step, keeping its image', () => {
+      const out = join(dir, 'teacache-every.png');
+      const run = generate(...small, '--policy', 'teacache', '--threshold', '0', '--compare', '--out', out);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('step  12/12');
+      expect(run.stderr).toMatch(/^error: --compare: this run computed every one of its 12 steps \(the cache reused none\).*Raise --threshold/m);
+      expect(run.stderr).toContain(`(${out} and ${out.replace(/png$/, 'json')} are written.)`);
+      expect(existsSync(out)).toBe(true);
+      expect(existsSync(out.replace(/png$/, 'uncached.png'))).toBe(false);
+    });
   });
 
   it('reports a broken model folder without a stack trace', () => {
