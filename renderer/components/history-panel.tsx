@@ -4,10 +4,10 @@
 
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatMs, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { formatMs, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
 import { measuringRunLabel } from '../lib/labels.ts';
 import { measuredRunOf } from '../../main/core/run-links.ts';
-import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
+import { forwardEquivalentsOf, idealSpeedup, isTimingNoise } from '../../main/core/teacache/step-cost.ts';
 import type { PendingJob, RunEntry } from '../lib/types.ts';
 import { useStudio } from '../store/store.ts';
 import { ApplyIcon, CloseIcon, TrashIcon } from './icons.tsx';
@@ -169,7 +169,7 @@ function HistoryItem({
 /** A run's measured speedup; above the ideal (steps over what they cost in forwards) it is timing noise, and says so. */
 function MeasuredSpeedup({ entry, speedup }: { entry: RunEntry; speedup: number }) {
   const ideal = idealSpeedup(entry.request.steps, forwardEquivalentsOf(entry.stats));
-  const noisy = speedup > ideal * NOISE_MARGIN;
+  const noisy = isTimingNoise(speedup, ideal);
   return (
     <span className={`history-speedup${noisy ? ' is-noisy' : ''}`} title={noisy ? `Measured ${formatSpeedup(speedup)}, above the ideal ${formatSpeedup(ideal)}: timing noise` : 'Measured against the uncached reference'}>
       {formatSpeedup(speedup)}

@@ -4,9 +4,9 @@
 
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime, NOISE_MARGIN } from '../lib/format.ts';
+import { formatDb, formatMs, formatPsnr, formatSpeedup, formatThreshold, formatTime } from '../lib/format.ts';
 import { cacheLeadDb, fewerStepsPlan, measuredRunOf } from '../../main/core/run-links.ts';
-import { forwardEquivalentsOf, idealSpeedup } from '../../main/core/teacache/step-cost.ts';
+import { forwardEquivalentsOf, idealSpeedup, isTimingNoise } from '../../main/core/teacache/step-cost.ts';
 import { measuringRunLabel, POLICY_LABELS, REUSE_LABELS } from '../lib/labels.ts';
 import { predictRequest, predictRun } from '../lib/prediction.ts';
 import type { PendingJob, Psnr, RunEntry } from '../lib/types.ts';
@@ -301,7 +301,7 @@ function ResultTiles({ entry }: { entry: RunEntry }) {
   const cost = forwardEquivalentsOf(stats);
   const ideal = idealSpeedup(request.steps, cost);
   // Skipped forwards bound the gain; a measured ratio above that is wall-time noise (a busy machine, a warm cache).
-  const noisy = baseline !== null && baseline.speedup > ideal * NOISE_MARGIN;
+  const noisy = baseline !== null && isTimingNoise(baseline.speedup, ideal);
   return (
     <div className="tiles" aria-label="Run statistics">
       <Tile label="Computed" value={String(stats.misses)} sub={`of ${request.steps} steps`} tone="compute" />

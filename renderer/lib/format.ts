@@ -22,12 +22,6 @@ export function formatPsnr(psnr: number | 'identical'): string {
   return psnr === 'identical' ? 'identical' : formatDb(psnr);
 }
 
-/**
- * A measured speedup above the ideal (steps over what they cost in forwards, core/teacache/step-cost.ts) by more
- * than this factor is timing noise: skipping forwards cannot save more than they cost.
- */
-export const NOISE_MARGIN = 1.02;
-
 /** Three significant digits: a threshold found by target-speedup mode or a calibration is a long float. */
 export function formatThreshold(value: number): string {
   if (!Number.isFinite(value)) return '—';

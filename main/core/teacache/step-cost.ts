@@ -32,6 +32,14 @@ export function forwardEquivalentsOf(stats: CostStats): number {
   return stats.forwardEquivalents ?? stats.forwards;
 }
 
+/** A measured speedup above the ideal by more than this factor is timing noise: skipping forwards cannot save more than they cost. */
+const NOISE_MARGIN = 1.02;
+
+/** Whether a measured speedup is more than skipping forwards can give (`ideal`, idealSpeedup): timing noise, a busy machine or a warm cache. */
+export function isTimingNoise(measured: number, ideal: number): boolean {
+  return measured > ideal * NOISE_MARGIN;
+}
+
 /** Steps over forward-equivalents: the speedup when the model's arithmetic dominates a step; 1 for a run that cost nothing. */
 export function idealSpeedup(steps: number, forwardEquivalents: number): number {
   return forwardEquivalents > 0 ? steps / forwardEquivalents : 1;
