@@ -7,7 +7,7 @@ import type { ResolvedRequest } from '../core/request.ts';
 import { cacheLeadDb, fewerStepsPlan, type FewerStepsPlan } from '../core/run-links.ts';
 import { readsScheduleOnly } from '../core/teacache/create-policy.ts';
 import { predictSettings } from '../core/teacache/predict.ts';
-import { forwardEquivalentsOf, idealSpeedup, type CostStats } from '../core/teacache/step-cost.ts';
+import { forwardEquivalentsOf, idealSpeedup, isTimingNoise, type CostStats } from '../core/teacache/step-cost.ts';
 import type { GenerationResult, ResolvedRun } from '../engine/generate.ts';
 import { psnrOf } from '../engine/metrics/psnr.ts';
 import { ssim } from '../engine/metrics/ssim.ts';
@@ -107,11 +107,12 @@ export function comparisonBlock(cached: Pick<GenerationResult, 'request' | 'stat
   const { forwards } = cached.stats;
   const cost = forwardEquivalentsOf(cached.stats);
   const probes = probesNote(cached.stats);
+  const ideal = idealSpeedup(cached.request.steps, cost);
   const quality = (f: { readonly psnr: Psnr; readonly ssim: number }) => `PSNR ${db(f.psnr)}  SSIM ${f.ssim.toFixed(4)}`;
   return [
     `--compare, against the uncached reference (same seed and noise, ${plural(baseline.steps, 'step')}, ${ms(baseline.wallMs)}):`,
-    `  cache        ${plural(forwards, 'forward')}${probes} of ${baseline.steps} steps, ${idealSpeedup(cached.request.steps, cost).toFixed(2)}× ideal, ` +
-      `${baseline.speedup.toFixed(2)}× measured (${ms(cached.wallMs)}, the first run: warm-up included)`,
+    `  cache        ${plural(forwards, 'forward')}${probes} of ${baseline.steps} steps, ${ideal.toFixed(2)}× ideal, ` +
+      `${baseline.speedup.toFixed(2)}× measured (${ms(cached.wallMs)}${isTimingNoise(baseline.speedup, ideal) ? '; above the ideal, so timing noise: run again on a quieter machine' : '; it ran first, so it paid the warm-up'})`,
     `               ${quality(baseline)}`,
     `  plain steps  ${plural(fewerSteps.steps, 'step')} uncached, ${ms(fewerSteps.wallMs)}`,
     `               ${quality(fewerSteps)}`,
