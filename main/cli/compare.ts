@@ -4,7 +4,7 @@
 
 import type { Psnr } from '../core/contract.ts';
 import type { ResolvedRequest } from '../core/request.ts';
-import { cacheLeadDb, fewerStepsPlan, type FewerStepsPlan } from '../core/run-links.ts';
+import { cacheLeadDb, EVEN_DB, fewerStepsPlan, type FewerStepsPlan } from '../core/run-links.ts';
 import { readsScheduleOnly } from '../core/teacache/create-policy.ts';
 import { predictSettings } from '../core/teacache/predict.ts';
 import { forwardEquivalentsOf, idealSpeedup, isTimingNoise, type CostStats } from '../core/teacache/step-cost.ts';
@@ -92,7 +92,7 @@ function verdict(fields: ComparisonFields): string {
   }
   if (lead > 0) return `At the same ${forwards} the cache came ${lead.toFixed(2)} dB closer to the uncached image than ${plainSteps}: that is what it bought.`;
   if (lead < 0) return `At the same ${forwards} ${plainSteps} came ${(-lead).toFixed(2)} dB closer to the uncached image than the cache: at this setting fewer steps buy more.`;
-  return `At the same ${forwards} the cache and ${plainSteps} are as close to the uncached image (within 0.05 dB): the cache bought nothing over fewer steps.`;
+  return `At the same ${forwards} the cache and ${plainSteps} are as close to the uncached image (within ${EVEN_DB} dB): the cache bought nothing over fewer steps.`;
 }
 
 /** What a run's reused steps cost where they cost something (First-Block Cache's probes), to follow its forwards; '' elsewhere. */

@@ -54,7 +54,7 @@ export function fewerStepsPlan(entry: Pick<HistoryEntry, 'id' | 'request' | 'sta
 }
 
 /** Nearer than this in dB, neither the cache nor plain steps came closer to the uncached image. */
-const EVEN_DB = 0.05;
+export const EVEN_DB = 0.05;
 
 /**
  * How many dB closer to the uncached image the cache came than plain steps at the same forwards (negative where
