@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { relaunchWithMallocTunables } from '../scripts/malloc-tunables.mjs';
 import { runCli } from './cli/options.ts';
 import { startWebMode, WEB_USAGE } from './transport/web/main.ts';
 
@@ -23,6 +24,8 @@ export function findElectron(): { path: string } | { missing: string } {
 }
 
 async function main(): Promise<void> {
+  // Web mode's engine and Electron's (which inherits this environment) both allocate through glibc on Linux.
+  if (relaunchWithMallocTunables()) return;
   const argv = process.argv.slice(2);
   const electron = findElectron();
   if ('missing' in electron) {

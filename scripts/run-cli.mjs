@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { relaunchWithMallocTunables } from './malloc-tunables.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -38,6 +39,7 @@ export function isBundleFresh(root, name) {
 }
 
 async function main() {
+  if (relaunchWithMallocTunables()) return;
   const [name, ...args] = process.argv.slice(2);
   if (!name || !existsSync(join(ROOT, 'main', 'cli', `${name}.ts`))) {
     console.error(`run-cli: no command "${name ?? ''}" in main/cli/. Run one of the npm scripts, e.g. npm run generate.`);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_TUNABLES, withoutMallocTunables } from '../../scripts/malloc-tunables.mjs';
 import { openGenerator } from '../engine/engine.ts';
 import type { MxBackend } from '../engine/mlx/backend.ts';
 import { describeBackend, loadBackend, type BackendPreference } from '../engine/mlx/load-backend.ts';
@@ -109,6 +110,8 @@ class TorchForward {
   constructor(python: string, threads: number) {
     this.child = spawn(python, [join(ROOT, 'training', 'bench_forward.py'), '--model', builtinModelDir(), '--threads', String(threads)], {
       cwd: join(ROOT, 'training'),
+      // PyTorch as its user would start it: the allocator settings run-cli gives the engine are the engine's own.
+      env: withoutMallocTunables(process.env),
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
@@ -185,6 +188,8 @@ async function main(): Promise<void> {
   if (native.available) engines.push(engineForward('native'));
   else log(`native/: not measured (${native.reason.split('\n')[0]}; npm run build:native builds it)`);
   for (const engine of engines) log(`engine: ${engine.describe}`);
+  const allocator = process.platform !== 'linux' ? 'system' : process.env.GLIBC_TUNABLES?.includes(MALLOC_TUNABLES) ? 'glibc, tuned' : 'glibc, as given';
+  log(`allocator: ${allocator}${allocator === 'glibc, tuned' ? ` (${MALLOC_TUNABLES}; scripts/malloc-tunables.mjs says why; PyTorch runs without it)` : ''}`);
 
   const threads = availableParallelism();
   const found = findTorchPython();
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
   const firstRun = values['no-first-run'] ? undefined : measureFirstRun();
   if (firstRun) process.stdout.write(`first generation after install ${firstRun.firstMs} ms, warm ${firstRun.warmMs} ms: ×${firstRun.ratio}\n`);
   process.stdout.write(
-    `${JSON.stringify({ threads, gemmPeakGflops: round(peak, 1), forwardsPerRound: FORWARDS_PER_ROUND, rounds, sizes: results, ...(firstRun ? { firstRun } : {}), ...(torch ? {} : { pytorch: 'missing' }) })}\n`,
+    `${JSON.stringify({ threads, allocator, gemmPeakGflops: round(peak, 1), forwardsPerRound: FORWARDS_PER_ROUND, rounds, sizes: results, ...(firstRun ? { firstRun } : {}), ...(torch ? {} : { pytorch: 'missing' }) })}\n`,
   );
 }
 

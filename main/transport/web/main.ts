@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relaunchWithMallocTunables } from '../../../scripts/malloc-tunables.mjs';
 import { defaultDataDir, HistoryStore } from '../../app/history-store.ts';
 import { userCalibrationDir } from '../../engine/calibration/calibration-store.ts';
 import { EngineHost } from '../../host/engine-host.ts';
@@ -110,6 +111,7 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
 }
 
 async function main(): Promise<void> {
+  if (relaunchWithMallocTunables()) return;
   const mode = await startWebMode(process.argv.slice(2));
   if (!mode) return;
   const shutdown = () => {
