@@ -14,10 +14,13 @@ const require = createRequire(import.meta.url);
 /** Where `npm run build:native` (cmake-js) leaves the addon, relative to the app's root. */
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'teacache_mlx.node');
 
-/** The built addon, found from the sources, the bundle or a packaged app alike. */
+/**
+ * The built addon, found from the sources, the bundle or a packaged app alike; where it is not built, the place
+ * `npm run build:native` would put it (beside the native/ sources above this module, the same from main/ and dist/).
+ */
 export const DEFAULT_ADDON_PATH =
   findShippedFile(ADDON_RELATIVE_PATH, import.meta.url, electronResourcesPath()) ??
-  fileURLToPath(new URL(`../../../${ADDON_RELATIVE_PATH}`, import.meta.url));
+  join(dirname(dirname(findShippedFile(join('native', 'CMakeLists.txt'), import.meta.url) ?? fileURLToPath(new URL('../../../native/CMakeLists.txt', import.meta.url)))), ADDON_RELATIVE_PATH);
 
 /** Set to load the addon from elsewhere (a packaged app, a debug build). */
 export const ADDON_PATH_VARIABLE = 'TEACACHE_NATIVE_ADDON';

@@ -1,9 +1,12 @@
 // A backend that cannot load must say what fixes it, and the backend choice
 // (native, npm, auto) must pick what was asked or say why it could not.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { missingOps } from '../../../../main/engine/mlx/backend.ts';
 import {
@@ -21,7 +24,7 @@ import {
   loadNpmBackend,
   parseBackendPreference,
 } from '../../../../main/engine/mlx/load-backend.ts';
-import { nativeStatus } from '../../../../main/engine/mlx/native-addon.ts';
+import { DEFAULT_ADDON_PATH, nativeStatus } from '../../../../main/engine/mlx/native-addon.ts';
 
 describe('explainLoadFailure', () => {
   it('names the Debian packages for missing LAPACK/BLAS', () => {
@@ -87,6 +90,23 @@ describe('choosing a backend', () => {
       expect(loadBackend('auto', { TEACACHE_NATIVE_ADDON: file }).info.fallbackReason).toMatch(/failed to load/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names where npm run build:native puts the addon, from the sources and from a CLI bundle in dist/ alike', async () => {
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const expected = join(root, 'native', 'build', 'Release', 'teacache_mlx.node');
+    expect(DEFAULT_ADDON_PATH).toBe(expected);
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const outDir = mkdtempSync(join(root, 'dist', 'addon-path-'));
+    try {
+      const entry = join(outDir, 'entry.mjs');
+      const source = `import { DEFAULT_ADDON_PATH } from ${JSON.stringify(join(root, 'main', 'engine', 'mlx', 'native-addon.ts'))}; console.log(DEFAULT_ADDON_PATH);`;
+      await build({ stdin: { contents: source, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent' });
+      const run = spawnSync(process.execPath, [entry], { encoding: 'utf8' });
+      expect(run.stdout.trim()).toBe(expected);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
     }
   });
 
