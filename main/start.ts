@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { relaunchWithMallocTunables } from '../scripts/malloc-tunables.mjs';
 import { runCli } from './cli/options.ts';
-import { startWebMode, WEB_USAGE } from './transport/web/main.ts';
+import { startWebMode, stopOnSignals, WEB_USAGE } from './transport/web/main.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,11 +34,9 @@ async function main(): Promise<void> {
         `Starting web mode instead; open the address below in a browser.\n` +
         `(For the desktop app, run npm run fetch:binaries with network access, or npm rebuild electron.)\n\n`,
     );
-    const mode = await startWebMode(argv);
-    if (!mode) return;
-    const shutdown = () => void mode.stop().then(() => process.exit(0));
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    const starting = startWebMode(argv);
+    stopOnSignals(starting);
+    await starting;
     return;
   }
   // Electron runs JavaScript, not TypeScript: it starts the bundle that npm run build writes to dist/.

@@ -54,10 +54,9 @@ export function relaunchWithMallocTunables() {
   const env = mallocTunedEnv(process.env, process.platform);
   if (!env) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
-  // A terminal's Ctrl-C already reaches the child (it shares this process group): passing it on as well would
-  // interrupt the child's own shutdown. SIGTERM and SIGHUP come to this process alone, so the child gets them here.
-  process.on('SIGINT', () => {});
-  for (const signal of /** @type {const} */ (['SIGTERM', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
+  // The child shares this process group, so a terminal's Ctrl-C or a signal to the group reaches it twice: the
+  // entry points stop once however many arrive. A signal sent to this process alone must still reach it.
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     process.stderr.write(`Could not start ${process.argv[1] ?? 'the command'} again: ${error.message}\n`);
     process.exit(1);

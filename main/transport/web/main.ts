@@ -112,13 +112,26 @@ export async function startWebMode(argv: string[]): Promise<WebMode | undefined>
 
 async function main(): Promise<void> {
   if (relaunchWithMallocTunables()) return;
-  const mode = await startWebMode(process.argv.slice(2));
-  if (!mode) return;
+  const starting = startWebMode(process.argv.slice(2));
+  stopOnSignals(starting);
+  await starting;
+}
+
+/**
+ * Stops web mode on SIGINT or SIGTERM and exits, once, from the moment it starts starting: a relaunched process
+ * (scripts/malloc-tunables.mjs) can get the same signal twice, from its terminal or process group and passed on by
+ * its parent, and must still finish stopping. Starting that fails exits as runCli says.
+ */
+export function stopOnSignals(starting: Promise<{ stop(): Promise<void> } | undefined>): void {
+  let stopping: Promise<void> | undefined;
   const shutdown = () => {
-    void mode.stop().then(() => process.exit(0));
+    stopping ??= starting.then(
+      (mode) => mode?.stop().then(() => process.exit(0)),
+      () => undefined,
+    );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await runCli(main, WEB_USAGE);

@@ -1,5 +1,5 @@
 // `npm run web` as a user starts it: a port already taken is one clear line naming the port and --port, not a
-// raw EADDRINUSE trace.
+// raw EADDRINUSE trace; stopped as a terminal or a process manager stops it, it stops cleanly.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,12 +25,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runWeb(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs web mode in its own process group; `onOutput` sees its stdout so far and may signal the group. */
+function runWeb(args: string[], onOutput?: (stdout: string, pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/transport/web/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/transport/web/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += String(chunk);
+      onOutput?.(stdout, child.pid!);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -45,4 +49,16 @@ describe('npm run web', () => {
     expect(result.stderr).not.toMatch(/EADDRINUSE|\bat /);
     expect(result.stdout).not.toMatch(/serving/);
   });
+
+  it('stops cleanly when SIGTERM reaches its whole process group, relaunched process included', async () => {
+    let signalled = false;
+    const result = await runWeb(['--port', '0', '--data-dir', join(dir, 'stopped'), '--renderer', join(dir, 'renderer')], (stdout, pid) => {
+      if (signalled || !/serving http/.test(stdout)) return;
+      signalled = true;
+      process.kill(-pid, 'SIGTERM');
+    });
+    expect(signalled).toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
 });
