@@ -80,6 +80,20 @@ describe('EngineHost with the real engine', () => {
     expect(Buffer.from(result.png).includes(Buffer.from('parameters'))).toBe(true);
   });
 
+  it.runIf(process.platform === 'linux')('runs the engine at a lower priority than the thread that hosts it, MLX and BLAS threads included', async () => {
+    await host.submit({ ...small, steps: 2 }).done;
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesised name, counted from the state (field 3): nice is field 19.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const nices = readdirSync('/proc/self/task').map(niceOf);
+    const engineNice = Math.max(10, niceOf(String(process.pid)));
+    // The worker's own thread, MLX's stream threads (one per lane) and OpenBLAS's: at least the worker and one more.
+    expect(nices.filter((nice) => nice === engineNice).length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...nices)).toBe(engineNice);
+  });
+
   it('keeps the main event loop turning while the worker generates', async () => {
     let ticks = 0;
     const stepsSeenAtTick: number[] = [];
