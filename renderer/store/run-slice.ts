@@ -3,6 +3,7 @@
 
 import { toRequest } from '../lib/draft.ts';
 import { toAppError } from '../lib/errors.ts';
+import { liveBatch, type LiveBatch } from '../lib/live-batch.ts';
 import { fewerStepsRequest, uncachedRequest } from '../../main/core/request.ts';
 import { fewerStepsPlan } from '../../main/core/run-links.ts';
 import type { AppError, GenerationRequest, JobCallbacks, RunEntry, RunHandle, RunImage, StepEvent, StudioBackend } from '../lib/types.ts';
@@ -66,6 +67,8 @@ export const createRunSlice =
   (backend: StudioBackend): SliceCreator<RunSlice> =>
   (set, get) => {
     let tokens = 0;
+    /** The live events of the run on screen not yet applied (see live-batch.ts). */
+    let live: LiveBatch | undefined;
 
     /** Applies `patch` only while run `token` is still the current one. */
     const update = (token: number, patch: (run: LiveRun) => Partial<LiveRun>) => {
@@ -86,21 +89,26 @@ export const createRunSlice =
         run: { token, jobId: null, purpose, status: 'starting', request, total, events: [], preview: null, cancelRequested: false },
       });
       const running = (run: LiveRun): RunStatus => (run.status === 'starting' ? 'running' : run.status);
+      live?.close();
+      const batch = liveBatch((events, preview) =>
+        update(token, (run) => {
+          const seen = new Set(events.map((e) => e.index));
+          const merged = [...run.events.filter((e) => !seen.has(e.index)), ...events].sort((a, b) => a.index - b.index);
+          return { status: running(run), events: merged, ...(events.length > 0 ? { total: events[0]!.total } : {}), ...(preview ? { preview } : {}) };
+        }),
+      );
+      live = batch;
       try {
         const handle = await launch({
           onStarted: (resolved) => update(token, (run) => ({ status: running(run), total: resolved.steps })),
-          onSteps: (events) =>
-            update(token, (run) => {
-              const seen = new Set(events.map((e) => e.index));
-              const merged = [...run.events.filter((e) => !seen.has(e.index)), ...events].sort((a, b) => a.index - b.index);
-              return { status: running(run), total: events[0]!.total, events: merged };
-            }),
-          onPreview: (_index, image) => update(token, () => ({ preview: image })),
+          onSteps: (events) => batch.steps(events),
+          onPreview: (_index, image) => batch.preview(image),
         });
         update(token, (run) => ({ jobId: handle.jobId, status: running(run) }));
         // Cancel pressed before the host named the job: honour it now.
         if (get().run?.token === token && get().run?.cancelRequested) void backend.cancel(handle.jobId).catch(() => undefined);
         const entry: RunEntry = await handle.finished;
+        batch.close();
         if (get().run?.token !== token) return;
         get().addRun(entry, purpose === 'run');
         set({ run: null });
@@ -108,6 +116,9 @@ export const createRunSlice =
         // The next image of a batch (or another window's job) may already be running: follow it.
         void get().resumeJobs();
       } catch (thrown) {
+        // A cancelled or failed run stays on screen: its last steps belong in its counts.
+        batch.flush();
+        batch.close();
         const error = toAppError(thrown);
         if (error.code === 'CANCELLED') update(token, () => ({ status: 'cancelled' }));
         else {
@@ -189,8 +200,10 @@ export const createRunSlice =
           get().addRun(entry, run.purpose === 'run');
           set({ run: null });
         } else {
+          // Its message counts the steps it reached, the ones still gathering included.
+          live?.flush();
           update(run.token, () => ({ status: 'failed' }));
-          set({ error: lostRunError(run) });
+          set({ error: lostRunError(get().run ?? run) });
         }
         await get().resumeJobs();
       },

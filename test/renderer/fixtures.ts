@@ -17,6 +17,7 @@ import type {
   StudioBackend,
 } from '../../renderer/lib/types.ts';
 import { createStudioStore, type StudioStore } from '../../renderer/store/store.ts';
+import { LIVE_UPDATE_MS } from '../../renderer/lib/live-batch.ts';
 
 export const MODEL: ModelSummary = {
   info: {
@@ -243,6 +244,9 @@ export class FakeBackend implements StudioBackend {
 
 /** Resolves once pending promise callbacks have run. */
 export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Waits out the store's gathering of live events (renderer/lib/live-batch.ts), so they are on screen. */
+export const liveEventsApplied = () => new Promise<void>((resolve) => setTimeout(resolve, LIVE_UPDATE_MS + 5));
 
 /** A store on `backend` with its model loaded, as a page has it once started; `random` is fixed so seeds are known. */
 export async function loadedStore(backend: FakeBackend): Promise<StudioStore> {

@@ -10,7 +10,7 @@ import { UNDO_MS } from '../../../renderer/store/history-slice.ts';
 import { isActive } from '../../../renderer/store/run-slice.ts';
 import { createStudioStore, bootStudio, type StudioStore } from '../../../renderer/store/store.ts';
 import { DEFAULT_CACHE_OPTIONS } from '../../support/cache-options.ts';
-import { entry, FakeBackend, flush, loadedStore, MODEL, stepEvent } from '../fixtures.ts';
+import { entry, FakeBackend, flush, liveEventsApplied, loadedStore, MODEL, stepEvent } from '../fixtures.ts';
 
 let backend: FakeBackend;
 let store: StudioStore;
@@ -139,9 +139,18 @@ describe('a run', () => {
     expect(job.input).toEqual(toRequest(store.getState().draft!));
     expect(store.getState().run).toMatchObject({ status: 'running', jobId: job.jobId, total: 30, events: [] });
 
+    const runs: unknown[] = [];
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.run !== previous.run) runs.push(state.run);
+    });
     job.callbacks.onSteps([stepEvent(0, true), stepEvent(1, true)]);
     job.callbacks.onSteps([stepEvent(2, false)]);
     job.callbacks.onPreview(2, { width: 32, height: 32, src: 'data:image/png;base64,p' });
+    // Gathered, not applied one by one: a fast run would otherwise re-render the charts faster than the page can.
+    expect(store.getState().run?.events).toEqual([]);
+    await liveEventsApplied();
+    unsubscribe();
+    expect(runs).toHaveLength(1);
     const run = store.getState().run!;
     expect(run.events.map((e) => [e.index, e.computed])).toEqual([[0, true], [1, true], [2, false]]);
     expect(run.preview?.src).toBe('data:image/png;base64,p');
@@ -272,6 +281,7 @@ describe('resuming', () => {
     expect(job).toMatchObject({ kind: 'attach', jobId: 'job-9' });
     expect(store.getState().run).toMatchObject({ status: 'running', jobId: 'job-9', total: 20, request: { prompt: 'blue star' } });
     job.callbacks.onSteps([stepEvent(12, false, 20)]);
+    await liveEventsApplied();
     expect(store.getState().run?.events.map((e) => e.index)).toEqual([12]);
     job.resolve(entry('job-9'));
     await flush();
