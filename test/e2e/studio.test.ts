@@ -85,9 +85,8 @@ describe('TeaCache Studio in Chromium', () => {
     // Cancel once the first steps have arrived, so the run is truly under way.
     await poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(2);
     // The stage's Cancel exists only while the run is active (the sidebar's turns back into Generate in place).
-    // A click event on the stage's own Cancel: the tiny model's 100 fast steps re-render the stage every few
-    // milliseconds, and Playwright's pointer path (scroll, hit-target check) could wait past the run's end.
-    await page.getByRole('main', { name: 'Run' }).getByRole('button', { name: 'Cancel' }).dispatchEvent('click');
+    // A real pointer click: while the tiny model's 100 fast steps stream in, the page must still take input.
+    await page.getByRole('main', { name: 'Run' }).getByRole('button', { name: 'Cancel' }).click();
 
     const status = page.getByRole('status').filter({ hasText: /^Cancelled after/ });
     await status.waitFor();
