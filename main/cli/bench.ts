@@ -8,22 +8,24 @@ import type { GenerationRequest } from '../core/request.ts';
 import { idealSpeedup } from '../core/teacache/step-cost.ts';
 import { describeBackend, parseBackendPreference, type BackendPreference } from '../engine/mlx/load-backend.ts';
 import { bookkeepingMsPerStep } from './bookkeeping.ts';
-import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
+import { generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError, withPreset } from './options.ts';
 import { mean, median, round } from './stats.ts';
 
 const USAGE = `Usage: npm run bench -- [--repeats N] [--prompt "…"] [--seed N] [--steps N]
-         [--threshold T --rescale R --skip-early K] [--model DIR]
-         [--backend npm|native|auto ...]
+         [--preset quality|balanced|fast] [--threshold T --rescale R --skip-early K]
+         [--policy NAME ...] [--model DIR] [--backend npm|native|auto ...]
 
 Runs the same request uncached and cached, alternating, --repeats times each
 (default 3) after one warm-up, and reports medians. Give --backend more than
 once (e.g. --backend npm --backend native) to measure backends side by side in
-one process.`;
+one process. --preset and the cache flags mean what they mean for generate.`;
 
 type Figures = Awaited<ReturnType<typeof measure>>;
 
-async function measure(backend: BackendPreference, request: GenerationRequest, repeats: number, modelDir: string | undefined) {
+async function measure(backend: BackendPreference, given: GenerationRequest, repeats: number, modelDir: string | undefined, preset: string | undefined) {
   const generator = await openGenerator({ backend, ...(modelDir ? { modelDir } : {}) });
+  // Flags given beside a preset override its settings, as in generate.
+  const request = preset === undefined ? given : withPreset(given, generator.model, preset);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`${generator.model.info.name} on ${describeBackend(generator.backend)}`);
   const uncachedRequest = { ...request, cache: { enabled: false } };
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), {
     ...generationOptions,
     repeats: { type: 'string' },
+    preset: { type: 'string' },
     backend: { type: 'string', multiple: true },
   });
   if (values.help) {
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
 
   const request = requestFromOptions(values, { prompt: 'red heart', seed: 1 });
   const measured: Figures[] = [];
-  for (const backend of backends) measured.push(await measure(backend, request, repeats, values.model));
+  for (const backend of backends) measured.push(await measure(backend, request, repeats, values.model, values.preset));
   printTable(measured);
   const summary = measured.length === 1 ? measured[0] : { byBackend: Object.fromEntries(measured.map((f) => [f.backend, f])) };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

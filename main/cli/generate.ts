@@ -10,14 +10,12 @@ import { readNoiseFile } from '../engine/io/noise-file.ts';
 import { skipNote } from './skip-note.ts';
 import { recordPng, runRecord } from '../engine/io/run-record.ts';
 import { describeGuidance } from '../core/resolve-request.ts';
-import type { ModelDefaults } from '../engine/models/image-model.ts';
-import { fewerStepsRequest, uncachedRequest, type GenerationRequest } from '../core/request.ts';
+import { fewerStepsRequest, uncachedRequest } from '../core/request.ts';
 import type { StepEvent } from '../engine/sampler/sampler.ts';
-import { presetSettings } from '../core/teacache/presets.ts';
 import { besideOut, comparePlan, compareRefusal, comparisonBlock, comparisonFields, NO_CACHE_REFUSAL, predictedPlan, probesNote } from './compare.ts';
 import type { GenerationResult, Generator, ResolvedRun } from '../engine/generate.ts';
 import type { MxArray } from '../engine/mlx/backend.ts';
-import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError } from './options.ts';
+import { CliError, generationOptions, parseCommandLine, requestFromOptions, runCli, UsageError, withPreset } from './options.ts';
 
 const USAGE = `Usage: npm run generate -- --prompt "red heart" [--negative "…"] [--seed N] [--steps N]
          [--width W --height H] [--guidance G]
@@ -114,16 +112,6 @@ function write(file: string, data: string | Uint8Array): void {
     writeFileSync(file, data);
   } catch (error) {
     throw cannotWrite(file, error);
-  }
-}
-
-/** The request with the model's named cache preset under whatever cache flags were given. */
-function withPreset(request: GenerationRequest, model: { readonly info: { readonly name: string }; readonly defaults: ModelDefaults }, name: string): GenerationRequest {
-  if (request.cache?.enabled === false) throw new UsageError('--preset cannot be combined with --no-cache.');
-  try {
-    return { ...request, cache: { ...presetSettings(model.defaults.presets, name, model.info.name), ...request.cache } };
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
 

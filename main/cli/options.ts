@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { EngineError } from '../core/errors.ts';
 import { BackendLoadError } from '../engine/mlx/load-backend.ts';
 import { GenerationRequestSchema, type GenerationRequest } from '../core/request.ts';
+import { presetSettings } from '../core/teacache/presets.ts';
+import type { ModelDefaults } from '../engine/models/image-model.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -50,6 +52,16 @@ function number(name: string, raw: string | undefined): number | undefined {
 export function parseCommandLine<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The request with the model's named cache preset under whatever cache flags were given. */
+export function withPreset(request: GenerationRequest, model: { readonly info: { readonly name: string }; readonly defaults: ModelDefaults }, name: string): GenerationRequest {
+  if (request.cache?.enabled === false) throw new UsageError('--preset cannot be combined with --no-cache.');
+  try {
+    return { ...request, cache: { ...presetSettings(model.defaults.presets, name, model.info.name), ...request.cache } };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

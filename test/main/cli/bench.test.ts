@@ -25,6 +25,16 @@ describe('npm run bench', () => {
     expect(lines.find((line) => line.startsWith('forwards computed'))).toContain(`${figures.forwards} of 6`);
   });
 
+  it("runs a model's preset, with a cache flag beside it overriding the preset's value, as generate does", () => {
+    const run = bench('--repeats', '1', '--steps', '6', '--preset', 'fast', '--threshold', '0.6', '--backend', 'npm');
+    expect(run.status).toBe(0);
+    const figures = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+    expect(figures.cache).toMatchObject({ policy: 'easycache', reuse: 'output', skipEarlySteps: 2, threshold: 0.6 });
+    const unknown = bench('--preset', 'fastest');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown preset "fastest": pick quality, balanced, fast/);
+  });
+
   it('refuses an unknown backend, listing the valid ones', () => {
     const run = bench('--backend', 'cuda');
     expect(run.status).toBe(2);
