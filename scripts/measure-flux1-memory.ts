@@ -18,7 +18,8 @@ import { loadBackend, type BackendPreference } from '../main/engine/mlx/load-bac
 import { releaseUnreferencedArrays } from '../main/engine/mlx/memory.ts';
 import { FLUX1_DEV, fluxParamShapes } from '../main/engine/models/flux/config.ts';
 import { FluxTransformer } from '../main/engine/models/flux/transformer.ts';
-import { estimateFlux1Memory, paramsBytes } from '../main/engine/models/flux1/memory.ts';
+import { estimateFlux1Memory } from '../main/engine/models/flux1/memory.ts';
+import { paramsBytes } from '../main/engine/models/memory-estimate.ts';
 import { CLIP_L } from '../main/engine/models/text/clip.ts';
 import { T5Encoder, T5_XXL, t5ParamShapes } from '../main/engine/models/text/t5.ts';
 import { FLUX1_VAE, VaeDecoder, vaeDecoderParamShapes } from '../main/engine/models/vae/decoder.ts';

@@ -5,7 +5,7 @@
 import { materialize, runReleasing, type Quantization } from '../main/engine/io/materialize.ts';
 import type { MxBackend } from '../main/engine/mlx/backend.ts';
 import { releaseUnreferencedArrays } from '../main/engine/mlx/memory.ts';
-import { paramsBytes, type MemoryEstimate } from '../main/engine/models/flux1/memory.ts';
+import { paramsBytes, type MemoryEstimate } from '../main/engine/models/memory-estimate.ts';
 import type { ParamShapes, Params } from '../main/engine/models/layers.ts';
 import { Qwen3Encoder, type Qwen3Config } from '../main/engine/models/text/qwen3.ts';
 import { randomPlans } from './random-plans.ts';

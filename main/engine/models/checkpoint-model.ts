@@ -7,7 +7,7 @@ import { totalmem } from 'node:os';
 import type { MxArray, MxBackend } from '../mlx/backend.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
 import { checkpointPlans, materialize, runReleasing, runSync, type Quantization, type TensorPlan } from '../io/materialize.ts';
-import { chooseQuantizationBy, type MemoryEstimate, type SizeInput } from './flux1/memory.ts';
+import { chooseQuantizationBy, type MemoryEstimate, type SizeInput } from './memory-estimate.ts';
 import type { TextConditioning } from './flux/transformer.ts';
 import { seededNoise, type ModelDefaults, type ModelInfo, type PackedNoise } from './image-model.ts';
 import { RecentEncodings } from './recent-encodings.ts';

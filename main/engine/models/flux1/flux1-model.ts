@@ -15,7 +15,8 @@ import { T5Encoder, t5ParamShapes } from '../text/t5.ts';
 import { VaeDecoder, vaeDecoderParamShapes } from '../vae/decoder.ts';
 import { decodeTiled, DEFAULT_TILES, WHOLE } from '../vae/tiled-decode.ts';
 import { inspectFlux1Folder, type Flux1Parts, type Flux1Variant } from './inspect.ts';
-import { estimateFlux1Memory, memoryNote, wholeDecodeFits, type MemoryEstimate } from './memory.ts';
+import { memoryNote, wholeDecodeFits, type MemoryEstimate } from '../memory-estimate.ts';
+import { estimateFlux1Memory } from './memory.ts';
 
 /** Token limits of FLUX.1's reference pipeline. */
 export const T5_TOKENS: Readonly<Record<Flux1Variant, number>> = { dev: 512, schnell: 256 };

@@ -7,7 +7,7 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, runSync, type Quantization } from '../../io/materialize.ts';
 import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
-import { formatGb } from '../flux1/memory.ts';
+import { formatGb } from '../memory-estimate.ts';
 import { bflKleinPlans } from './bfl-layout.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';

@@ -5,7 +5,7 @@
 // Z-Image's shared ones. Pure.
 
 import type { Quantization } from '../../io/materialize.ts';
-import { combinePhases, jointStreamBytes, leastDecodeBytes, paramsBytes, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
+import { combinePhases, jointStreamBytes, leastDecodeBytes, paramsBytes, type MemoryEstimate, type SizeInput } from '../memory-estimate.ts';
 import { qwen3ParamShapes, type Qwen3Config } from '../text/qwen3.ts';
 import { KLEIN_LAYERS } from '../text/qwen3-text-encoder.ts';
 import { qwen3PhaseBytes } from '../z-image/memory.ts';

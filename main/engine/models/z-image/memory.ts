@@ -6,7 +6,7 @@
 
 import type { Quantization } from '../../io/materialize.ts';
 import type { ParamShapes } from '../layers.ts';
-import { combinePhases, leastDecodeBytes, paramsBytes, type MemoryEstimate, type SizeInput } from '../flux1/memory.ts';
+import { combinePhases, leastDecodeBytes, paramsBytes, type MemoryEstimate, type SizeInput } from '../memory-estimate.ts';
 import { vaeDecoderParamShapes, type VaeConfig } from '../vae/decoder.ts';
 import { ffnHidden, SEQ_MULTIPLE, zImageParamShapes, type ZImageConfig } from './config.ts';
 

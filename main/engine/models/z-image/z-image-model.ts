@@ -7,7 +7,7 @@
 import type { MxArray, MxBackend } from '../../mlx/backend.ts';
 import { checkpointPlans, materialize, type Quantization, type TensorPlan } from '../../io/materialize.ts';
 import { CheckpointModel, chooseLoadQuantization, vaeDecoderWeights, type CheckpointLoadOptions } from '../checkpoint-model.ts';
-import { memoryNote, type MemoryEstimate } from '../flux1/memory.ts';
+import { memoryNote, type MemoryEstimate } from '../memory-estimate.ts';
 import type { TextConditioning } from '../flux/transformer.ts';
 import { rgbBytes, type ImageModel, type ModelDefaults, type ModelSplitStep, type PackedNoise } from '../image-model.ts';
 import { qwen3ParamShapes } from '../text/qwen3.ts';

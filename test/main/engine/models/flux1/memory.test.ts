@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { FLUX1_DEV, fluxParamShapes } from '../../../../../main/engine/models/flux/config.ts';
-import { chooseQuantizationBy, decodeBytes, estimateFlux1Memory, linearBytes, paramsBytes, wholeDecodeFits, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
+import { estimateFlux1Memory, type Flux1Configs } from '../../../../../main/engine/models/flux1/memory.ts';
+import { chooseQuantizationBy, decodeBytes, paramsBytes, wholeDecodeFits } from '../../../../../main/engine/models/memory-estimate.ts';
 import type { Quantization } from '../../../../../main/engine/io/materialize.ts';
 import { CLIP_L, clipParamShapes } from '../../../../../main/engine/models/text/clip.ts';
 import { T5_XXL, t5ParamShapes } from '../../../../../main/engine/models/text/t5.ts';
@@ -22,16 +23,6 @@ describe('parameter counts at full size', () => {
     expect(count(t5ParamShapes(T5_XXL)) / 1e9).toBeCloseTo(4.76, 1);
     expect(count(clipParamShapes(CLIP_L)) / 1e6).toBeCloseTo(123, 0);
     expect(count(vaeDecoderParamShapes(FLUX1_VAE)) / 1e6).toBeCloseTo(49.5, 0);
-  });
-});
-
-describe('linearBytes', () => {
-  it('is 4 bytes a weight unquantized, bits/8 plus two float32 per 64-group quantized', () => {
-    expect(linearBytes(3072, 3072, 'none')).toBe(3072 * 3072 * 4);
-    expect(linearBytes(3072, 3072, 4)).toBe(3072 * 3072 * 0.5 + 3072 * 48 * 8);
-    expect(linearBytes(3072, 3072, 8)).toBe(3072 * 3072 + 3072 * 48 * 8);
-    // MLX cannot quantize 64 inputs at 4 bits (FLUX's img_in): it stays float32.
-    expect(linearBytes(3072, 64, 4)).toBe(3072 * 64 * 4);
   });
 });
 

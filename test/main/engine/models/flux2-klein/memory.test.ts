@@ -7,7 +7,7 @@ import { inspectKleinFolder } from '../../../../../main/engine/models/flux2-klei
 import { Flux2KleinModel } from '../../../../../main/engine/models/flux2-klein/klein-model.ts';
 import { estimateKleinMemory, KLEIN_TEXT_TOKENS, type KleinConfigs } from '../../../../../main/engine/models/flux2-klein/memory.ts';
 import { Flux2VaeConfigSchema } from '../../../../../main/engine/models/flux2-klein/vae.ts';
-import { paramsBytes } from '../../../../../main/engine/models/flux1/memory.ts';
+import { paramsBytes } from '../../../../../main/engine/models/memory-estimate.ts';
 import { QWEN3_4B, QWEN3_8B } from '../../../../../main/engine/models/text/qwen3.ts';
 import { mx } from '../../../../support/mlx.ts';
 import { FLUX2_KLEIN_FIXTURE } from './support.ts';
