@@ -56,11 +56,23 @@ export function relaunchWithMallocTunables() {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   // The child shares this process group, so a terminal's Ctrl-C or a signal to the group reaches it twice: the
   // entry points stop once however many arrive. A signal sent to this process alone must still reach it.
-  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
+  /** @type {Map<NodeJS.Signals, () => void>} */
+  const passOn = new Map();
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) passOn.set(signal, () => child.kill(signal));
+  for (const [signal, handler] of passOn) process.on(signal, handler);
   child.on('error', (error) => {
     process.stderr.write(`Could not start ${process.argv[1] ?? 'the command'} again: ${error.message}\n`);
     process.exit(1);
   });
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      // End by the same signal, not by an exit status that only looks like it: a shell stops a script or loop at a
+      // command a Ctrl-C ended only when that command died of SIGINT, and npm and process managers report the signal.
+      for (const [passed, handler] of passOn) process.off(passed, handler);
+      process.kill(process.pid, signal);
+    }
+    // A signal this process ignores (or none) leaves it here.
+    process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0));
+  });
   return true;
 }

@@ -65,7 +65,7 @@ describe.runIf(process.platform === 'linux')('relaunchWithMallocTunables', () =>
       started = true;
       whenStarted?.(outer.pid!);
     });
-    return new Promise<{ out: string; code: number | null }>((resolve) => outer.on('exit', (code) => resolve({ out, code })));
+    return new Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => outer.on('exit', (code, signal) => resolve({ out, code, signal })));
   }
 
   it('runs the same script with the same arguments once more, with the tunables, and exits with its status', async () => {
@@ -79,5 +79,10 @@ describe.runIf(process.platform === 'linux')('relaunchWithMallocTunables', () =>
     const { out, code } = await run(body, [], (pid) => process.kill(pid, 'SIGTERM'));
     expect(out).toContain('stopped cleanly');
     expect(code).toBe(0);
+  });
+
+  it('dies of the signal the relaunched process died of, as a shell needs to stop a script at a Ctrl-C', async () => {
+    const { code, signal } = await run("console.log('ready'); process.kill(process.pid, 'SIGINT'); setInterval(() => {}, 1000);", []);
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
   });
 });
