@@ -45,6 +45,20 @@ export function withoutMallocTunables(env) {
 }
 
 /**
+ * Takes the tunables back out of this process's own environment once glibc has read them (it does so only at
+ * startup), so that what the process starts from now on runs as its user would start it: the desktop app's browser
+ * (xdg-open, where none was running) and Chromium's helpers, not the engine's allocator settings.
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function forgetMallocTunables(env = process.env) {
+  const user = withoutMallocTunables(env);
+  if (user === env) return;
+  const own = user[VARIABLE];
+  if (own === undefined) delete env[VARIABLE];
+  else env[VARIABLE] = own;
+}
+
+/**
  * Runs this same command (Node flags, script and arguments) again in a child with the tunables, passing on the
  * signals meant for it and exiting with its status, and returns true; returns false, having done nothing, where
  * mallocTunedEnv has nothing to add. A caller that gets true must do no work of its own.

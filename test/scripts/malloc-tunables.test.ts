@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MALLOC_TUNABLES, mallocTunedEnv, withoutMallocTunables } from '../../scripts/malloc-tunables.mjs';
+import { forgetMallocTunables, MALLOC_TUNABLES, mallocTunedEnv, withoutMallocTunables } from '../../scripts/malloc-tunables.mjs';
 
 describe('mallocTunedEnv', () => {
   it('adds the tunables on Linux and keeps the rest of the environment', () => {
@@ -39,6 +39,20 @@ describe('withoutMallocTunables', () => {
   it("leaves the user's own malloc settings alone", () => {
     const env = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' };
     expect(withoutMallocTunables(env)).toBe(env);
+  });
+});
+
+describe('forgetMallocTunables', () => {
+  it("puts the environment back as the user gave it, in place, so what the process starts from then on gets that", () => {
+    const tuned = mallocTunedEnv({ PATH: '/bin' }, 'linux')!;
+    forgetMallocTunables(tuned);
+    expect(tuned).toEqual({ PATH: '/bin' });
+    const own = mallocTunedEnv({ GLIBC_TUNABLES: 'glibc.cpu.hwcaps=-AVX512F' }, 'linux')!;
+    forgetMallocTunables(own);
+    expect(own).toEqual({ GLIBC_TUNABLES: 'glibc.cpu.hwcaps=-AVX512F' });
+    const users = { GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' };
+    forgetMallocTunables(users);
+    expect(users).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' });
   });
 });
 
