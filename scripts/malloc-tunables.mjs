@@ -47,7 +47,7 @@ export function withoutMallocTunables(env) {
 /**
  * Takes the tunables back out of this process's own environment once glibc has read them (it does so only at
  * startup), so that what the process starts from now on runs as its user would start it: the desktop app's browser
- * (xdg-open, where none was running) and Chromium's helpers, not the engine's allocator settings.
+ * (xdg-open, where none was running), not the engine's allocator settings.
  * @param {NodeJS.ProcessEnv} env
  */
 export function forgetMallocTunables(env = process.env) {

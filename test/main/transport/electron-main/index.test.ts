@@ -122,7 +122,7 @@ afterAll(async () => {
 });
 
 describe('main/transport/electron-main/index.ts', () => {
-  it("gives what it starts (the browser, Chromium's helpers) the user's GLIBC_TUNABLES, not the engine's malloc settings", () => {
+  it("gives what it starts (the browser a link opens) the user's GLIBC_TUNABLES, not the engine's malloc settings", () => {
     expect(process.env.GLIBC_TUNABLES).toBe('glibc.cpu.hwcaps=-AVX512F');
   });
 
