@@ -9,6 +9,7 @@
 // settings under 100, in 75 to 81 ms, at 64 MB of memory kept per allocator arena. macOS and musl ignore the variable.
 
 import { spawn } from 'node:child_process';
+import { url as inspectorUrl } from 'node:inspector';
 import { constants } from 'node:os';
 
 /** Allocations under 32 MB come from the heap, and a trim keeps 64 MB at its top for the next step to reuse. */
@@ -61,10 +62,13 @@ export function forgetMallocTunables(env = process.env) {
 /**
  * Runs this same command (Node flags, script and arguments) again in a child with the tunables, passing on the
  * signals meant for it and exiting with its status, and returns true; returns false, having done nothing, where
- * mallocTunedEnv has nothing to add. A caller that gets true must do no work of its own.
+ * mallocTunedEnv has nothing to add or a debugger may be attached. A caller that gets true must do no work of its own.
  * @returns {boolean}
  */
 export function relaunchWithMallocTunables() {
+  // Under --inspect the child's inspector could not have the port this one holds, and a debugger attached here
+  // would watch a process that only waits: the command runs here, with glibc's defaults.
+  if (inspectorUrl() !== undefined) return false;
   const env = mallocTunedEnv(process.env, process.platform);
   if (!env) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });

@@ -65,12 +65,12 @@ describe.runIf(process.platform === 'linux')('relaunchWithMallocTunables', () =>
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Starts `body` as a script that relaunches itself first; resolves with what the outer process printed and its exit. */
-  function run(body: string, args: string[], whenStarted?: (pid: number) => void) {
+  function run(body: string, args: string[], whenStarted?: (pid: number) => void, nodeFlags: string[] = []) {
     const script = join(dir, 'entry.mjs');
     writeFileSync(script, `import { relaunchWithMallocTunables } from ${JSON.stringify(moduleUrl)};\nif (!relaunchWithMallocTunables()) {\n${body}\n}\n`);
     const env = { ...process.env };
     delete env.GLIBC_TUNABLES;
-    const outer = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const outer = spawn(process.execPath, [...nodeFlags, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let started = false;
     outer.stdout.on('data', (chunk: Buffer) => {
@@ -98,5 +98,11 @@ describe.runIf(process.platform === 'linux')('relaunchWithMallocTunables', () =>
   it('dies of the signal the relaunched process died of, as a shell needs to stop a script at a Ctrl-C', async () => {
     const { code, signal } = await run("console.log('ready'); process.kill(process.pid, 'SIGINT'); setInterval(() => {}, 1000);", []);
     expect({ code, signal }).toEqual({ code: null, signal: 'SIGINT' });
+  });
+
+  it('runs the command in the process itself under --inspect, where a debugger would attach', async () => {
+    const { out, code } = await run("console.log(JSON.stringify({ tunables: process.env.GLIBC_TUNABLES ?? null }));", [], undefined, ['--inspect=127.0.0.1:0']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ tunables: null });
   });
 });
