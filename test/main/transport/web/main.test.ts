@@ -1,5 +1,5 @@
 // `npm run web` as a user starts it: a port already taken is one clear line naming the port and --port, not a
-// raw EADDRINUSE trace; stopped as a terminal or a process manager stops it, it stops cleanly.
+// raw EADDRINUSE trace; stopped as a terminal or a process manager stops it, it stops cleanly, and a second Ctrl-C quits at once.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
