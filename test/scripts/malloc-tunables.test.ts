@@ -105,4 +105,33 @@ describe.runIf(process.platform === 'linux')('relaunchWithMallocTunables', () =>
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ tunables: null });
   });
+
+  it('stops the relaunched process when its parent is killed outright, rather than leaving it running', async () => {
+    const body = "process.on('SIGTERM', () => process.exit(0)); console.log('ready ' + process.pid); setInterval(() => {}, 1000);";
+    let inner = 0;
+    const outcome = run(body, [], (pid) => {
+      process.kill(pid, 'SIGKILL');
+    });
+    const { out } = await outcome;
+    inner = Number(/ready (\d+)/.exec(out)?.[1]);
+    expect(inner).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(inner, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const until = Date.now() + 3000;
+    while (alive() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    const stillAlive = alive();
+    if (stillAlive) process.kill(inner, 'SIGKILL');
+    expect(stillAlive).toBe(false);
+  });
+
+  it('leaves its own marker out of the environment the command sees, and of what the command starts', async () => {
+    const { out } = await run("console.log(JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('TEACACHE_RELAUNCH'))));", []);
+    expect(JSON.parse(out)).toEqual([]);
+  });
 });
