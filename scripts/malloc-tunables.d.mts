@@ -3,4 +3,5 @@
 export const MALLOC_TUNABLES: string;
 export function mallocTunedEnv(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): NodeJS.ProcessEnv | undefined;
 export function withoutMallocTunables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+export function forgetMallocTunables(env?: NodeJS.ProcessEnv): void;
 export function relaunchWithMallocTunables(): boolean;

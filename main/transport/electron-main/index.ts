@@ -16,6 +16,7 @@ import { menuTemplate } from './menu.ts';
 import { APP_ENTRY_URL, APP_SCHEME, isAppUrl, isExternalWebUrl, isTrustedFrame, rendererFileFor } from './navigation.ts';
 import { contentSecurityPolicy } from '../csp.ts';
 import { EngineHost } from '../../host/engine-host.ts';
+import { forgetMallocTunables } from '../../../scripts/malloc-tunables.mjs';
 
 const HOMEPAGE = 'https://github.com/teacache-studio/teacache-studio';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,9 @@ const preloadFile = join(distDir, 'preload', 'preload.cjs');
 /** Development only: a Vite dev server to load instead of the build (never set in a packaged app). */
 const devServer = app.isPackaged ? undefined : process.env.TEACACHE_RENDERER_DEV_URL;
 const devOrigin = devServer ? new URL(devServer).origin : undefined;
+
+// npm start gave this process the engine's allocator settings (scripts/malloc-tunables.mjs); glibc has read them.
+forgetMallocTunables();
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 

@@ -118,15 +118,36 @@ async function main(): Promise<void> {
 }
 
 /**
+ * A stop signal this long after the first is the user's again, not the copy a relaunching parent passes on (that
+ * follows within milliseconds): stopping waits for the engine's current forward, which can take minutes for a large
+ * model on a CPU, and a second Ctrl-C must still quit at once.
+ */
+export const REPEAT_SIGNAL_MS = 1000;
+
+/**
  * Stops web mode on SIGINT or SIGTERM and exits, once, from the moment it starts starting: a relaunched process
  * (scripts/malloc-tunables.mjs) can get the same signal twice, from its terminal or process group and passed on by
- * its parent, and must still finish stopping. Starting that fails exits as runCli says.
+ * its parent, and must still finish stopping; a stop signal again REPEAT_SIGNAL_MS later ends it by that signal
+ * without waiting. Starting that fails exits as runCli says.
  */
 export function stopOnSignals(starting: Promise<{ stop(): Promise<void> } | undefined>): void {
   let stopping: Promise<void> | undefined;
-  const shutdown = () => {
-    stopping ??= starting.then(
-      (mode) => mode?.stop().then(() => process.exit(0)),
+  let since = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      if (performance.now() - since < REPEAT_SIGNAL_MS) return;
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      process.kill(process.pid, signal);
+      return;
+    }
+    since = performance.now();
+    stopping = starting.then(
+      (mode) => {
+        if (!mode) return;
+        process.stdout.write('Stopping (after the engine\'s current step; Ctrl-C again to quit at once)\n');
+        return mode.stop().then(() => process.exit(0));
+      },
       () => undefined,
     );
   };

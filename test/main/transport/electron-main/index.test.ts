@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ipcChannel, REQUEST_NAMES, type Envelope } from '../../../../main/core/contract.ts';
+import { MALLOC_TUNABLES } from '../../../../scripts/malloc-tunables.mjs';
 
 const fake = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => unknown;
@@ -102,8 +103,12 @@ vi.mock('electron', () => fake.electron);
 const { state } = fake;
 let window: (typeof state.windows)[number];
 
+const givenTunables = process.env.GLIBC_TUNABLES;
+
 beforeAll(async () => {
   state.userData = mkdtempSync(join(tmpdir(), 'teacache-electron-'));
+  // As npm start leaves them: the user's own tunable, then the engine's malloc settings.
+  process.env.GLIBC_TUNABLES = `glibc.cpu.hwcaps=-AVX512F:${MALLOC_TUNABLES}`;
   await import('../../../../main/transport/electron-main/index.ts');
   await vi.waitFor(() => expect(state.windows).toHaveLength(1));
   window = state.windows[0]!;
@@ -112,9 +117,15 @@ afterAll(async () => {
   // Closes the engine host the entry started.
   await state.appListeners.get('will-quit')?.();
   rmSync(state.userData, { recursive: true, force: true });
+  if (givenTunables === undefined) delete process.env.GLIBC_TUNABLES;
+  else process.env.GLIBC_TUNABLES = givenTunables;
 });
 
 describe('main/transport/electron-main/index.ts', () => {
+  it("gives what it starts (the browser a link opens) the user's GLIBC_TUNABLES, not the engine's malloc settings", () => {
+    expect(process.env.GLIBC_TUNABLES).toBe('glibc.cpu.hwcaps=-AVX512F');
+  });
+
   it('opens one window with a sandboxed, isolated renderer and no Node', () => {
     expect(window.options.webPreferences).toMatchObject({
       sandbox: true,

@@ -1,12 +1,14 @@
 // `npm run web` as a user starts it: a port already taken is one clear line naming the port and --port, not a
-// raw EADDRINUSE trace; stopped as a terminal or a process manager stops it, it stops cleanly.
+// raw EADDRINUSE trace; stopped as a terminal or a process manager stops it, it stops cleanly, and a second Ctrl-C quits at once.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPEAT_SIGNAL_MS } from '../../../../main/transport/web/main.ts';
 
 let dir: string;
 let busy: Server;
@@ -61,4 +63,31 @@ describe('npm run web', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   }, 60_000);
+
+  it("takes a copy of its stop signal as the same stop, and the user's next Ctrl-C as quit now, while stopping waits on the engine", async () => {
+    const script = join(dir, 'stuck-stop.mts');
+    const main = fileURLToPath(new URL('../../../../main/transport/web/main.ts', import.meta.url));
+    // A stop that never ends: the engine busy in a long forward.
+    writeFileSync(script, `import { stopOnSignals } from ${JSON.stringify(main)};\nstopOnSignals(Promise.resolve({ stop: () => new Promise<void>(() => {}) }));\nconsole.log('ready');\nsetInterval(() => {}, 1000);\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let stdout = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += String(chunk);
+        if (stdout.includes('ready')) resolve();
+      }),
+    );
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    await wait(REPEAT_SIGNAL_MS / 2);
+    expect(child.exitCode === null && child.signalCode === null).toBe(true);
+    await wait(REPEAT_SIGNAL_MS);
+    child.kill('SIGINT');
+    const signal = await Promise.race([exited, wait(5000).then(() => 'still running' as const)]);
+    if (signal === 'still running') child.kill('SIGKILL');
+    expect(signal).toBe('SIGINT');
+    expect(stdout).toMatch(/Stopping .*Ctrl-C again to quit at once/);
+  }, 30_000);
 });
